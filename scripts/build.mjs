@@ -1,0 +1,61 @@
+// Bundles the Lambda entry with esbuild into dist/lambda/ (index.mjs + lazily loaded chunks),
+// and ships the catalog as JSON so the function never loads a YAML parser.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const outdir = 'dist/lambda';
+const stub = path.resolve('scripts/stubs/unused-on-lambda.cjs');
+
+/** Receivers and OAuth that Lambda never uses: Bolt imports them eagerly, the bundle replaces them with a stub. */
+const UNUSED_ON_LAMBDA = ['@slack/socket-mode', '@slack/oauth', 'express', 'raw-body'];
+
+export async function buildLambda({ metafile = false } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const result = await build({
+    entryPoints: { index: 'src/lambda/index.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: true,
+    sourcemap: 'external',
+    legalComments: 'none',
+    metafile,
+    // CommonJS dependencies call require() for node built-ins; give the ESM bundle one.
+    banner: { js: "import { createRequire as __foxopsCreateRequire } from 'node:module'; const require = __foxopsCreateRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'leave-out-unused-receivers',
+        setup(b) {
+          const filter = new RegExp(`^(${UNUSED_ON_LAMBDA.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(/.*)?$`);
+          b.onResolve({ filter }, () => ({ path: stub }));
+        },
+      },
+    ],
+  });
+  const catalog = parse(readFileSync(process.env.FOXOPS_CONFIG ?? 'foxops.yml', 'utf8'));
+  writeFileSync(path.join(outdir, 'foxops.json'), JSON.stringify(catalog));
+  writeFileSync(path.join(outdir, 'package.json'), JSON.stringify({ type: 'module' }));
+  return result;
+}
+
+function sizeOf(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? sizeOf(p) : entry.name.endsWith('.map') ? 0 : statSync(p).size;
+  }
+  return total;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildLambda();
+  console.log(`built ${outdir}: ${(sizeOf(outdir) / 1024).toFixed(0)} KiB (without source maps)`);
+}

@@ -1,0 +1,149 @@
+/**
+ * The schema of `foxops.yml` (services and environments), with the checks that span keys.
+ * Every problem comes back with its key path and the fix, so a bad file stops the start with a clear list.
+ */
+import { z } from 'zod';
+import type { Catalog } from '../domain/catalog.js';
+import { parseDuration } from '../domain/duration.js';
+import type { ConfigProblem } from './errors.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes');
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'expected a duration like 30m, 2h or 90s');
+const slackId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…/W…) or user-group id (S…)');
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (not the #name)');
+
+const targetSchema = z.strictObject({
+  function: z.string().min(1).optional(),
+  alias: z.string().min(1).optional(),
+  stack: z.string().min(1).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region like eu-west-1').optional(),
+});
+
+const serviceSchema = z.strictObject({
+  aliases: z.array(name).default([]),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name of a GitHub repository'),
+  workflow: z.union([z.string().regex(/^[\w.-]+\.ya?ml$/, 'expected the workflow file name, like deploy.yml'), z.number().int().positive()]),
+  default_ref: z.string().min(1).default('main'),
+  targets: z.record(z.string(), targetSchema).default({}),
+});
+
+const environmentSchema = z.strictObject({
+  aliases: z.array(name).default([]),
+  channels: z.array(channelId).min(1, 'name at least one channel id'),
+  approvals: z.number().int().min(0).max(10),
+  approvers: z.array(slackId).default([]),
+  requesters: z.union([z.literal('any'), z.array(slackId).min(1)]).default('any'),
+  request_ttl: duration.default('30m'),
+  stale_after: duration.default('3m'),
+  run_timeout: duration.default('60m'),
+});
+
+/** The raw shape of `foxops.yml`. */
+export const catalogFileSchema = z.strictObject({
+  services: z.record(name, serviceSchema).refine((s) => Object.keys(s).length > 0, 'name at least one service'),
+  environments: z.record(name, environmentSchema).refine((e) => Object.keys(e).length > 0, 'name at least one environment'),
+  default_service: name.optional(),
+});
+
+const FIXES: Array<[RegExp, string]> = [
+  [/\.channels/, 'list channel ids, e.g. `channels: [C0PROD]` (channel details > About > Channel ID)'],
+  [/\.approvals$/, 'a whole number of approvals from 0 to 10, e.g. `approvals: 2`'],
+  [/\.approvers/, 'list Slack user ids (U…) or user-group ids (S…), e.g. `approvers: [U0ALICE, S0RELEASE]`'],
+  [/\.requesters/, '`requesters: any`, or a list of user / user-group ids'],
+  [/\.repo$/, 'the GitHub repository as owner/name, e.g. `repo: foxy-org/foxy-backend`'],
+  [/\.workflow$/, 'the file name under .github/workflows, e.g. `workflow: deploy.yml`'],
+  [/_ttl$|stale_after$|run_timeout$/, 'a duration such as `30m`, `2h` or `90s`'],
+  [/\.region$/, 'an AWS region such as `eu-west-1`'],
+  [/^services$/, 'add a `services:` map, see foxops.yml in the repository for an example'],
+  [/^environments$/, 'add an `environments:` map, see foxops.yml in the repository for an example'],
+];
+
+function fixFor(path: string, fallback: string): string {
+  return FIXES.find(([re]) => re.test(path))?.[1] ?? fallback;
+}
+
+/** Cross-key checks that zod's per-key schema cannot express. */
+function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, string>();
+  const claim = (word: string, owner: string, where: string) => {
+    const other = seen.get(word);
+    if (other && other !== owner) problems.push({ where, problem: `\`${word}\` already names ${other}`, fix: 'give every service, environment and alias a distinct word' });
+    seen.set(word, owner);
+  };
+  for (const [env, def] of Object.entries(file.environments)) {
+    claim(env, `environment ${env}`, `environments.${env}`);
+    def.aliases.forEach((a, i) => claim(a, `environment ${env}`, `environments.${env}.aliases.${i}`));
+    const users = def.approvers.filter((id) => !id.startsWith('S'));
+    const hasGroups = def.approvers.length > users.length;
+    if (def.approvals > 0 && !hasGroups && users.length < def.approvals) {
+      problems.push({
+        where: `environments.${env}.approvers`,
+        problem: `${def.approvals} approvals are needed but only ${users.length} approver(s) are listed, so no request could ever be approved`,
+        fix: `list at least ${def.approvals} approvers, or a user group (S…), or lower \`approvals\``,
+      });
+    }
+  }
+  for (const [svc, def] of Object.entries(file.services)) {
+    claim(svc, `service ${svc}`, `services.${svc}`);
+    def.aliases.forEach((a, i) => claim(a, `service ${svc}`, `services.${svc}.aliases.${i}`));
+    for (const env of Object.keys(def.targets)) {
+      if (!file.environments[env]) {
+        problems.push({ where: `services.${svc}.targets.${env}`, problem: `there is no environment \`${env}\``, fix: `use one of: ${Object.keys(file.environments).join(', ')}` });
+      }
+    }
+  }
+  if (file.default_service && !file.services[file.default_service]) {
+    problems.push({ where: 'default_service', problem: `there is no service \`${file.default_service}\``, fix: `use one of: ${Object.keys(file.services).join(', ')}` });
+  }
+  return problems;
+}
+
+/**
+ * Validates the parsed `foxops.yml` content and turns it into a {@link Catalog}.
+ * Returns the problems instead when there are any; `source` prefixes each key path.
+ */
+export function parseCatalog(raw: unknown, source: string): { catalog: Catalog } | { problems: ConfigProblem[] } {
+  const parsed = catalogFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((issue) => {
+        const path = issue.path.map(String).join('.') || '(top level)';
+        const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+        return {
+          where: `${source}: ${path}`,
+          problem: unknownKeys.length ? `unknown key(s) ${unknownKeys.map((k) => `\`${k}\``).join(', ')}` : issue.message,
+          fix: unknownKeys.length ? 'remove or rename them; see the configuration reference in README.md' : fixFor(path, 'see the configuration reference in README.md'),
+        };
+      }),
+    };
+  }
+  const file = parsed.data;
+  const problems = crossChecks(file).map((p) => ({ ...p, where: `${source}: ${p.where}` }));
+  if (problems.length) return { problems };
+  const catalog: Catalog = {
+    services: Object.entries(file.services).map(([svc, def]) => ({
+      name: svc,
+      aliases: def.aliases,
+      repo: def.repo,
+      workflow: String(def.workflow),
+      defaultRef: def.default_ref,
+      targets: Object.fromEntries(
+        Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function, alias: t.alias, stack: t.stack, region: t.region }]),
+      ),
+    })),
+    environments: Object.entries(file.environments).map(([env, def]) => ({
+      name: env,
+      aliases: def.aliases,
+      channels: def.channels,
+      approvals: def.approvals,
+      approvers: def.approvers,
+      requesters: def.requesters,
+      requestTtlMs: parseDuration(def.request_ttl)!,
+      staleAfterMs: parseDuration(def.stale_after)!,
+      runTimeoutMs: parseDuration(def.run_timeout)!,
+    })),
+    ...(file.default_service ? { defaultService: file.default_service } : {}),
+  };
+  return { catalog };
+}

@@ -1,0 +1,42 @@
+/**
+ * What the deploy use cases need, wired once per process by the entry points.
+ * Heavy adapters (GitHub) are behind functions so that paths which do not use them never load them.
+ */
+import type { Catalog } from '../domain/catalog.js';
+import type { AuditLog, DeploymentLedger, IdempotencyKeys, JobQueue, RequestRepository, SourceControl } from '../domain/ports.js';
+import type { DeployRequest } from '../domain/request.js';
+import type { Logger } from '../log.js';
+
+/** Posts and edits deploy cards and tells people things in Slack. */
+export interface CardPublisher {
+  /** Posts the card for `request` in its channel; returns the message ts. */
+  post(request: DeployRequest): Promise<string>;
+  /** Re-renders the card from the stored request until Slack shows the newest version. */
+  refresh(requestId: string): Promise<void>;
+  /** A message only `user` sees, in `channel`. */
+  whisper(channel: string, user: string, text: string): Promise<void>;
+  /** A threaded reply under the card. */
+  reply(request: DeployRequest, text: string): Promise<void>;
+}
+
+/** Slack user-group membership, for policies that name groups. */
+export interface Directory {
+  /** The groups among `groupIds` that `userId` belongs to. */
+  groupsOf(userId: string, groupIds: string[]): Promise<string[]>;
+}
+
+/** Everything the deploy use cases need. */
+export interface DeployContext {
+  catalog: Catalog;
+  requests: RequestRepository;
+  audit: AuditLog;
+  idempotency: IdempotencyKeys;
+  ledger: DeploymentLedger;
+  jobs: JobQueue;
+  cards: CardPublisher;
+  directory: Directory;
+  /** Loaded on first use: only jobs talk to GitHub. */
+  sourceControl: () => Promise<SourceControl>;
+  logger: Logger;
+  now: () => Date;
+}

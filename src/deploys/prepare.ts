@@ -1,0 +1,75 @@
+/**
+ * The prepare job: pins the ref to a SHA, lists what will change, posts the deploy card,
+ * and dispatches at once where no approval is needed.
+ */
+import { environmentNamed } from '../domain/catalog.js';
+import { SourceControlError } from '../domain/errors.js';
+import type { CommitRange } from '../domain/ports.js';
+import { transition } from '../domain/request.js';
+import type { DeployContext } from './context.js';
+import { dispatchRequest } from './dispatch.js';
+import { mutateRequest } from './mutate.js';
+
+/** How many commits a card lists. */
+export const CARD_COMMIT_LIMIT = 10;
+
+/** Runs the prepare job for `requestId`; a repeated job finds nothing left to do. */
+export async function prepareRequest(ctx: DeployContext, requestId: string): Promise<void> {
+  const current = await ctx.requests.get(requestId);
+  if (!current || current.status !== 'preparing') {
+    ctx.logger.debug('prepare.skipped', { requestId, status: current?.status });
+    return;
+  }
+  const env = environmentNamed(ctx.catalog, current.environment);
+  const scm = await ctx.sourceControl();
+  let resolved;
+  try {
+    resolved = await scm.resolveRef(current.repo, current.ref);
+  } catch (err) {
+    const failure = err instanceof SourceControlError ? { code: err.code, message: err.message } : { code: 'error', message: 'GitHub could not be reached. Try again in a minute.' };
+    ctx.logger.warn('prepare.resolve_failed', { requestId, repo: current.repo, ref: current.ref, err });
+    const { written } = await mutateRequest(ctx.requests, requestId, (r) =>
+      r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false },
+    );
+    if (written) {
+      await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: failure.message });
+      await ctx.cards.whisper(current.channel, current.requester, `:x: I could not prepare the deploy of *${current.service}* \`${current.ref}\` to *${current.environment}*: ${failure.message}`);
+    }
+    return;
+  }
+
+  const deployed = await ctx.ledger.current(current.service, current.environment);
+  let range: CommitRange | undefined;
+  if (deployed && deployed.sha !== resolved.sha) {
+    try {
+      range = await scm.compare(current.repo, deployed.sha, resolved.sha, CARD_COMMIT_LIMIT);
+    } catch (err) {
+      // The card is still useful without its commit list; say so in the log and move on.
+      ctx.logger.warn('prepare.compare_failed', { requestId, base: deployed.sha, head: resolved.sha, err });
+    }
+  }
+  const now = ctx.now();
+  const { request, written } = await mutateRequest(ctx.requests, requestId, (r) => {
+    if (r.status !== 'preparing') return { skip: undefined };
+    return {
+      write: transition(r, env.approvals === 0 ? 'approved' : 'awaiting_approval', now, {
+        sha: resolved.sha,
+        shaUrl: resolved.url,
+        baseSha: deployed?.sha,
+        commits: range ? range.commits : deployed ? [] : [resolved.commit],
+        totalCommits: range ? range.total : deployed ? 0 : undefined,
+        compareUrl: range?.url,
+        // Approvers get the full time window from the moment they can see what they approve.
+        expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
+      }),
+      result: undefined,
+    };
+  });
+  if (!written) return;
+  await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'pin', outcome: 'ok', detail: `${request.ref} = ${resolved.sha}` });
+  ctx.logger.info('prepare.pinned', { requestId, ref: request.ref, sha: resolved.sha, commits: request.commits.length });
+
+  const ts = await ctx.cards.post(request);
+  await mutateRequest(ctx.requests, requestId, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }));
+  if (request.status === 'approved') await dispatchRequest(ctx, requestId);
+}

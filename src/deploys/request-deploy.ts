@@ -1,0 +1,68 @@
+/**
+ * `/deploy <env> [service] [ref]`: checks who asks from where, stores the request and queues the
+ * slow part (resolving the ref, posting the card). Runs inside Slack's 3-second ack.
+ */
+import { createHash } from 'node:crypto';
+import { environmentNamed, serviceNamed } from '../domain/catalog.js';
+import { canRequest, groupIds } from '../domain/policy.js';
+import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
+import type { DeployContext } from './context.js';
+
+/** Who asked, where, and what Slack calls this invocation. */
+export interface DeployAsk {
+  environment: string;
+  service: string;
+  ref: string;
+  userId: string;
+  channelId: string;
+  /** Slack's trigger id: unique per command, identical on Slack's retries. */
+  triggerId: string;
+}
+
+/** The outcome the command listener turns into its ephemeral answer. */
+export type DeployAskOutcome = { kind: 'accepted'; request: DeployRequest; duplicate: boolean } | { kind: 'refused'; message: string };
+
+/** The request id for a Slack trigger: a retried command maps to the request it already created. */
+export function requestIdForTrigger(triggerId: string): string {
+  return deployIdFromDigest(createHash('sha256').update(`slack-trigger:${triggerId}`).digest());
+}
+
+/** Validates and stores a deploy request, then queues its preparation. */
+export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
+  const env = environmentNamed(ctx.catalog, ask.environment);
+  const service = serviceNamed(ctx.catalog, ask.service);
+  const now = ctx.now();
+  const id = requestIdForTrigger(ask.triggerId);
+  const groups = env.requesters === 'any' ? [] : await ctx.directory.groupsOf(ask.userId, groupIds(env.requesters));
+  const decision = canRequest(env, { userId: ask.userId, groups }, ask.channelId);
+  if (!decision.allowed) {
+    ctx.logger.info('deploy.request_refused', { code: decision.code, user: ask.userId, channel: ask.channelId, environment: env.name });
+    return { kind: 'refused', message: decision.reason };
+  }
+  const request = newRequest({
+    id,
+    kind: 'deploy',
+    service: service.name,
+    environment: env.name,
+    repo: service.repo,
+    workflow: service.workflow,
+    ref: ask.ref,
+    requester: ask.userId,
+    channel: ask.channelId,
+    requiredApprovals: env.approvals,
+    ttlMs: env.requestTtlMs,
+    now,
+  });
+  const created = await ctx.requests.create(request);
+  const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
+  if (created) {
+    await ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${ask.ref} to ${env.name}` });
+    ctx.logger.info('deploy.requested', { requestId: id, service: service.name, environment: env.name, ref: ask.ref, user: ask.userId });
+  } else {
+    ctx.logger.info('deploy.request_retried', { requestId: id, status: stored.status });
+  }
+  // Queued again on a retry too: if the first attempt died before queueing, this one rescues it,
+  // and a prepare job that finds the request already prepared does nothing.
+  if (stored.status === 'preparing') await ctx.jobs.enqueue({ type: 'prepare', requestId: id });
+  return { kind: 'accepted', request: stored, duplicate: !created };
+}

@@ -1,0 +1,80 @@
+/**
+ * The catalog: which services foxops deploys and to which environments.
+ * Built from `foxops.yml` by `src/config`; pure data here so the domain stays free of I/O.
+ */
+
+/** Where a service runs in one environment; used by rollback, alarms and IAM scoping. */
+export interface DeployTarget {
+  functionName?: string;
+  alias?: string;
+  stack?: string;
+  region?: string;
+}
+
+/** A deployable service and the GitHub workflow that ships it. */
+export interface ServiceDefinition {
+  name: string;
+  aliases: string[];
+  /** `owner/name` of the GitHub repository. */
+  repo: string;
+  /** File name (`deploy.yml`) or numeric id of the workflow to dispatch. */
+  workflow: string;
+  defaultRef: string;
+  /** Per environment name. */
+  targets: Record<string, DeployTarget>;
+}
+
+/** Who may request in which channels the deploys of one environment, and how many approvals they need. */
+export interface EnvironmentDefinition {
+  name: string;
+  aliases: string[];
+  /** Slack channel ids where requests may be made and where cards are posted. The first is the home channel. */
+  channels: string[];
+  /** Approvals needed before dispatch; 0 dispatches at once. */
+  approvals: number;
+  /** Slack user ids (`U…`/`W…`) and user-group ids (`S…`). */
+  approvers: string[];
+  /** `any`, or Slack user and user-group ids. */
+  requesters: 'any' | string[];
+  /** How long a request waits for approvals. */
+  requestTtlMs: number;
+  /** A run with no news for longer than this is asked about by the reconciler. */
+  staleAfterMs: number;
+  /** A run older than this ends as `timed_out`. */
+  runTimeoutMs: number;
+}
+
+/** Everything foxops knows about what it deploys where. */
+export interface Catalog {
+  services: ServiceDefinition[];
+  environments: EnvironmentDefinition[];
+  defaultService?: string;
+}
+
+const norm = (word: string) => word.trim().toLowerCase();
+
+/** Finds an environment by name or alias, case-insensitively. */
+export function findEnvironment(catalog: Catalog, word: string): EnvironmentDefinition | undefined {
+  const w = norm(word);
+  return catalog.environments.find((e) => e.name === w || e.aliases.includes(w));
+}
+
+/** Finds a service by name or alias, case-insensitively. */
+export function findService(catalog: Catalog, word: string): ServiceDefinition | undefined {
+  const w = norm(word);
+  return catalog.services.find((s) => s.name === w || s.aliases.includes(w));
+}
+
+/** Returns the environment with that exact name, or throws: callers hold names that came from the catalog. */
+export function environmentNamed(catalog: Catalog, name: string): EnvironmentDefinition {
+  const env = catalog.environments.find((e) => e.name === name);
+  if (!env) throw new Error(`environment "${name}" is not in the configuration`);
+  return env;
+}
+
+/** Returns the service with that exact name, or throws: callers hold names that came from the catalog. */
+export function serviceNamed(catalog: Catalog, name: string): ServiceDefinition {
+  const svc = catalog.services.find((s) => s.name === name);
+  if (!svc) throw new Error(`service "${name}" is not in the configuration`);
+  return svc;
+}

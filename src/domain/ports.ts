@@ -1,0 +1,102 @@
+/**
+ * The small interfaces the deploy flow needs from the outside world. Adapters in src/store,
+ * src/github, src/slack and src/aws implement them; tests run the real adapters against fakes.
+ */
+import type { CommitSummary, DeployRequest } from './request.js';
+
+/** Stored requests. Every write is conditional on the version read. */
+export interface RequestRepository {
+  /** Stores a new request; false when one with that id exists already (a retried command). */
+  create(request: DeployRequest): Promise<boolean>;
+  get(id: string): Promise<DeployRequest | undefined>;
+  /** Writes `next` if the stored version is still `expectedVersion`; returns it with the new version. Throws `StaleWriteError` otherwise. */
+  save(next: DeployRequest, expectedVersion: number): Promise<DeployRequest>;
+  /** Requests that are not final, oldest news first. */
+  listActive(limit?: number): Promise<DeployRequest[]>;
+  /** Remembers which request a GitHub run belongs to. */
+  linkRun(repo: string, runId: number, requestId: string): Promise<void>;
+  findByRun(repo: string, runId: number): Promise<string | undefined>;
+}
+
+/** Something that happened, for the audit trail. */
+export interface AuditEntry {
+  requestId: string;
+  at: string;
+  actor: string;
+  action: string;
+  outcome: 'ok' | 'refused' | 'error';
+  detail?: string;
+}
+
+/** The append-only audit trail. */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  list(requestId: string): Promise<AuditEntry[]>;
+}
+
+/** One-time keys: a Slack retry, a GitHub redelivery or a repeated job is recognised and skipped. */
+export interface IdempotencyKeys {
+  /** True the first time a key is claimed, false ever after (until `ttlSeconds`). */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** What a successful deploy left running in one environment. */
+export interface DeploymentRecord {
+  service: string;
+  environment: string;
+  sha: string;
+  ref: string;
+  requestId: string;
+  kind: DeployRequest['kind'];
+  runId?: number;
+  runUrl?: string;
+  requester: string;
+  approvers: string[];
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'unknown';
+  startedAt?: string;
+  finishedAt: string;
+}
+
+/** What runs where, and what ran before. */
+export interface DeploymentLedger {
+  /** Records a finished deploy; a success also becomes the environment's current deployment. */
+  record(entry: DeploymentRecord): Promise<void>;
+  current(service: string, environment: string): Promise<DeploymentRecord | undefined>;
+  history(service: string, environment: string, count: number): Promise<DeploymentRecord[]>;
+}
+
+/** A resolved commit. */
+export interface ResolvedRef {
+  sha: string;
+  url: string;
+  commit: CommitSummary;
+}
+
+/** Commits between what runs and what will run. */
+export interface CommitRange {
+  commits: CommitSummary[];
+  total: number;
+  url: string;
+}
+
+/** Inputs of the production workflow, exactly what the workflow declares. */
+export type DispatchInputs = Record<'environment' | 'sha' | 'deploy_id' | 'requested_by' | 'approved_by', string>;
+
+/** The GitHub side of a deploy. */
+export interface SourceControl {
+  resolveRef(repo: string, ref: string): Promise<ResolvedRef>;
+  /** Up to `limit` commits after `base` up to `head`, oldest first. */
+  compare(repo: string, base: string, head: string, limit: number): Promise<CommitRange>;
+  dispatchWorkflow(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }>;
+}
+
+/** Work that must not hold up Slack's 3-second ack. */
+export type Job =
+  | { type: 'prepare'; requestId: string }
+  | { type: 'dispatch'; requestId: string }
+  | { type: 'reconcile' };
+
+/** Runs jobs out of band: on Lambda an async self-invocation, locally in-process. */
+export interface JobQueue {
+  enqueue(job: Job): Promise<void>;
+}

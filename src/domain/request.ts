@@ -1,0 +1,232 @@
+/**
+ * A deploy request: one production change, from `/deploy` to the end of its workflow run.
+ * Every change goes through {@link transition}, which refuses moves the state machine does not allow;
+ * the store then writes it conditionally on the version read, so concurrent writers cannot both win.
+ */
+
+/** What the request changes. Promotion and rollback reuse the same approval and dispatch flow. */
+export type RequestKind = 'deploy' | 'promote' | 'rollback';
+
+/** Every state a request can be in. */
+export const REQUEST_STATUSES = [
+  'preparing', // created by the command; the job resolves the ref and posts the card
+  'prepare_failed', // the ref could not be resolved, or the card could not be posted
+  'awaiting_approval',
+  'approved', // enough approvals; a dispatch job is on its way
+  'dispatching', // one dispatch job has claimed it
+  'dispatch_failed', // GitHub refused; approvers may retry
+  'dispatched',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'unknown', // GitHub no longer knows the run
+  'rejected',
+  'expired',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+const ALLOWED: Record<RequestStatus, readonly RequestStatus[]> = {
+  preparing: ['awaiting_approval', 'approved', 'prepare_failed'],
+  prepare_failed: [],
+  awaiting_approval: ['awaiting_approval', 'approved', 'rejected', 'expired'],
+  approved: ['dispatching'],
+  dispatching: ['dispatched', 'dispatch_failed', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'],
+  // Retry re-arms the request for one more dispatch job.
+  dispatch_failed: ['approved', 'expired', 'rejected'],
+  dispatched: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
+  queued: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
+  running: ['running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
+  // A finished run only moves again when GitHub re-runs it (a higher run_attempt); see `applyRunUpdate`.
+  succeeded: ['queued', 'running'],
+  failed: ['queued', 'running'],
+  cancelled: ['queued', 'running'],
+  timed_out: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+  unknown: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+  rejected: [],
+  expired: [],
+};
+
+/** Statuses after which nothing more happens unless a run is re-run. */
+export const FINAL_STATUSES: readonly RequestStatus[] = ['prepare_failed', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown', 'rejected', 'expired'];
+/** Statuses in which a GitHub run exists or is about to. */
+export const RUN_STATUSES: readonly RequestStatus[] = ['dispatched', 'queued', 'running'];
+
+/** True when the request needs no more attention. */
+export function isFinal(status: RequestStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/** True when the state machine allows going from `from` to `to`. */
+export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** One approver's yes, for the exact SHA of the request. */
+export interface Approval {
+  userId: string;
+  at: string;
+  /** The user group through which the user may approve, when not listed by name. */
+  viaGroup?: string;
+}
+
+/** A commit that the deploy will ship, newest last. */
+export interface CommitSummary {
+  sha: string;
+  message: string;
+  author: string;
+  url: string;
+}
+
+/** One job of the workflow run, as last reported. */
+export interface RunJob {
+  id: number;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'pending' | 'requested';
+  conclusion?: string | null;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  url?: string;
+  /** The step that failed, if any. */
+  failedStep?: string;
+}
+
+/** The GitHub Actions run that carries out the deploy. */
+export interface RunInfo {
+  id?: number;
+  url?: string;
+  attempt: number;
+  startedAt?: string;
+  completedAt?: string;
+  jobs: RunJob[];
+  conclusion?: string;
+}
+
+/** A production change and everything that happened to it. */
+export interface DeployRequest {
+  id: string;
+  kind: RequestKind;
+  service: string;
+  environment: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  /** The immutable commit that approvers approve; set once the ref is resolved. */
+  sha?: string;
+  shaUrl?: string;
+  /** SHA last deployed to this environment, the base of `commits`. */
+  baseSha?: string;
+  commits: CommitSummary[];
+  /** Total commits between base and sha; `commits` holds at most 10. */
+  totalCommits?: number;
+  compareUrl?: string;
+  requester: string;
+  channel: string;
+  /** Slack ts of the deploy card, once posted. */
+  cardTs?: string;
+  status: RequestStatus;
+  requiredApprovals: number;
+  approvals: Approval[];
+  rejectedBy?: string;
+  rejectionReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  dispatchedAt?: string;
+  finishedAt?: string;
+  /** Last time GitHub told us anything about the run; the reconciler looks at requests without news. */
+  lastRunEventAt?: string;
+  run?: RunInfo;
+  /** Human explanation of the last failure (dispatch or run), shown on the card. */
+  failure?: { code: string; message: string };
+  /** Bumped by every conditional write. */
+  version: number;
+}
+
+/** Thrown when code asks for a move the state machine forbids: a bug or a stale caller. */
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: RequestStatus,
+    readonly to: RequestStatus,
+    readonly requestId: string,
+  ) {
+    super(`request ${requestId}: ${from} -> ${to} is not allowed`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/**
+ * Returns a copy of `request` in status `to` with `changes` applied.
+ * Throws {@link IllegalTransitionError} when the move is not allowed.
+ */
+export function transition(request: DeployRequest, to: RequestStatus, now: Date, changes: Partial<DeployRequest> = {}): DeployRequest {
+  if (!canTransition(request.status, to)) throw new IllegalTransitionError(request.status, to, request.id);
+  const next: DeployRequest = { ...request, ...changes, status: to, updatedAt: now.toISOString() };
+  if (isFinal(to) && !next.finishedAt) next.finishedAt = now.toISOString();
+  if (!isFinal(to)) delete next.finishedAt;
+  return next;
+}
+
+/** Input for {@link newRequest}. */
+export interface NewRequestInput {
+  id: string;
+  kind: RequestKind;
+  service: string;
+  environment: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  requester: string;
+  channel: string;
+  requiredApprovals: number;
+  ttlMs: number;
+  now: Date;
+}
+
+/** A fresh request in `preparing`, before its ref is resolved. */
+export function newRequest(input: NewRequestInput): DeployRequest {
+  const at = input.now.toISOString();
+  return {
+    id: input.id,
+    kind: input.kind,
+    service: input.service,
+    environment: input.environment,
+    repo: input.repo,
+    workflow: input.workflow,
+    ref: input.ref,
+    commits: [],
+    requester: input.requester,
+    channel: input.channel,
+    status: 'preparing',
+    requiredApprovals: input.requiredApprovals,
+    approvals: [],
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(input.now.getTime() + input.ttlMs).toISOString(),
+    version: 0,
+  };
+}
+
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * A short, readable deploy id (`d-` and 10 characters) from a digest.
+ * Deriving it from Slack's trigger id makes a retried command map to the same request.
+ */
+export function deployIdFromDigest(digest: Uint8Array): string {
+  let id = '';
+  for (let i = 0; i < 10; i++) id += ID_ALPHABET[digest[i]! % 32];
+  return `d-${id}`;
+}
+
+/** True once the request has been waiting past its expiry without reaching its approvals. */
+export function hasExpired(request: DeployRequest, now: Date): boolean {
+  return (request.status === 'awaiting_approval' || request.status === 'dispatch_failed') && now.getTime() >= Date.parse(request.expiresAt);
+}
+
+/** The short form of a SHA that people read. */
+export function shortSha(sha: string | undefined): string {
+  return sha ? sha.slice(0, 7) : '…';
+}

@@ -1,0 +1,129 @@
+/**
+ * GitHub as the {@link SourceControl} of deploys: resolve refs, compare commits, dispatch workflows.
+ * GitHub's refusals become {@link SourceControlError}s whose message says what a person must fix.
+ */
+import { SourceControlError } from '../domain/errors.js';
+import type { CommitRange, DispatchInputs, ResolvedRef, SourceControl } from '../domain/ports.js';
+import type { CommitSummary } from '../domain/request.js';
+import type { Logger } from '../log.js';
+import type { FoxopsOctokitClient } from './octokit.js';
+
+interface GitHubCommit {
+  sha: string;
+  html_url: string;
+  commit: { message: string; author?: { name?: string } | null };
+  author?: { login?: string } | null;
+}
+
+interface HttpError {
+  status?: number;
+  message?: string;
+  response?: { data?: { message?: string } };
+}
+
+function split(repo: string): { owner: string; repo: string } {
+  const [owner, name] = repo.split('/');
+  return { owner: owner!, repo: name! };
+}
+
+function summary(c: GitHubCommit): CommitSummary {
+  return {
+    sha: c.sha,
+    message: c.commit.message.split('\n')[0]!.slice(0, 120),
+    author: c.author?.login ?? c.commit.author?.name ?? 'unknown',
+    url: c.html_url,
+  };
+}
+
+function githubMessage(err: HttpError): string {
+  return err.response?.data?.message ?? err.message ?? 'no message';
+}
+
+/** The explanation a person needs for an error GitHub gave. */
+function explain(err: unknown, what: { repo: string; workflow?: string; ref?: string; action: string }): SourceControlError {
+  const e = err as HttpError;
+  const status = e.status;
+  const said = githubMessage(e).split('\n')[0];
+  if (status === 401) {
+    return new SourceControlError('unauthorized', `GitHub rejected foxops' credentials (401: ${said}). Renew GITHUB_TOKEN, or the GitHub App key, where foxops reads its secrets.`, status);
+  }
+  if (status === 403) {
+    return new SourceControlError(
+      'forbidden',
+      `GitHub refused to ${what.action} on ${what.repo} (403: ${said}). foxops needs Actions: read and write and Contents: read on ${what.repo} (fine-grained token or GitHub App permissions).`,
+      status,
+    );
+  }
+  if (status === 404 && what.workflow) {
+    return new SourceControlError(
+      'workflow_not_found',
+      `GitHub cannot find the workflow \`${what.workflow}\` in ${what.repo} (404). Check that .github/workflows/${what.workflow} exists on the default branch, has an \`on: workflow_dispatch\` trigger, and that foxops' token can see the repository.`,
+      status,
+    );
+  }
+  if (status === 404) return new SourceControlError('repo_not_found', `GitHub cannot find ${what.repo} (404). Check the \`repo\` in foxops.yml and that foxops' token can see it.`, status);
+  if (status === 422 && /no (ref|commit) found/i.test(said ?? '')) {
+    return new SourceControlError('ref_not_found', `The ref \`${what.ref}\` does not exist in ${what.repo}. Give a branch, tag or commit SHA that exists.`, status);
+  }
+  if (status === 422) {
+    return new SourceControlError('invalid', `GitHub refused to ${what.action} (422: ${said}). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.`, status);
+  }
+  return new SourceControlError('unavailable', `GitHub did not answer properly after retries (${status ?? 'no status'}: ${said}). Try again in a minute; see githubstatus.com.`, status);
+}
+
+/** {@link SourceControl} over the GitHub REST API. */
+export class GitHubSourceControl implements SourceControl {
+  /** Servers that refused `return_run_details` (GitHub Enterprise Server before it existed). */
+  private readonly noRunDetails = new Set<string>();
+
+  constructor(
+    private readonly octokit: FoxopsOctokitClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** {@inheritDoc SourceControl.resolveRef} */
+  async resolveRef(repo: string, ref: string): Promise<ResolvedRef> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCommit({ ...split(repo), ref, per_page: 1 });
+      return { sha: data.sha, url: data.html_url, commit: summary(data as GitHubCommit) };
+    } catch (err) {
+      throw explain(err, { repo, ref, action: `resolve ${ref}` });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.compare} */
+  async compare(repo: string, base: string, head: string, limit: number): Promise<CommitRange> {
+    try {
+      const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({ ...split(repo), basehead: `${base}...${head}`, per_page: 100 });
+      const commits = (data.commits as GitHubCommit[]).map(summary);
+      return { commits: commits.slice(-limit), total: data.total_commits ?? commits.length, url: data.html_url };
+    } catch (err) {
+      throw explain(err, { repo, ref: head, action: `compare ${base.slice(0, 7)}...${head.slice(0, 7)}` });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.dispatchWorkflow} */
+  async dispatchWorkflow(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }> {
+    const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches' as const;
+    const params = { ...split(repo), workflow_id: workflow, ref, inputs };
+    const server = this.octokit.request.endpoint.DEFAULTS.baseUrl;
+    try {
+      if (!this.noRunDetails.has(server)) {
+        try {
+          const response = await this.octokit.request(route, { ...params, return_run_details: true } as typeof params);
+          const data = (response.data ?? {}) as { workflow_run_id?: number; html_url?: string };
+          return { runId: data.workflow_run_id, runUrl: data.html_url };
+        } catch (err) {
+          const e = err as HttpError;
+          if (!(e.status === 422 && /return_run_details/.test(githubMessage(e)))) throw err;
+          this.noRunDetails.add(server);
+          this.logger.info('github.run_details_unsupported', { server });
+        }
+      }
+      await this.octokit.request(route, params);
+      return {};
+    } catch (err) {
+      throw explain(err, { repo, workflow, ref, action: `dispatch ${workflow}` });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The Lambda entry: wires and routes, nothing else.
+ *  - Function URL / HTTP API (payload v2): `POST /slack/events` through Bolt's AwsLambdaReceiver,
+ *    `POST /github/webhooks`, `GET /health`.
+ *  - `{ foxopsJob }`: an async job this function sent itself.
+ *  - EventBridge schedule (`{ "foxops": "reconcile" }` or a Scheduled Event): the reconciler.
+ * Each path loads only the modules it needs, so a cold `/deploy help` does not pay for GitHub or DynamoDB.
+ */
+import type { DeployContext } from '../deploys/context.js';
+import type { FoxopsConfig, Env } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { createLogger } from '../log.js';
+import { awsClientConfig } from '../aws/client-config.js';
+
+/** A Function URL / HTTP API payload v2 request (the parts foxops reads). */
+export interface HttpEvent {
+  rawPath: string;
+  headers: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext: { http: { method: string; path?: string } };
+}
+
+/** The response shape Function URLs expect. */
+export interface HttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+type SlackHandler = (event: unknown, context: unknown) => Promise<HttpResult>;
+
+const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
+const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
+const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Options for tests and the benchmark: clock and GitHub tuning. */
+export interface HandlerOptions {
+  now?: () => Date;
+  github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
+}
+
+/** Creates a Lambda handler reading its settings from `env`. */
+export function createHandler(env: Env = process.env, options: HandlerOptions = {}) {
+  let logger: Logger = createLogger((env.LOG_LEVEL as 'info') ?? 'info');
+  let configPromise: Promise<FoxopsConfig> | undefined;
+  let contextPromise: Promise<DeployContext> | undefined;
+  let slackPromise: Promise<SlackHandler> | undefined;
+
+  const config = () =>
+    (configPromise ??= (async () => {
+      let effective = env;
+      if (env.FOXOPS_SSM_PREFIX) {
+        const { loadSsmSecrets } = await import('../aws/ssm-secrets.js');
+        const { SSMClient } = await import('@aws-sdk/client-ssm');
+        effective = await loadSsmSecrets(env, env.FOXOPS_SSM_PREFIX, new SSMClient(awsClientConfig(env, 'SSM')));
+      }
+      const { loadConfig } = await import('../config/load.js');
+      const loaded = await loadConfig(effective, { strict: true });
+      logger = createLogger(loaded.logLevel);
+      return loaded;
+    })().catch((err) => {
+      // Do not cache a failed start: the next event tries again after the operator fixed SSM.
+      configPromise = undefined;
+      throw err;
+    }));
+
+  const context = () =>
+    (contextPromise ??= (async () => {
+      const cfg = await config();
+      const [{ DynamoDBClient }, { LambdaClient }, { WebClient }, { LambdaInvoker }, { LambdaJobQueue }, { createDeployContext }] = await Promise.all([
+        import('@aws-sdk/client-dynamodb'),
+        import('@aws-sdk/client-lambda'),
+        import('@slack/web-api'),
+        import('../aws/lambda-invoker.js'),
+        import('../jobs/queues.js'),
+        import('../wiring.js'),
+      ]);
+      if (!cfg.selfFunction) throw new Error('FOXOPS_SELF_FUNCTION (or AWS_LAMBDA_FUNCTION_NAME) is needed to run async jobs');
+      const jobs = new LambdaJobQueue(new LambdaInvoker(new LambdaClient(awsClientConfig(env, 'LAMBDA'))), cfg.selfFunction, logger);
+      const slackClient = new WebClient(cfg.slack.botToken, cfg.slack.apiUrl ? { slackApiUrl: cfg.slack.apiUrl } : {});
+      return createDeployContext({ config: cfg, logger, dynamo: new DynamoDBClient(awsClientConfig(env, 'DYNAMODB')), slackClient, jobs, now: options.now, github: options.github });
+    })());
+
+  const slack = () =>
+    (slackPromise ??= (async () => {
+      const cfg = await config();
+      const [{ AwsLambdaReceiver }, { buildApp }] = await Promise.all([import('@slack/bolt'), import('../slack/app.js')]);
+      const receiver = new AwsLambdaReceiver({
+        signingSecret: cfg.slack.signingSecret!,
+        invalidRequestSignatureHandler: ({ ts }) => logger.warn('slack.bad_signature', { ts }),
+      });
+      buildApp(cfg, { config: cfg, logger, context }, { receiver });
+      const handle = await receiver.start();
+      return handle as unknown as SlackHandler;
+    })());
+
+  async function http(event: HttpEvent, lambdaContext: unknown): Promise<HttpResult> {
+    const method = event.requestContext.http.method;
+    const path = event.rawPath;
+    // Bolt decodes base64 bodies as ASCII, which breaks non-ASCII text and its signature: decode here as UTF-8.
+    const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
+    const plain = { ...event, body, isBase64Encoded: false };
+    if (method === 'GET' && path === '/health') return json(200, { ok: true });
+    if (method === 'POST' && path === '/slack/events') {
+      try {
+        return await (await slack())(plain, lambdaContext);
+      } catch (err) {
+        logger.error('slack.request_failed', { err });
+        return json(400, { error: 'bad request' });
+      }
+    }
+    if (method === 'POST' && path === '/github/webhooks') {
+      const { handleGitHubWebhook } = await import('../github/webhooks.js');
+      return handleGitHubWebhook(await config(), context, logger, plain);
+    }
+    return json(404, { error: `no route for ${method} ${path}` });
+  }
+
+  return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | void> {
+    if (isHttp(event)) return http(event, lambdaContext);
+    if (isSchedule(event) || (event as { foxopsJob?: unknown })?.foxopsJob) {
+      const [ctx, { runJob, isJobEvent }] = await Promise.all([context(), import('../jobs/run.js')]);
+      const job = isJobEvent(event) ? event.foxopsJob : ({ type: 'reconcile' } as const);
+      await runJob(ctx, job);
+      return;
+    }
+    logger.error('lambda.unknown_event', { keys: Object.keys((event as object) ?? {}) });
+  };
+}
+
+/** The function's handler (`dist/lambda/index.mjs`). */
+export const handler = createHandler();

@@ -1,0 +1,35 @@
+/**
+ * The shared shape of a card button: ack at once, check that the click came from that request's
+ * own card, run the use case on stored state, and tell the clicker ephemerally when refused.
+ */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { ActionOutcome } from '../../deploys/approval.js';
+import type { DeployContext } from '../../deploys/context.js';
+import type { SlackDeps } from '../app.js';
+import { reportFailure } from '../failure.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+/** Builds a button listener around `run(ctx, requestId, userId)`. */
+export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployContext, requestId: string, userId: string) => Promise<ActionOutcome>) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const userId = body.user.id;
+    const requestId = action.value ?? '';
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    try {
+      const ctx = await deps.context();
+      const stored = await ctx.requests.get(requestId);
+      // The button only names a request; it must be that request's own card that was clicked.
+      if (!stored || stored.cardTs !== body.message?.ts || stored.channel !== body.channel?.id) {
+        deps.logger.warn('card.action_mismatch', { action: name, requestId, user: userId, ts: body.message?.ts, channel: body.channel?.id });
+        await tell(`:no_entry_sign: This button does not belong to a deploy request I know. Use the buttons on the request's own card, or start a new one with \`/deploy\`.`);
+        return;
+      }
+      const outcome = await run(ctx, requestId, userId);
+      if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${outcome.message}`);
+    } catch (err) {
+      await tell(reportFailure(deps.logger, `card.${name}`, err, { requestId, user: userId })).catch(() => undefined);
+    }
+  };
+}

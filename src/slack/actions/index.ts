@@ -1,0 +1,13 @@
+/** Registers the card buttons. */
+import type { App } from '@slack/bolt';
+import type { SlackDeps } from '../app.js';
+import { registerApprove } from './approve.js';
+import { registerReject } from './reject.js';
+import { registerRetry } from './retry.js';
+
+/** Registers every block action listener on `app`. */
+export function register(app: App, deps: SlackDeps): void {
+  registerApprove(app, deps);
+  registerReject(app, deps);
+  registerRetry(app, deps);
+}

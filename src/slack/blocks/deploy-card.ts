@@ -1,0 +1,146 @@
+/**
+ * The deploy card: one message per request, re-rendered from the stored request on every change.
+ * Pure: request in, Block Kit out.
+ */
+import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
+import { type DeployRequest, shortSha } from '../../domain/request.js';
+import { ACTION_IDS } from './action-ids.js';
+
+/** A Slack message body: fallback text for notifications plus blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const KIND_VERB: Record<DeployRequest['kind'], string> = { deploy: 'Deploy', promote: 'Promote', rollback: 'Roll back' };
+
+/** Slack escapes: user text must not turn into mentions or links. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `<!date>` shows the time in each reader's own time zone, with a fallback for old clients. */
+export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
+  return `<!date^${Math.floor(Date.parse(iso) / 1000)}^${format}|${iso}>`;
+}
+
+function statusLine(r: DeployRequest): string {
+  const approvals = `${r.approvals.length} of ${r.requiredApprovals}`;
+  const run = r.run?.url ? `<${r.run.url}|${r.run.id ? `run ${r.run.id}` : 'workflow runs'}>` : 'the workflow';
+  const attempt = r.run && r.run.attempt > 1 ? ` (re-run, attempt ${r.run.attempt})` : '';
+  const took = r.dispatchedAt && r.finishedAt ? ` in ${formatDuration(Date.parse(r.finishedAt) - Date.parse(r.dispatchedAt))}` : '';
+  switch (r.status) {
+    case 'preparing':
+      return `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
+    case 'prepare_failed':
+      return `:x: Could not prepare: ${escapeText(r.failure?.message ?? 'unknown error')}`;
+    case 'awaiting_approval':
+      return `:hourglass: Waiting for approvals: ${approvals}`;
+    case 'approved':
+      return `:white_check_mark: Approved (${approvals}), dispatching…`;
+    case 'dispatching':
+      return ':rocket: Dispatching the workflow…';
+    case 'dispatch_failed':
+      return `:x: *Dispatch failed.* ${escapeText(r.failure?.message ?? '')}`;
+    case 'dispatched':
+      return `:rocket: Dispatched: ${run}`;
+    case 'queued':
+      return `:double_vertical_bar: Queued: ${run}${attempt}`;
+    case 'running':
+      return `:arrows_counterclockwise: Running: ${run}${attempt}`;
+    case 'succeeded':
+      return `:large_green_circle: *Succeeded*${took}: ${run}${attempt}`;
+    case 'failed':
+      return `:red_circle: *Failed*${took}: ${run}${attempt}${r.failure ? ` ${escapeText(r.failure.message)}` : ''}`;
+    case 'cancelled':
+      return `:white_circle: Cancelled${took}: ${run}`;
+    case 'timed_out':
+      return `:alarm_clock: *Timed out*: no result from ${run} in time.${r.failure ? ` ${escapeText(r.failure.message)}` : ''}`;
+    case 'unknown':
+      return `:grey_question: *Unknown*: GitHub no longer knows ${run}. Check the workflow and the environment by hand.`;
+    case 'rejected':
+      return `:no_entry: Rejected by <@${r.rejectedBy}>${r.rejectionReason ? `: ${escapeText(r.rejectionReason)}` : ''}`;
+    case 'expired':
+      return `:alarm_clock: *Expired* at ${slackDate(r.expiresAt, '{time}')} with ${approvals} approvals.`;
+  }
+}
+
+function commitLines(r: DeployRequest): string | undefined {
+  if (!r.sha) return undefined;
+  if (r.baseSha === r.sha) return `_This SHA is already what runs in ${r.environment}._`;
+  if (r.commits.length === 0) return undefined;
+  const lines = r.commits
+    .slice()
+    .reverse()
+    .map((c) => `• <${c.url}|\`${shortSha(c.sha)}\`> ${escapeText(c.message)} (${escapeText(c.author)})`);
+  const hidden = (r.totalCommits ?? r.commits.length) - r.commits.length;
+  const head = r.baseSha
+    ? `*${r.totalCommits ?? r.commits.length} commit(s) since \`${shortSha(r.baseSha)}\`${r.compareUrl ? ` (<${r.compareUrl}|compare>)` : ''}:*`
+    : `*First deploy through foxops to ${r.environment}; the commit:*`;
+  return [head, ...lines, ...(hidden > 0 ? [`…and ${hidden} more`] : [])].join('\n');
+}
+
+/** Renders the deploy card for `request`. */
+export function deployCard(r: DeployRequest): SlackMessage {
+  const title = `${KIND_VERB[r.kind]} *${r.service}* to *${r.environment}*`;
+  const shaText = r.sha ? (r.shaUrl ? `<${r.shaUrl}|\`${shortSha(r.sha)}\`>` : `\`${shortSha(r.sha)}\``) : '_resolving_';
+  const approvedBy = r.approvals.length ? r.approvals.map((a) => `<@${a.userId}>`).join(', ') : '_none yet_';
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `:fox_face: ${title}` } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Ref*\n\`${escapeText(r.ref)}\` @ ${shaText}` },
+        { type: 'mrkdwn', text: `*Requested by*\n<@${r.requester}>` },
+        { type: 'mrkdwn', text: `*Approvals*\n${r.approvals.length} of ${r.requiredApprovals}: ${approvedBy}` },
+        { type: 'mrkdwn', text: r.status === 'awaiting_approval' ? `*Expires*\n${slackDate(r.expiresAt)}` : `*Deploy id*\n\`${r.id}\`` },
+      ],
+    },
+  ];
+  const commits = commitLines(r);
+  if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, 2900) } });
+  if (r.run?.jobs.length) {
+    const jobs = r.run.jobs.map((j) => {
+      const icon = j.status !== 'completed' ? (j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:') : j.conclusion === 'success' ? ':white_check_mark:' : j.conclusion === 'skipped' ? ':fast_forward:' : ':x:';
+      const took = j.startedAt && j.completedAt ? ` ${formatDuration(Date.parse(j.completedAt) - Date.parse(j.startedAt))}` : '';
+      const name = j.url ? `<${j.url}|${escapeText(j.name)}>` : escapeText(j.name);
+      return `${icon} ${name}${took}${j.failedStep ? `: step _${escapeText(j.failedStep)}_ failed` : ''}`;
+    });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobs.join('\n').slice(0, 2900) } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, 2900) }] });
+  if (r.status === 'awaiting_approval') {
+    blocks.push({
+      type: 'actions',
+      block_id: `deploy_actions:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approve,
+          text: { type: 'plain_text', text: 'Approve' },
+          style: 'primary',
+          value: r.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Approve this deploy?' },
+            text: { type: 'mrkdwn', text: `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(r.ref)}\` moves.` },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          },
+        },
+        { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: r.id },
+      ],
+    });
+  } else if (r.status === 'dispatch_failed') {
+    blocks.push({
+      type: 'actions',
+      block_id: `deploy_actions:${r.id}`,
+      elements: [
+        { type: 'button', action_id: ACTION_IDS.retry, text: { type: 'plain_text', text: 'Retry dispatch' }, style: 'primary', value: r.id },
+        { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Give up' }, value: r.id },
+      ],
+    });
+  }
+  const text = `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${r.status.replace(/_/g, ' ')}`;
+  return { text, blocks };
+}

@@ -1,0 +1,70 @@
+/** Block Kit for `/deploy status`, `/deploy history` and the App Home tab. Pure. */
+import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../domain/duration.js';
+import type { DeploymentRecord } from '../../domain/ports.js';
+import { shortSha } from '../../domain/request.js';
+import type { ServiceStatus } from '../../deploys/status.js';
+
+const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
+  succeeded: ':large_green_circle:',
+  failed: ':red_circle:',
+  cancelled: ':white_circle:',
+  timed_out: ':alarm_clock:',
+  unknown: ':grey_question:',
+};
+
+function commitLink(repoUrl: string | undefined, sha: string): string {
+  return repoUrl ? `<${repoUrl}|\`${shortSha(sha)}\`>` : `\`${shortSha(sha)}\``;
+}
+
+function age(iso: string, now: Date): string {
+  return formatDuration(now.getTime() - Date.parse(iso));
+}
+
+/** Status blocks for each service, each environment a line group. */
+export function statusBlocks(services: ServiceStatus[], now: Date = new Date()): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  for (const s of services) {
+    blocks.push({ type: 'header', text: { type: 'plain_text', text: s.service } });
+    for (const e of s.environments) {
+      const lines: string[] = [];
+      if (e.current) {
+        const c = e.current;
+        const url = c.runUrl;
+        lines.push(`*${e.environment}*: ${commitLink(url, c.sha)} (\`${c.ref}\`) deployed ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${c.approvers.map((a) => `<@${a}>`).join(', ')}` : ''}`);
+      } else {
+        lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
+      }
+      for (const r of e.inFlight) lines.push(`    :arrows_counterclockwise: \`${shortSha(r.sha)}\` ${r.status.replace(/_/g, ' ')}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>`);
+      for (const r of e.waiting) lines.push(`    :hourglass: \`${shortSha(r.sha)}\` (\`${r.ref}\`) ${r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : r.status.replace(/_/g, ' ')}, requested by <@${r.requester}>`);
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
+    }
+  }
+  return blocks.slice(0, 100);
+}
+
+/** The `/deploy status` answer: fallback text and blocks. */
+export function statusMessage(services: ServiceStatus[], now: Date = new Date()): [string, KnownBlock[]] {
+  const text = services
+    .map((s) => `${s.service}: ${s.environments.map((e) => `${e.environment} ${e.current ? shortSha(e.current.sha) : 'none'}`).join(', ')}`)
+    .join('; ');
+  return [text || 'No services configured.', statusBlocks(services, now)];
+}
+
+/** The `/deploy history` answer: newest first. */
+export function historyMessage(service: string, environment: string, entries: DeploymentRecord[]): [string, KnownBlock[]] {
+  if (entries.length === 0) return [`No deploys of ${service} to ${environment} recorded yet.`, [{ type: 'section', text: { type: 'mrkdwn', text: `No deploys of *${service}* to *${environment}* recorded yet.` } }]];
+  const lines = entries.map((d) => {
+    const took = d.startedAt ? ` in ${formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
+    const run = d.runUrl ? ` <${d.runUrl}|run>` : '';
+    const approvers = d.approvers.length ? `, approved by ${d.approvers.map((a) => `<@${a}>`).join(', ')}` : '';
+    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> \`${shortSha(d.sha)}\` (\`${d.ref}\`) ${d.outcome}${took}${run}, by <@${d.requester}>${approvers}`;
+  });
+  return [
+    `Last ${entries.length} deploy(s) of ${service} to ${environment}`,
+    [
+      { type: 'section', text: { type: 'mrkdwn', text: `*Last ${entries.length} deploy(s) of ${service} to ${environment}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } },
+    ],
+  ];
+}

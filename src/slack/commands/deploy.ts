@@ -1,0 +1,69 @@
+/**
+ * `/deploy`: help, deploy requests, status and history. Answers ephemerally within the ack;
+ * anything that talks to GitHub is queued as a job.
+ */
+import type { App, SlashCommand } from '@slack/bolt';
+import { isCommandError, parseCommand } from '../../domain/command.js';
+import type { SlackDeps } from '../app.js';
+import { helpText } from '../blocks/help.js';
+import { reportFailure } from '../failure.js';
+import { requestDeploy } from '../../deploys/request-deploy.js';
+import { shortSha } from '../../domain/request.js';
+import { historyMessage, statusMessage } from '../blocks/status.js';
+import { readStatus } from '../../deploys/status.js';
+
+type Answer = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
+const ephemeral = (text: string, blocks?: unknown[]): Answer => ({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
+
+async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
+  const { catalog } = deps.config;
+  const parsed = parseCommand(command.text ?? '', catalog);
+  if (isCommandError(parsed)) {
+    deps.logger.info('command.invalid', { code: parsed.code, text: command.text, user: command.user_id });
+    return ephemeral(`:thinking_face: ${parsed.message}`);
+  }
+  switch (parsed.kind) {
+    case 'help':
+      return ephemeral(helpText(catalog));
+    case 'deploy': {
+      const ctx = await deps.context();
+      const outcome = await requestDeploy(ctx, {
+        environment: parsed.environment,
+        service: parsed.service,
+        ref: parsed.ref,
+        userId: command.user_id,
+        channelId: command.channel_id,
+        triggerId: command.trigger_id,
+      });
+      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${outcome.message}`);
+      const r = outcome.request;
+      if (r.status === 'preparing') {
+        return ephemeral(`:hourglass_flowing_sand: Resolving \`${r.ref}\` of *${r.service}* for *${r.environment}* (deploy \`${r.id}\`). The deploy card appears in this channel in a moment.`);
+      }
+      return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${r.status.replace(/_/g, ' ')}; see its card in this channel.`);
+    }
+    case 'status': {
+      const ctx = await deps.context();
+      const status = await readStatus(ctx, parsed.service);
+      return ephemeral(...statusMessage(status));
+    }
+    case 'history': {
+      const ctx = await deps.context();
+      const entries = await ctx.ledger.history(parsed.service, parsed.environment, parsed.count);
+      return ephemeral(...historyMessage(parsed.service, parsed.environment, entries));
+    }
+  }
+}
+
+/** Registers the `/deploy` listener. */
+export function registerDeployCommand(app: App, deps: SlackDeps): void {
+  app.command('/deploy', async ({ command, ack }) => {
+    let response: Answer;
+    try {
+      response = await answer(deps, command);
+    } catch (err) {
+      response = ephemeral(reportFailure(deps.logger, 'command.deploy', err, { text: command.text, user: command.user_id, channel: command.channel_id }));
+    }
+    await ack(response);
+  });
+}

@@ -1,0 +1,9 @@
+/** Registers Events API listeners. */
+import type { App } from '@slack/bolt';
+import type { SlackDeps } from '../app.js';
+import { registerAppHome } from './app-home-opened.js';
+
+/** Registers every event listener on `app`. */
+export function register(app: App, deps: SlackDeps): void {
+  registerAppHome(app, deps);
+}

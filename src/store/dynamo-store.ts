@@ -1,0 +1,273 @@
+/**
+ * DynamoDB adapters for the repository, audit log, idempotency keys and deployment ledger.
+ * One table (see `table.ts`); every state change is a conditional write.
+ */
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { StaleWriteError } from '../domain/errors.js';
+import type { AuditEntry, AuditLog, DeploymentLedger, DeploymentRecord, IdempotencyKeys, RequestRepository } from '../domain/ports.js';
+import { type DeployRequest, isFinal } from '../domain/request.js';
+import { ACTIVE_INDEX } from './table.js';
+
+type Item = Record<string, AttributeValue>;
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
+
+const DAY_SECONDS = 86_400;
+/** Finished requests and their audit trail are kept for a year, then DynamoDB's TTL removes them. */
+const REQUEST_RETENTION_SECONDS = 365 * DAY_SECONDS;
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+function requestItem(request: DeployRequest): Item {
+  const item: Item = {
+    PK: S(`REQ#${request.id}`),
+    SK: S('#REQ'),
+    version: N(request.version),
+    status: S(request.status),
+    data: S(JSON.stringify(request)),
+  };
+  if (!isFinal(request.status)) {
+    item.GSI1PK = S('ACTIVE');
+    item.GSI1SK = S(`${request.lastRunEventAt ?? request.updatedAt}#${request.id}`);
+  } else {
+    item.ttl = N(epochSeconds(request.finishedAt ?? request.updatedAt) + REQUEST_RETENTION_SECONDS);
+  }
+  return item;
+}
+
+function parseData<T>(item: Item | undefined): T | undefined {
+  const data = item?.data?.S;
+  return data ? (JSON.parse(data) as T) : undefined;
+}
+
+/** Stores deploy requests as one item each, guarded by a version number. */
+export class DynamoRequestRepository implements RequestRepository {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** {@inheritDoc RequestRepository.create} */
+  async create(request: DeployRequest): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** {@inheritDoc RequestRepository.get} */
+  async get(id: string): Promise<DeployRequest | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`REQ#${id}`), SK: S('#REQ') }, ConsistentRead: true }),
+    );
+    const request = parseData<DeployRequest>(Item);
+    if (request && Item?.version?.N) request.version = Number(Item.version.N);
+    return request;
+  }
+
+  /** {@inheritDoc RequestRepository.save} */
+  async save(next: DeployRequest, expectedVersion: number): Promise<DeployRequest> {
+    const written = { ...next, version: expectedVersion + 1 };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: requestItem(written),
+          ConditionExpression: '#v = :expected',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: { ':expected': N(expectedVersion) },
+        }),
+      );
+      return written;
+    } catch (err) {
+      if (isConditionFailure(err)) throw new StaleWriteError(next.id, expectedVersion);
+      throw err;
+    }
+  }
+
+  /** {@inheritDoc RequestRepository.listActive} */
+  async listActive(limit = 100): Promise<DeployRequest[]> {
+    const out: DeployRequest[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: ACTIVE_INDEX,
+          KeyConditionExpression: 'GSI1PK = :active',
+          ExpressionAttributeValues: { ':active': S('ACTIVE') },
+          Limit: Math.min(limit - out.length, 100),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const request = parseData<DeployRequest>(item);
+        if (request) out.push({ ...request, version: Number(item.version?.N ?? request.version) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && out.length < limit);
+    return out;
+  }
+
+  /** {@inheritDoc RequestRepository.linkRun} */
+  async linkRun(repo: string, runId: number, requestId: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { PK: S(`RUN#${repo}#${runId}`), SK: S('#RUN'), requestId: S(requestId), ttl: N(Math.floor(Date.now() / 1000) + REQUEST_RETENTION_SECONDS) },
+      }),
+    );
+  }
+
+  /** {@inheritDoc RequestRepository.findByRun} */
+  async findByRun(repo: string, runId: number): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`RUN#${repo}#${runId}`), SK: S('#RUN') } }),
+    );
+    return Item?.requestId?.S;
+  }
+}
+
+/** Appends audit events next to their request, so one query reads a request's whole story. */
+export class DynamoAuditLog implements AuditLog {
+  private sequence = 0;
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** {@inheritDoc AuditLog.record} */
+  async record(entry: AuditEntry): Promise<void> {
+    // The sequence and a random suffix keep two events in the same millisecond apart.
+    const sk = `AUDIT#${entry.at}#${String(++this.sequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { PK: S(`REQ#${entry.requestId}`), SK: S(sk), data: S(JSON.stringify(entry)), ttl: N(epochSeconds(entry.at) + REQUEST_RETENTION_SECONDS) },
+        ConditionExpression: 'attribute_not_exists(SK)',
+      }),
+    );
+  }
+
+  /** {@inheritDoc AuditLog.list} */
+  async list(requestId: string): Promise<AuditEntry[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :audit)',
+        ExpressionAttributeValues: { ':pk': S(`REQ#${requestId}`), ':audit': S('AUDIT#') },
+      }),
+    );
+    return (Items ?? []).map((item) => parseData<AuditEntry>(item)!).filter(Boolean);
+  }
+}
+
+/** Conditional puts on `IDEM#<key>`: the first claim wins. */
+export class DynamoIdempotencyKeys implements IdempotencyKeys {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** {@inheritDoc IdempotencyKeys.claim} */
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { PK: S(`IDEM#${key}`), SK: S('#IDEM'), ttl: N(nowSeconds + ttlSeconds) },
+          // An expired key that TTL has not swept yet may be claimed again.
+          ConditionExpression: 'attribute_not_exists(PK) OR #ttl < :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': N(nowSeconds) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+}
+
+/** Current deployment per service and environment, and the history of finished deploys. */
+export class DynamoDeploymentLedger implements DeploymentLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** {@inheritDoc DeploymentLedger.record} */
+  async record(entry: DeploymentRecord): Promise<void> {
+    // History first: the key includes the request id, so a repeated record overwrites itself.
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { PK: S(`HIST#${entry.service}#${entry.environment}`), SK: S(`${entry.finishedAt}#${entry.requestId}`), data: S(JSON.stringify(entry)) },
+      }),
+    );
+    if (entry.outcome !== 'succeeded') return;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { PK: S(`SVC#${entry.service}`), SK: S(`ENV#${entry.environment}`), finishedAt: S(entry.finishedAt), data: S(JSON.stringify(entry)) },
+          // A late event for an older deploy must not replace a newer one.
+          ConditionExpression: 'attribute_not_exists(PK) OR finishedAt <= :finished',
+          ExpressionAttributeValues: { ':finished': S(entry.finishedAt) },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /** {@inheritDoc DeploymentLedger.current} */
+  async current(service: string, environment: string): Promise<DeploymentRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`SVC#${service}`), SK: S(`ENV#${environment}`) } }),
+    );
+    return parseData<DeploymentRecord>(Item);
+  }
+
+  /** {@inheritDoc DeploymentLedger.history} */
+  async history(service: string, environment: string, count: number): Promise<DeploymentRecord[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': S(`HIST#${service}#${environment}`) },
+        ScanIndexForward: false,
+        Limit: count,
+      }),
+    );
+    return (Items ?? []).map((item) => parseData<DeploymentRecord>(item)!).filter(Boolean);
+  }
+}
+
+/** All the DynamoDB adapters over one client and table. */
+export function dynamoStore(client: DynamoDBClient, tableName: string) {
+  return {
+    requests: new DynamoRequestRepository(client, tableName),
+    audit: new DynamoAuditLog(client, tableName),
+    idempotency: new DynamoIdempotencyKeys(client, tableName),
+    ledger: new DynamoDeploymentLedger(client, tableName),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Builds the {@link DeployContext} from configuration and clients. Both entry points use it,
+ * so Lambda and `npm start` run the same code over different transports.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { WebClient } from '@slack/web-api';
+import type { FoxopsConfig } from './config/load.js';
+import type { DeployContext } from './deploys/context.js';
+import type { JobQueue, SourceControl } from './domain/ports.js';
+import type { Logger } from './log.js';
+import { SlackCardPublisher } from './slack/cards.js';
+import { SlackDirectory } from './slack/directory.js';
+import { dynamoStore } from './store/dynamo-store.js';
+
+/** The clients and settings a context is made of. */
+export interface ContextParts {
+  config: FoxopsConfig;
+  logger: Logger;
+  dynamo: DynamoDBClient;
+  slackClient: WebClient;
+  jobs: JobQueue;
+  now?: () => Date;
+  /** Retry and timeout tuning for GitHub calls (tests shorten them). */
+  github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
+}
+
+/** Creates the deploy context; GitHub's client is created on first use. */
+export function createDeployContext(parts: ContextParts): DeployContext {
+  const { config, logger } = parts;
+  const store = dynamoStore(parts.dynamo, config.tableName);
+  let scm: Promise<SourceControl> | undefined;
+  const sourceControl = () =>
+    (scm ??= (async () => {
+      if (!config.github.auth) throw new Error('GitHub credentials are missing: set GITHUB_TOKEN or the GitHub App variables');
+      const [{ createOctokit }, { GitHubSourceControl }] = await Promise.all([import('./github/octokit.js'), import('./github/source-control.js')]);
+      const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
+      return new GitHubSourceControl(octokit, logger);
+    })());
+  return {
+    catalog: config.catalog,
+    ...store,
+    jobs: parts.jobs,
+    cards: new SlackCardPublisher(parts.slackClient, store.requests, logger),
+    directory: new SlackDirectory(parts.slackClient, logger),
+    sourceControl,
+    logger,
+    now: parts.now ?? (() => new Date()),
+  };
+}
