@@ -53,8 +53,21 @@ function didYouMean(suggestions: string[]): string {
   return suggestions.length ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(' or ')}?` : '';
 }
 
+/** The closest words, one per environment or service: `prd` and `prod` are the same suggestion. */
+function distinctSuggestions(word: string, catalog: Catalog, candidates: string[]): string[] {
+  const owners = new Set<string>();
+  return closestNames(word, candidates, 6)
+    .filter((w) => {
+      const owner = findEnvironment(catalog, w)?.name ?? findService(catalog, w)?.name ?? w;
+      if (owners.has(owner)) return false;
+      owners.add(owner);
+      return true;
+    })
+    .slice(0, 3);
+}
+
 function unknownEnvironment(catalog: Catalog, word: string): CommandError {
-  const suggestions = closestNames(word, [...allEnvironmentNames(catalog), ...SUBCOMMANDS]);
+  const suggestions = distinctSuggestions(word, catalog, [...allEnvironmentNames(catalog), ...SUBCOMMANDS]);
   return {
     kind: 'error',
     code: 'unknown_environment',
@@ -64,7 +77,7 @@ function unknownEnvironment(catalog: Catalog, word: string): CommandError {
 }
 
 function unknownService(catalog: Catalog, word: string): CommandError {
-  const suggestions = closestNames(word, allServiceNames(catalog));
+  const suggestions = distinctSuggestions(word, catalog, allServiceNames(catalog));
   return {
     kind: 'error',
     code: 'unknown_service',

@@ -1,16 +1,19 @@
-/** Levenshtein distance, small and allocation-light: the candidate lists are a handful of names. */
+/**
+ * Edit distance counting a swap of two neighbours as one edit (optimal string alignment):
+ * `prdo` is one typo away from `prod`, as a person sees it.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    prev = cur;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /**
@@ -23,7 +26,8 @@ export function closestNames(word: string, candidates: string[], limit = 3): str
   return candidates
     .map((c) => ({ c, d: c.startsWith(w) && w.length >= 2 ? 0.5 : editDistance(w, c) }))
     .filter(({ d }) => d <= budget)
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    // Ties go to the candidate closest in length: a swapped letter beats a dropped one.
+    .sort((x, y) => x.d - y.d || Math.abs(x.c.length - w.length) - Math.abs(y.c.length - w.length) || x.c.localeCompare(y.c))
     .map(({ c }) => c)
     .filter((c, i, all) => all.indexOf(c) === i)
     .slice(0, limit);

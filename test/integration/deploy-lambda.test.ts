@@ -1,0 +1,276 @@
+/**
+ * The whole `/deploy prod` loop through the real Lambda handler: signed Function URL events into
+ * Bolt's AwsLambdaReceiver, async jobs through the Lambda API back into the handler, the real
+ * WebClient and Octokit against loopback fakes, and dynalite.
+ */
+import { blocksText, deployIdFrom, REPO, startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+
+beforeEach(async () => {
+  h = await startHarness();
+  h.github.pushCommits(REPO, 'main', 3);
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const answerText = (result: { body: string }) => JSON.parse(result.body).text as string;
+const card = async (id: string) => {
+  const request = await h.store.requests.get(id);
+  return h.slack.message(request!.channel, request!.cardTs!);
+};
+const ephemeralsTo = (user: string) => h.slack.responsesTo(`click-${user}`).map((r) => (r.body as { text: string }).text);
+
+/** `/deploy prod` as Dave, and wait for the card. */
+async function requestProd(text = 'prod', user = 'U0DAVE'): Promise<string> {
+  const result = await h.command(text, { user });
+  expect(result.statusCode).toBe(200);
+  const id = deployIdFrom(result);
+  await h.idle();
+  return id;
+}
+
+describe('signatures', () => {
+  test.each([
+    ['forged', { signature: 'v0=' + '0'.repeat(64) }],
+    ['stale', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
+    ['missing', { signature: null }],
+  ])('a %s signature gets 401 and stores nothing', async (_name, options) => {
+    // Prepare
+    const body = new URLSearchParams({ command: '/deploy', text: 'prod', user_id: 'U0DAVE', channel_id: 'C0PROD', trigger_id: 't1', response_url: h.slack.responseUrl('x') }).toString();
+    // Act
+    const result = await h.slackRequest(body, options as never);
+    await h.idle();
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(await h.store.requests.listActive()).toHaveLength(0);
+    expect(h.slack.calls).toHaveLength(0);
+    expect(h.github.dispatches).toHaveLength(0);
+  });
+
+  test('a base64 body with non-ASCII text is verified and parsed as UTF-8', async () => {
+    const body = new URLSearchParams({ command: '/deploy', text: 'prod café', user_id: 'U0DAVE', channel_id: 'C0PROD', trigger_id: 't2', response_url: h.slack.responseUrl('x') }).toString();
+    const result = await h.slackRequest(body, { base64: true });
+    expect(result.statusCode).toBe(200);
+    expect(answerText(result)).toContain('`café` is not a valid git ref');
+  });
+});
+
+describe('the command', () => {
+  test('`/deploy` alone and `/deploy help` answer with help naming the real services', async () => {
+    for (const text of ['', 'help']) {
+      const result = await h.command(text);
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body).response_type).toBe('ephemeral');
+      expect(answerText(result)).toContain('foxy-backend');
+      expect(answerText(result)).toContain('production');
+    }
+  });
+
+  test('an unknown environment gets the closest valid name', async () => {
+    const result = await h.command('prdo foxy-backend');
+    expect(answerText(result)).toMatch(/I don't know the environment `prdo`\. Did you mean `prod`/);
+    expect(await h.store.requests.listActive()).toHaveLength(0);
+  });
+
+  test('a request from a channel not configured for the environment is refused with the reason', async () => {
+    const result = await h.command('prod', { channel: 'C0RANDOM' });
+    expect(answerText(result)).toContain('are requested in <#C0PROD>');
+    expect(await h.store.requests.listActive()).toHaveLength(0);
+  });
+
+  test('a Slack retry of the same command gives one request and one card', async () => {
+    // Prepare
+    const triggerId = 'trigger-retried';
+    // Act
+    const first = await h.command('prod', { triggerId });
+    const retry = await h.command('prod', { triggerId, headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    await h.idle();
+    // Assess
+    expect(deployIdFrom(first)).toBe(deployIdFrom(retry));
+    expect(await h.store.requests.listActive()).toHaveLength(1);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});
+
+describe('the card and its approvals', () => {
+  test('the card pins the SHA and lists the commits since the last deploy', async () => {
+    // Prepare: a previous deploy of the first commit
+    const [first] = h.github.pushCommits(REPO, 'main', ['Fix login', 'Add metrics']);
+    await h.store.ledger.record({ service: 'foxy-backend', environment: 'production', sha: first!, ref: 'main', requestId: 'd-previous00', kind: 'deploy', requester: 'U0BOB', approvers: [], outcome: 'succeeded', finishedAt: new Date().toISOString() });
+    const head = h.github.headOf(REPO, 'main');
+    // Act
+    const id = await requestProd('production backend main');
+    // Assess
+    const request = await h.store.requests.get(id);
+    expect(request).toMatchObject({ status: 'awaiting_approval', sha: head, baseSha: first, requester: 'U0DAVE' });
+    const text = blocksText(await card(id));
+    expect(text).toContain(head.slice(0, 7));
+    expect(text).toContain('Add metrics');
+    expect(text).not.toContain('Fix login');
+    expect(text).toContain('0 of 2');
+    expect(text).toContain('<@U0DAVE>');
+  });
+
+  test('the requester cannot approve, a non-approver cannot, and both are told why and audited', async () => {
+    // Prepare: Alice is an approver and requests herself
+    const id = await requestProd('prod', 'U0ALICE');
+    // Act
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.click('deploy_approve', id, { user: 'U0EVE' });
+    // Assess
+    expect(ephemeralsTo('U0ALICE').join()).toContain('You requested this deploy, so you cannot approve it');
+    expect(ephemeralsTo('U0EVE').join()).toContain('Only <@U0ALICE>, <@U0BOB>, <!subteam^S0RELEASE> may approve');
+    const request = await h.store.requests.get(id);
+    expect(request!.approvals).toHaveLength(0);
+    const audit = await h.store.audit.list(id);
+    expect(audit.filter((a) => a.outcome === 'refused').map((a) => a.detail?.split(':')[0])).toEqual(['self_approval', 'not_approver']);
+  });
+
+  test('a member of an approver group approves, and a button from another message is refused', async () => {
+    const id = await requestProd();
+    await h.click('deploy_approve', id, { user: 'U0CAROL', ts: '1111.2222' });
+    expect((await h.store.requests.get(id))!.approvals).toHaveLength(0);
+    expect(ephemeralsTo('U0CAROL').join()).toContain('does not belong to a deploy request');
+
+    await h.click('deploy_approve', id, { user: 'U0CAROL' });
+    const request = await h.store.requests.get(id);
+    expect(request!.approvals).toEqual([expect.objectContaining({ userId: 'U0CAROL', viaGroup: 'S0RELEASE' })]);
+    expect(blocksText(await card(id))).toContain('1 of 2: <@U0CAROL>');
+  });
+
+  test('10 concurrent Approve clicks from two approvers give two approvals and exactly one dispatch', async () => {
+    // Prepare
+    const id = await requestProd();
+    const sha = (await h.store.requests.get(id))!.sha;
+    // Act
+    const clicks = Array.from({ length: 10 }, (_, i) => h.click('deploy_approve', id, { user: i % 2 ? 'U0ALICE' : 'U0BOB' }));
+    const results = await Promise.all(clicks);
+    await h.idle();
+    // Assess
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(h.github.dispatches).toHaveLength(1);
+    expect(h.github.dispatches[0]).toMatchObject({ repo: REPO, workflow: 'deploy.yml', ref: 'main' });
+    const inputs = h.github.dispatches[0]!.inputs;
+    expect(Object.keys(inputs).sort()).toEqual(['approved_by', 'deploy_id', 'environment', 'requested_by', 'sha']);
+    expect(inputs).toMatchObject({ environment: 'production', sha, deploy_id: id, requested_by: 'U0DAVE' });
+    expect(inputs.approved_by.split(',').sort()).toEqual(['U0ALICE', 'U0BOB']);
+    const request = await h.store.requests.get(id);
+    expect(request!.status).toBe('dispatched');
+    expect(request!.approvals).toHaveLength(2);
+    expect(request!.run?.id).toBe(h.github.dispatches[0]!.runId);
+    expect(blocksText(await card(id))).toContain(`actions/runs/${request!.run!.id}`);
+    // The 8 extra clicks were each told why they did not count.
+    const told = [...ephemeralsTo('U0ALICE'), ...ephemeralsTo('U0BOB')];
+    expect(told).toHaveLength(8);
+    for (const text of told) expect(text).toMatch(/already approved|takes no more approvals/);
+  });
+
+  test('approvers approve the pinned SHA even when the branch moves afterwards', async () => {
+    const id = await requestProd();
+    const pinned = (await h.store.requests.get(id))!.sha;
+    h.github.pushCommits(REPO, 'main', ['Sneaky change']);
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.click('deploy_approve', id, { user: 'U0BOB' });
+    await h.idle();
+    expect(h.github.dispatches[0]!.inputs.sha).toBe(pinned);
+  });
+
+  test('an expired request takes no approval and its card shows Expired', async () => {
+    const id = await requestProd();
+    h.clock.now = new Date(h.clock.now.getTime() + 31 * 60_000);
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    expect(ephemeralsTo('U0ALICE').join()).toContain('expired');
+    expect((await h.store.requests.get(id))!.status).toBe('expired');
+    expect(blocksText(await card(id))).toContain('Expired');
+    expect(h.github.dispatches).toHaveLength(0);
+  });
+
+  test('a Reject by an approver ends the request', async () => {
+    const id = await requestProd();
+    await h.click('deploy_reject', id, { user: 'U0BOB' });
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    const request = await h.store.requests.get(id);
+    expect(request).toMatchObject({ status: 'rejected', rejectedBy: 'U0BOB', approvals: [] });
+    expect(blocksText(await card(id))).toContain('Rejected by <@U0BOB>');
+    expect(ephemeralsTo('U0ALICE').join()).toContain('takes no more approvals');
+  });
+});
+
+describe('dispatch', () => {
+  async function approveBoth(id: string) {
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.click('deploy_approve', id, { user: 'U0BOB' });
+    await h.idle();
+  }
+
+  test('GitHub answering 500 once is retried and the deploy is dispatched', async () => {
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 500 });
+    await approveBoth(id);
+    expect(h.github.dispatches).toHaveLength(1);
+    expect((await h.store.requests.get(id))!.status).toBe('dispatched');
+  });
+
+  test('a missing workflow puts the request in dispatch_failed with the file named, and Retry works once fixed', async () => {
+    // Prepare
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 404, message: 'Not Found' });
+    // Act
+    await approveBoth(id);
+    // Assess
+    let request = await h.store.requests.get(id);
+    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'workflow_not_found' } });
+    const text = blocksText(await card(id));
+    expect(text).toContain('.github/workflows/deploy.yml');
+    expect(JSON.stringify((await card(id))!.blocks)).toContain('deploy_retry');
+    // A non-approver may not retry; an approver may.
+    await h.click('deploy_retry', id, { user: 'U0EVE' });
+    expect(ephemeralsTo('U0EVE').join()).toContain('may retry');
+    await h.click('deploy_retry', id, { user: 'U0ALICE' });
+    await h.idle();
+    request = await h.store.requests.get(id);
+    expect(request!.status).toBe('dispatched');
+    expect(h.github.dispatches).toHaveLength(1);
+  });
+
+  test('a 403 says which permission is missing', async () => {
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'Resource not accessible by integration' });
+    await approveBoth(id);
+    const request = await h.store.requests.get(id);
+    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'forbidden' } });
+    expect(blocksText(await card(id))).toContain('Actions: read and write');
+  });
+
+  test('a server that refuses return_run_details still dispatches, without a run id', async () => {
+    h.github.runDetails = false;
+    const id = await requestProd();
+    await approveBoth(id);
+    const request = await h.store.requests.get(id);
+    expect(request!.status).toBe('dispatched');
+    expect(request!.run?.id).toBeUndefined();
+    expect(h.github.dispatches).toHaveLength(1);
+    expect(blocksText(await card(id))).toContain('actions/workflows/deploy.yml');
+  });
+
+  test('an unknown ref never gets a card: the requester is told in the channel', async () => {
+    const result = await h.command('prod backend no-such-branch');
+    const id = deployIdFrom(result);
+    await h.idle();
+    expect((await h.store.requests.get(id))!.status).toBe('prepare_failed');
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    const ephemeral = h.slack.callsTo('chat.postEphemeral')[0]!.args;
+    expect(ephemeral).toMatchObject({ channel: 'C0PROD', user: 'U0DAVE' });
+    expect(String(ephemeral.text)).toContain('`no-such-branch` does not exist');
+  });
+
+  test('an environment with no approvals dispatches at once', async () => {
+    const result = await h.command('stg', { channel: 'C0STAGING' });
+    const id = deployIdFrom(result);
+    await h.idle();
+    expect((await h.store.requests.get(id))!.status).toBe('dispatched');
+    expect(h.github.dispatches).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ environment: 'staging', approved_by: '' }) })]);
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * A whole foxops around the real Lambda handler: dynalite, the Slack, GitHub and Lambda fakes,
+ * a test foxops.yml, and helpers to send signed Slack requests. Async jobs that the handler sends
+ * itself through the Lambda API come back into the same handler, as on AWS.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHandler, type HttpResult } from '../../src/lambda/index.js';
+import { dynamoStore } from '../../src/store/dynamo-store.js';
+import { ensureTable } from '../../src/store/table.js';
+import { startDynalite, startFakeGitHub, startFakeLambda, startFakeSlack, type FakeGitHub, type FakeLambda, type FakeSlack } from '../fakes/index.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const REPO = 'foxy-org/foxy-backend';
+
+/** The catalog the tests run against: production needs 2 approvals from Alice, Bob or the release group. */
+export const TEST_CONFIG = `
+services:
+  foxy-backend:
+    aliases: [backend, api]
+    repo: ${REPO}
+    workflow: deploy.yml
+    default_ref: main
+environments:
+  staging:
+    aliases: [stg, stage]
+    channels: [C0STAGING]
+    approvals: 0
+  production:
+    aliases: [prod, prd]
+    channels: [C0PROD]
+    approvals: 2
+    approvers: [U0ALICE, U0BOB, S0RELEASE]
+    requesters: any
+    request_ttl: 30m
+    stale_after: 2m
+    run_timeout: 60m
+default_service: foxy-backend
+`;
+
+/** A running harness. */
+export interface Harness {
+  env: Record<string, string>;
+  slack: FakeSlack;
+  github: FakeGitHub;
+  lambda: FakeLambda;
+  handler: ReturnType<typeof createHandler>;
+  store: ReturnType<typeof dynamoStore>;
+  /** The clock the handler sees; tests move it forward. */
+  clock: { now: Date };
+  /** Sends a signed Slack request to `/slack/events` through the Function URL event shape. */
+  slackRequest(body: string, options?: { contentType?: string; signature?: string | null; timestamp?: number; headers?: Record<string, string>; base64?: boolean }): Promise<HttpResult>;
+  /** Sends `/deploy <text>` as `user` from `channel`. */
+  command(text: string, options?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<HttpResult>;
+  /** Clicks a card button as `user`. */
+  click(actionId: string, requestId: string, options: { user: string; channel?: string; ts?: string }): Promise<HttpResult>;
+  /** Waits until every async job (and the jobs they started) has finished. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Signs a Slack request body the way Slack does (v0 HMAC-SHA256 over `v0:<ts>:<body>`). */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+let harnessCount = 0;
+
+/** Starts dynalite and the fakes, writes the test config and creates the handler. */
+export async function startHarness(options: { config?: string; githubRetryBaseMs?: number } = {}): Promise<Harness> {
+  const [dynamo, slack, github, lambda] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub(), startFakeLambda()]);
+  const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
+  const configPath = path.join(dir, 'foxops.yml');
+  writeFileSync(configPath, options.config ?? TEST_CONFIG);
+  const table = `foxops-test-${++harnessCount}`;
+  const env: Record<string, string> = {
+    FOXOPS_CONFIG: configPath,
+    FOXOPS_TABLE: table,
+    FOXOPS_SELF_FUNCTION: 'foxops',
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_ID: 'B0FOXOPS',
+    SLACK_BOT_USER_ID: 'U0FOXOPS',
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN: 'ghp_test',
+    GITHUB_API_URL: github.url,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? 'error',
+  };
+  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await ensureTable(dynamoClient, table);
+  github.addRepo(REPO, { defaultBranch: 'main', workflows: ['deploy.yml'] });
+  github.requireToken('ghp_test');
+  slack.setUserGroup('S0RELEASE', ['U0CAROL']);
+
+  const clock = { now: new Date() };
+  const handler = createHandler(env, { now: () => clock.now, github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table } });
+  lambda.onInvoke((payload) => handler(payload));
+
+  const slackRequest: Harness['slackRequest'] = async (body, o = {}) => {
+    const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+    const signature = o.signature === undefined ? slackSignature(SIGNING_SECRET, timestamp, body) : o.signature;
+    const headers: Record<string, string> = {
+      'content-type': o.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      ...(signature === null ? {} : { 'x-slack-signature': signature }),
+      ...o.headers,
+    };
+    const result = await handler(
+      {
+        rawPath: '/slack/events',
+        headers,
+        body: o.base64 ? Buffer.from(body).toString('base64') : body,
+        isBase64Encoded: Boolean(o.base64),
+        requestContext: { http: { method: 'POST', path: '/slack/events' } },
+      },
+      {},
+    );
+    return result as HttpResult;
+  };
+
+  let triggers = 0;
+  const command: Harness['command'] = (text, o = {}) =>
+    slackRequest(
+      new URLSearchParams({
+        token: 'legacy',
+        team_id: 'T0FOXY',
+        team_domain: 'foxy',
+        channel_id: o.channel ?? 'C0PROD',
+        channel_name: 'prod',
+        user_id: o.user ?? 'U0DAVE',
+        user_name: 'dave',
+        command: '/deploy',
+        text,
+        api_app_id: 'A0FOXOPS',
+        is_enterprise_install: 'false',
+        response_url: slack.responseUrl('cmd'),
+        trigger_id: o.triggerId ?? `trigger-${Date.now()}-${++triggers}`,
+      }).toString(),
+      { headers: o.headers },
+    );
+
+  const click: Harness['click'] = async (actionId, requestId, o) => {
+    const stored = await store.requests.get(requestId);
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0FOXY', domain: 'foxy' },
+      user: { id: o.user, username: o.user.toLowerCase(), team_id: 'T0FOXY' },
+      api_app_id: 'A0FOXOPS',
+      token: 'legacy',
+      container: { type: 'message', message_ts: o.ts ?? stored?.cardTs, channel_id: o.channel ?? stored?.channel, is_ephemeral: false },
+      trigger_id: `trigger-click-${Math.random()}`,
+      channel: { id: o.channel ?? stored?.channel, name: 'prod' },
+      message: { type: 'message', ts: o.ts ?? stored?.cardTs, text: 'card' },
+      response_url: slack.responseUrl(`click-${o.user}`),
+      actions: [{ action_id: actionId, block_id: `deploy_actions:${requestId}`, type: 'button', value: requestId, action_ts: String(Date.now() / 1000) }],
+    };
+    return slackRequest(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  };
+
+  const store = dynamoStore(dynamoClient, table);
+  return {
+    env,
+    slack,
+    github,
+    lambda,
+    handler,
+    store,
+    clock,
+    slackRequest,
+    command,
+    click,
+    idle: () => lambda.idle(),
+    async close() {
+      await lambda.idle();
+      dynamoClient.destroy();
+      await Promise.all([slack.close(), github.close(), lambda.close(), dynamo.close()]);
+    },
+  };
+}
+
+/** All the text of a message's blocks, for assertions on what people see. */
+export function blocksText(message: { text?: string; blocks?: unknown } | undefined): string {
+  if (!message) return '';
+  const parts: string[] = [message.text ?? ''];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'text' && typeof value === 'string') parts.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(message.blocks);
+  return parts.join('\n');
+}
+
+/** The deploy id named in the ephemeral answer to `/deploy <env> …`. */
+export function deployIdFrom(result: HttpResult): string {
+  const match = /`(d-[0-9a-z]{10})`/.exec(JSON.parse(result.body).text);
+  if (!match) throw new Error(`no deploy id in ${result.body}`);
+  return match[1]!;
+}
