@@ -15,18 +15,25 @@ export interface Logger {
   error(event: string, fields?: Record<string, unknown>): void;
 }
 
+/** Objects nested deeper are written as a placeholder: never raw, so no secret below slips out, and cycles end. */
+const MAX_DEPTH = 8;
+
 function redact(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(depth === 0 && value.stack ? { stack: value.stack.split('\n').slice(0, 6).join('\n') } : {}) };
-  if (!value || typeof value !== 'object' || depth > 4) return value;
+  // A field's own error (depth 1) keeps the top of its stack; errors nested deeper only name and message.
+  if (value instanceof Error) return { name: value.name, message: value.message, ...(depth <= 1 && value.stack ? { stack: value.stack.split('\n').slice(0, 6).join('\n') } : {}) };
+  if (!value || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
 }
 
 /** A logger that writes JSON lines at or above `level` to `write` (stdout by default). */
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stdout.write(line + '\n'), base: Record<string, unknown> = {}): Logger {
+  const safeBase = redact(base) as object;
   const emit = (at: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[at] < ORDER[level]) return;
-    write(JSON.stringify({ level: at, event, time: new Date().toISOString(), ...base, ...(redact(fields) as object) }));
+    // The line's own keys come last so that a field named `level` or `time` cannot disguise it.
+    write(JSON.stringify({ ...safeBase, ...(redact(fields) as object), level: at, event, time: new Date().toISOString() }));
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

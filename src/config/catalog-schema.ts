@@ -74,8 +74,9 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
   for (const [env, def] of Object.entries(file.environments)) {
     claim(env, `environment ${env}`, `environments.${env}`);
     def.aliases.forEach((a, i) => claim(a, `environment ${env}`, `environments.${env}.aliases.${i}`));
-    const users = def.approvers.filter((id) => !id.startsWith('S'));
-    const hasGroups = def.approvers.length > users.length;
+    // An id listed twice is still one person.
+    const users = [...new Set(def.approvers.filter((id) => !id.startsWith('S')))];
+    const hasGroups = def.approvers.some((id) => id.startsWith('S'));
     if (def.approvals > 0 && !hasGroups && users.length < def.approvals) {
       problems.push({
         where: `environments.${env}.approvers`,

@@ -206,6 +206,18 @@ export function parseCommand(text: string, catalog: Catalog): DeployCommand | Co
   // An environment named like a subcommand wins: the catalog is the user's own vocabulary.
   if (first === 'status' && !findEnvironment(catalog, first)) return parseStatus(catalog, words.slice(1));
   if (first === 'history' && !findEnvironment(catalog, first)) return parseHistory(catalog, words.slice(1));
+  // A misspelt subcommand in first place (`histroy`) is a typo, not a ref: say so rather than try to deploy it.
+  if (!findEnvironment(catalog, first) && !findService(catalog, first)) {
+    const [sub] = closestNames(first, ['status', 'history']);
+    if (sub && first.length >= 4) {
+      return {
+        kind: 'error',
+        code: 'unknown_environment',
+        suggestions: [sub],
+        message: `I don't know \`${first}\`. Did you mean \`${['/deploy', sub, ...words.slice(1)].join(' ')}\`? Try \`/deploy help\`.`,
+      };
+    }
+  }
   return parseDeploy(catalog, words);
 }
 

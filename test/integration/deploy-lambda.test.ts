@@ -155,7 +155,7 @@ describe('the card and its approvals', () => {
     const inputs = h.github.dispatches[0]!.inputs;
     expect(Object.keys(inputs).sort()).toEqual(['approved_by', 'deploy_id', 'environment', 'requested_by', 'sha']);
     expect(inputs).toMatchObject({ environment: 'production', sha, deploy_id: id, requested_by: 'U0DAVE' });
-    expect(inputs.approved_by.split(',').sort()).toEqual(['U0ALICE', 'U0BOB']);
+    expect(String(inputs.approved_by).split(',').sort()).toEqual(['U0ALICE', 'U0BOB']);
     const request = await h.store.requests.get(id);
     expect(request!.status).toBe('dispatched');
     expect(request!.approvals).toHaveLength(2);

@@ -25,6 +25,14 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
   return `<!date^${Math.floor(Date.parse(iso) / 1000)}^${format}|${iso}>`;
 }
 
+/** Slack refuses a text object of 3000 characters or more; stay clear of it. */
+const MAX_TEXT = 2900;
+
+/** `text` cut to `max` characters, marked with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 function statusLine(r: DeployRequest): string {
   const approvals = `${r.approvals.length} of ${r.requiredApprovals}`;
   const run = r.run?.url ? `<${r.run.url}|${r.run.id ? `run ${r.run.id}` : 'workflow runs'}>` : 'the workflow';
@@ -74,11 +82,21 @@ function commitLines(r: DeployRequest): string | undefined {
     .slice()
     .reverse()
     .map((c) => `• <${c.url}|\`${shortSha(c.sha)}\`> ${escapeText(c.message)} (${escapeText(c.author)})`);
-  const hidden = (r.totalCommits ?? r.commits.length) - r.commits.length;
+  const total = r.totalCommits ?? r.commits.length;
   const head = r.baseSha
-    ? `*${r.totalCommits ?? r.commits.length} commit(s) since \`${shortSha(r.baseSha)}\`${r.compareUrl ? ` (<${r.compareUrl}|compare>)` : ''}:*`
+    ? `*${total} commit(s) since \`${shortSha(r.baseSha)}\`${r.compareUrl ? ` (<${r.compareUrl}|compare>)` : ''}:*`
     : `*First deploy through foxops to ${r.environment}; the commit:*`;
-  return [head, ...lines, ...(hidden > 0 ? [`…and ${hidden} more`] : [])].join('\n');
+  // Whole lines only, newest first, while they fit beside the "…and N more" note: a cut line breaks its link,
+  // and a cut note hides that there is more than the card shows.
+  const shown: string[] = [];
+  let used = head.length + `\n…and ${total} more`.length;
+  for (const line of lines) {
+    if (used + 1 + line.length > MAX_TEXT) break;
+    shown.push(line);
+    used += 1 + line.length;
+  }
+  const hidden = total - shown.length;
+  return [head, ...shown, ...(hidden > 0 ? [`…and ${hidden} more`] : [])].join('\n');
 }
 
 /** Renders the deploy card for `request`. */
@@ -99,7 +117,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
     },
   ];
   const commits = commitLines(r);
-  if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, 2900) } });
+  if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, MAX_TEXT) } });
   if (r.run?.jobs.length) {
     const jobs = r.run.jobs.map((j) => {
       const icon = j.status !== 'completed' ? (j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:') : j.conclusion === 'success' ? ':white_check_mark:' : j.conclusion === 'skipped' ? ':fast_forward:' : ':x:';
@@ -107,9 +125,9 @@ export function deployCard(r: DeployRequest): SlackMessage {
       const name = j.url ? `<${j.url}|${escapeText(j.name)}>` : escapeText(j.name);
       return `${icon} ${name}${took}${j.failedStep ? `: step _${escapeText(j.failedStep)}_ failed` : ''}`;
     });
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobs.join('\n').slice(0, 2900) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobs.join('\n').slice(0, MAX_TEXT) } });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, 2900) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
   if (r.status === 'awaiting_approval') {
     blocks.push({
       type: 'actions',
@@ -123,7 +141,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
           value: r.id,
           confirm: {
             title: { type: 'plain_text', text: 'Approve this deploy?' },
-            text: { type: 'mrkdwn', text: `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(r.ref)}\` moves.` },
+            text: { type: 'mrkdwn', text: `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.` },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
           },

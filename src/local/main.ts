@@ -1,0 +1,48 @@
+/**
+ * `npm start`: foxops on this machine, no AWS account needed. Reads `.env` if present,
+ * keeps its DynamoDB data in `.foxops-data/`, and says what is missing to talk to Slack and GitHub.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config/errors.js';
+import { formatProblems } from '../config/errors.js';
+import { createLogger } from '../log.js';
+import { setupInstructions, startLocalServer } from './server.js';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const dataDir = path.resolve(process.env.FOXOPS_DATA_DIR ?? '.foxops-data/dynamodb');
+  mkdirSync(dataDir, { recursive: true });
+  let server;
+  try {
+    server = await startLocalServer({ env: process.env, dataDir, logger: createLogger((process.env.LOG_LEVEL as 'info') ?? 'info') });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config, url } = server;
+  console.log(`\nfoxops is listening on ${url}`);
+  console.log(`  Slack:  ${config.slack.appToken ? 'Socket Mode' : `${url}/slack/events`}`);
+  console.log(`  GitHub: ${url}/github/webhooks`);
+  console.log(`  data:   ${dataDir}`);
+  console.log(`  config: ${config.catalogPath} (${config.catalog.services.map((s) => s.name).join(', ')} to ${config.catalog.environments.map((e) => e.name).join(', ')})\n`);
+  if (config.missing.length) {
+    const slackMissing = config.missing.some((m) => m.where.includes('SLACK'));
+    console.log(slackMissing ? setupInstructions(config, url) : `Missing settings:\n${formatProblems(config.missing)}`);
+  }
+  const stop = async () => {
+    console.log('\nstopping foxops…');
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('foxops failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,579 @@
+/**
+ * The `/deploy` command language: what people type, what foxops understands, and the fix it offers when it cannot.
+ */
+import type { Catalog, EnvironmentDefinition, ServiceDefinition } from '../../src/domain/catalog.js';
+import { type CommandError, type DeployCommand, isCommandError, isValidRef, parseCommand } from '../../src/domain/command.js';
+import { closestNames, editDistance } from '../../src/domain/suggest.js';
+
+const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
+
+function environment(name: string, aliases: string[], approvals: number): EnvironmentDefinition {
+  return {
+    name,
+    aliases,
+    channels: [`C0${name.toUpperCase()}`],
+    approvals,
+    approvers: approvals ? ['U0ALICE', 'U0BOB', 'S0RELEASE'] : [],
+    requesters: 'any',
+    requestTtlMs: 30 * 60_000,
+    staleAfterMs: 3 * 60_000,
+    runTimeoutMs: 60 * 60_000,
+  };
+}
+
+function service(name: string, aliases: string[], defaultRef = 'main'): ServiceDefinition {
+  return { name, aliases, repo: `foxy-org/${name}`, workflow: 'deploy.yml', defaultRef, targets: {} };
+}
+
+/** Two services, two environments, foxy-backend as the default. */
+const catalog: Catalog = {
+  services: [service('foxy-backend', ['backend', 'api']), service('foxy-frontend', ['frontend', 'web'], 'trunk')],
+  environments: [environment('staging', ['stg', 'stage'], 0), environment('production', ['prod', 'prd'], 2)],
+  defaultService: 'foxy-backend',
+};
+
+/** The same, without a default service. */
+const noDefault: Catalog = { services: catalog.services, environments: catalog.environments };
+
+/** Three environments whose names and aliases are close to each other. */
+const crowded: Catalog = { ...catalog, environments: [...catalog.environments, environment('preprod', ['pp'], 1)] };
+
+/** Parses and insists on an error, so assertions can read its fields. */
+function parseError(text: string, against: Catalog = catalog): CommandError {
+  const result = parseCommand(text, against);
+  if (!isCommandError(result)) throw new Error(`expected an error for "${text}", got ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('parseCommand: help', () => {
+  it.each(['', '   ', 'help', 'HELP', 'Help', '?', '-h', '--help', 'help me'])('answers %p with help', (text) => {
+    // Act
+    const result = parseCommand(text, catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'help' });
+  });
+});
+
+describe('parseCommand: deploy', () => {
+  it('reads environment alias, service alias and ref in that order', () => {
+    // Act
+    const result = parseCommand('prod backend main', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'main', refGiven: true });
+  });
+
+  it('reads the service before the environment and falls back to the service default ref', () => {
+    // Act
+    const result = parseCommand('backend prod', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'main', refGiven: false });
+  });
+
+  it('reads full environment and service names with a tag as ref', () => {
+    // Act
+    const result = parseCommand('production foxy-backend v1.2.3', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'v1.2.3', refGiven: true });
+  });
+
+  it('accepts a full 40-hex commit SHA as ref', () => {
+    // Act
+    const result = parseCommand(`stg web ${SHA}`, catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'staging', service: 'foxy-frontend', ref: SHA, refGiven: true });
+  });
+
+  it('accepts a branch with slashes as ref', () => {
+    // Act
+    const result = parseCommand('prod frontend feature/new-login', catalog);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'deploy', service: 'foxy-frontend', ref: 'feature/new-login', refGiven: true });
+  });
+
+  it('uses the default service when only the environment is given', () => {
+    // Act
+    const result = parseCommand('prod', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'main', refGiven: false });
+  });
+
+  it('uses the default service with a given ref', () => {
+    // Act
+    const result = parseCommand('prod release-42', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'release-42', refGiven: true });
+  });
+
+  it('takes the default ref of the default service, not a global one', () => {
+    // Prepare
+    const frontendFirst: Catalog = { ...catalog, defaultService: 'foxy-frontend' };
+
+    // Act
+    const result = parseCommand('staging', frontendFirst);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'staging', service: 'foxy-frontend', ref: 'trunk', refGiven: false });
+  });
+
+  it('uses the only service when there is no default but just one service', () => {
+    // Prepare
+    const single: Catalog = { services: [service('foxy-backend', [])], environments: catalog.environments };
+
+    // Act
+    const result = parseCommand('prod v2', single);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'v2', refGiven: true });
+  });
+
+  it('is case-insensitive for environment and service but keeps the ref as typed', () => {
+    // Act
+    const result = parseCommand('PROD Backend Feature/ABC', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'Feature/ABC', refGiven: true });
+  });
+
+  it('ignores extra whitespace between words', () => {
+    // Act
+    const result = parseCommand('  prod \t backend   main  ', catalog);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'main' });
+  });
+
+  it('lets an environment named like a subcommand win over the subcommand', () => {
+    // Prepare
+    const odd: Catalog = { ...catalog, environments: [environment('status', [], 0)] };
+
+    // Act
+    const result = parseCommand('status backend', odd);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'deploy', environment: 'status', service: 'foxy-backend' });
+  });
+});
+
+describe('parseCommand: missing service', () => {
+  it('asks which service when there is no default and several services', () => {
+    // Act
+    const error = parseError('prod', noDefault);
+
+    // Assess
+    expect(error.code).toBe('missing_service');
+    expect(error.suggestions).toEqual(['foxy-backend', 'foxy-frontend']);
+    expect(error.message).toContain('`/deploy production <service> [ref]`');
+    expect(error.message).toContain('foxy-frontend (frontend, web)');
+  });
+
+  it('does not guess a service for a ref without a service', () => {
+    // Act
+    const error = parseError('prod main', noDefault);
+
+    // Assess
+    expect(error.code).toBe('missing_service');
+  });
+});
+
+describe('parseCommand: unknown or missing environment', () => {
+  it('suggests `prod` first for `prdo`', () => {
+    // Act
+    const error = parseError('prdo backend main');
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions[0]).toBe('prod');
+    expect(error.message).toContain("I don't know the environment `prdo`");
+    expect(error.message).toContain('Did you mean `prod`?');
+    expect(error.message).toContain('production (prod, prd)');
+  });
+
+  it('makes one suggestion per environment: `prd` and `prod` are the same one', () => {
+    // Act
+    const error = parseError('prdo');
+
+    // Assess
+    expect(error.suggestions).toEqual(['prod']);
+  });
+
+  it('suggests distinct environments when a word is close to several', () => {
+    // Act
+    const error = parseError('pro', crowded);
+
+    // Assess
+    const owners = error.suggestions.map((s) => crowded.environments.find((e) => e.name === s || e.aliases.includes(s))?.name);
+    expect(owners).toEqual(['production', 'preprod']);
+    expect(new Set(owners).size).toBe(error.suggestions.length);
+  });
+
+  it('suggests the subcommand for a misspelt `histroy`', () => {
+    // Act
+    const error = parseError('histroy');
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions).toEqual(['history']);
+  });
+
+  it('lists the environments without a "did you mean" for a word close to none', () => {
+    // Act
+    const error = parseError('zzzzzzzz');
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions).toEqual([]);
+    expect(error.message).not.toContain('Did you mean');
+    expect(error.message).toContain('Environments: staging (stg, stage), production (prod, prd)');
+  });
+
+  it('asks for the environment when only a service is given, with a ready command', () => {
+    // Act
+    const error = parseError('backend');
+
+    // Assess
+    expect(error.code).toBe('missing_environment');
+    expect(error.suggestions).toEqual(['staging', 'production']);
+    expect(error.message).toContain('`/deploy production backend`');
+  });
+});
+
+describe('parseCommand: unknown service', () => {
+  it('treats a misspelt service as a service, not as a ref, and suggests the right one', () => {
+    // Act
+    const error = parseError('prod foxy-backnd');
+
+    // Assess
+    expect(error.code).toBe('unknown_service');
+    expect(error.suggestions[0]).toBe('foxy-backend');
+    expect(error.message).toContain('Did you mean `foxy-backend`?');
+    expect(error.message).toContain('Services: foxy-backend (backend, api), foxy-frontend (frontend, web).');
+  });
+
+  it('reports a misspelt service followed by a ref', () => {
+    // Act
+    const error = parseError('prod frontnd main');
+
+    // Assess
+    expect(error.code).toBe('unknown_service');
+    expect(error.suggestions).toEqual(['frontend']);
+  });
+
+  it('reports an unknown word before a ref as an unknown service even without a close match', () => {
+    // Act
+    const error = parseError('prod payments main');
+
+    // Assess
+    expect(error.code).toBe('unknown_service');
+    expect(error.message).toContain('`payments`');
+  });
+});
+
+describe('parseCommand: too many words and bad refs', () => {
+  it('refuses more than one ref after environment and service', () => {
+    // Act
+    const error = parseError('prod backend main extra');
+
+    // Assess
+    expect(error.code).toBe('too_many_words');
+    expect(error.message).toContain('`main extra`');
+    expect(error.message).toContain('`/deploy production foxy-backend [ref]`');
+  });
+
+  it('refuses a ref with a space in it as too many words', () => {
+    // Act
+    const error = parseError('prod backend my branch');
+
+    // Assess
+    expect(error.code).toBe('too_many_words');
+  });
+
+  it.each(['../x', '-rf', 'a..b', 'x.lock', 'x~1', 'a:b', 'HEAD^', 'a//b', 'a@{1}'])('refuses the ref %p with an example that works', (ref) => {
+    // Act
+    const error = parseError(`prod backend ${ref}`);
+
+    // Assess
+    expect(error.code).toBe('bad_ref');
+    expect(error.message).toContain(`\`${ref}\` is not a valid git ref`);
+    expect(error.message).toContain('`/deploy production foxy-backend main`');
+  });
+});
+
+describe('parseCommand: status', () => {
+  it('reads bare status as status of everything', () => {
+    // Act
+    const result = parseCommand('status', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'status' });
+  });
+
+  it.each(['status api', 'STATUS Backend', 'status foxy-backend'])('reads %p as status of foxy-backend', (text) => {
+    // Act
+    const result = parseCommand(text, catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'status', service: 'foxy-backend' });
+  });
+
+  it('suggests the right service for a misspelt one', () => {
+    // Act
+    const error = parseError('status foxy-backnd');
+
+    // Assess
+    expect(error.code).toBe('unknown_service');
+    expect(error.suggestions[0]).toBe('foxy-backend');
+  });
+
+  it('refuses two services', () => {
+    // Act
+    const result = parseCommand('status backend frontend', catalog);
+
+    // Assess
+    expect(result.kind).toBe('error');
+  });
+});
+
+describe('parseCommand: history', () => {
+  it('defaults to the default service and 10 entries', () => {
+    // Act
+    const result = parseCommand('history prod', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'history', environment: 'production', service: 'foxy-backend', count: 10 });
+  });
+
+  it('reads environment, service and count', () => {
+    // Act
+    const result = parseCommand('history prod web 5', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'history', environment: 'production', service: 'foxy-frontend', count: 5 });
+  });
+
+  it('reads the words in any order and case-insensitively', () => {
+    // Act
+    const result = parseCommand('HISTORY 7 Frontend STG', catalog);
+
+    // Assess
+    expect(result).toEqual({ kind: 'history', environment: 'staging', service: 'foxy-frontend', count: 7 });
+  });
+
+  it.each([1, 50])('accepts the boundary count %p', (count) => {
+    // Act
+    const result = parseCommand(`history prod ${count}`, catalog);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'history', count });
+  });
+
+  it.each(['0', '51', '1000'])('refuses the count %p and says the range', (count) => {
+    // Act
+    const error = parseError(`history prod ${count}`);
+
+    // Assess
+    expect(error.code).toBe('bad_count');
+    expect(error.message).toContain('between 1 and 50');
+    expect(error.message).toContain('`/deploy history production 10`');
+  });
+
+  it.each(['-3', '2.5', 'ten'])('does not read %p as a count', (count) => {
+    // Act
+    const result = parseCommand(`history prod ${count}`, catalog);
+
+    // Assess
+    expect(result.kind).toBe('error');
+  });
+
+  it.each(['history', 'history backend', 'history 5'])('asks for the environment in %p', (text) => {
+    // Act
+    const error = parseError(text);
+
+    // Assess
+    expect(error.code).toBe('missing_environment');
+    expect(error.message).toContain('`/deploy history <env> [service] [count]`');
+  });
+
+  it('suggests the environment for a misspelt one', () => {
+    // Act
+    const error = parseError('history prdo 5');
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions[0]).toBe('prod');
+  });
+
+  it('asks which service when there is no default', () => {
+    // Act
+    const error = parseError('history prod', noDefault);
+
+    // Assess
+    expect(error.code).toBe('missing_service');
+    expect(error.message).toContain('`/deploy history production <service> [count]`');
+  });
+
+  it('refuses an unknown service', () => {
+    // Act
+    const error = parseError('history prod payments');
+
+    // Assess
+    expect(error.code).toBe('unknown_service');
+  });
+});
+
+describe('isCommandError', () => {
+  it('tells errors from commands', () => {
+    // Prepare
+    const ok: DeployCommand = { kind: 'help' };
+
+    // Act
+    const verdicts = [isCommandError(ok), isCommandError(parseError('prdo'))];
+
+    // Assess
+    expect(verdicts).toEqual([false, true]);
+  });
+});
+
+describe('isValidRef', () => {
+  it.each(['main', 'v1.2.3', 'feature/new-login', 'release-1.2', 'user/x+y', SHA, 'a'.repeat(200)])('accepts %p', (ref) => {
+    // Act
+    const valid = isValidRef(ref);
+
+    // Assess
+    expect(valid).toBe(true);
+  });
+
+  it.each([
+    ['a parent path', '../x'],
+    ['a leading dash', '-rf'],
+    ['two dots', 'a..b'],
+    ['a .lock suffix', 'x.lock'],
+    ['a space', 'my branch'],
+    ['a tab', 'a\tb'],
+    ['a newline', 'a\nb'],
+    ['nothing', ''],
+    ['a double slash', 'a//b'],
+    ['a trailing slash', 'a/'],
+    ['a trailing dot', 'a.'],
+    ['a reflog', 'a@{1}'],
+    ['a tilde', 'x~1'],
+    ['a caret', 'x^'],
+    ['a colon', 'x:y'],
+    ['a star', 'x*'],
+    ['a question mark', 'x?'],
+    ['a bracket', 'x[1]'],
+    ['a backslash', 'a\\b'],
+    ['a shell substitution', '$(rm)'],
+    ['more than 200 characters', 'a'.repeat(201)],
+  ])('refuses a ref with %s', (_why, ref) => {
+    // Act
+    const valid = isValidRef(ref);
+
+    // Assess
+    expect(valid).toBe(false);
+  });
+});
+
+describe('editDistance', () => {
+  it.each([
+    ['prod', 'prod', 0],
+    ['prdo', 'prod', 1],
+    ['ab', 'ba', 1],
+    ['prd', 'prod', 1],
+    ['kitten', 'sitting', 3],
+    ['', 'abc', 3],
+    ['abc', '', 3],
+  ])('counts %p -> %p as %p edits', (a, b, expected) => {
+    // Act
+    const distance = editDistance(a, b);
+
+    // Assess
+    expect(distance).toBe(expected);
+  });
+
+  it('is symmetric', () => {
+    // Act
+    const there = editDistance('foxy-backnd', 'foxy-backend');
+    const back = editDistance('foxy-backend', 'foxy-backnd');
+
+    // Assess
+    expect(there).toBe(back);
+  });
+});
+
+describe('closestNames', () => {
+  it('puts a swapped letter before a dropped one', () => {
+    // Act
+    const names = closestNames('prdo', ['staging', 'prd', 'prod', 'production']);
+
+    // Assess
+    expect(names).toEqual(['prod', 'prd']);
+  });
+
+  it('counts a prefix of two or more letters as close', () => {
+    // Act
+    const names = closestNames('pro', ['production', 'staging']);
+
+    // Assess
+    expect(names).toEqual(['production']);
+  });
+
+  it('does not count a single-letter prefix', () => {
+    // Act
+    const names = closestNames('s', ['staging', 'stage']);
+
+    // Assess
+    expect(names).toEqual([]);
+  });
+
+  it('allows more edits for longer words', () => {
+    // Act
+    const long = closestNames('foxyy-bakcnd', ['foxy-backend']);
+    const short = closestNames('xyz', ['prod']);
+
+    // Assess
+    expect(long).toEqual(['foxy-backend']);
+    expect(short).toEqual([]);
+  });
+
+  it('compares case-insensitively', () => {
+    // Act
+    const names = closestNames('PRDO', ['prod']);
+
+    // Assess
+    expect(names).toEqual(['prod']);
+  });
+
+  it('returns each candidate once and at most `limit`', () => {
+    // Act
+    const deduped = closestNames('prod', ['prod', 'prod']);
+    const limited = closestNames('a', ['b', 'c', 'd', 'e'], 2);
+
+    // Assess
+    expect(deduped).toEqual(['prod']);
+    expect(limited).toEqual(['b', 'c']);
+  });
+});
+
+describe('misspelt subcommands', () => {
+  test('`histroy prod` is answered with the subcommand, not taken as a ref', () => {
+    // Prepare
+    const catalog: Catalog = {
+      services: [{ name: 'foxy-backend', aliases: ['backend'], repo: 'o/r', workflow: 'deploy.yml', defaultRef: 'main', targets: {} }],
+      environments: [{ name: 'production', aliases: ['prod'], channels: ['C0PROD'], approvals: 2, approvers: ['U0A'], requesters: 'any', requestTtlMs: 1, staleAfterMs: 1, runTimeoutMs: 1 }],
+      defaultService: 'foxy-backend',
+    };
+    // Act
+    const result = parseCommand('histroy prod', catalog);
+    // Assess
+    expect(result).toMatchObject({ kind: 'error', suggestions: ['history'] });
+    expect((result as { message: string }).message).toContain('`/deploy history prod`');
+  });
+});

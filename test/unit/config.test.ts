@@ -1,0 +1,682 @@
+/**
+ * Loading `foxops.yml` and the environment: a good setup loads, a bad one stops the start with
+ * every problem, its key path and its fix.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type ConfigProblem, ConfigError, type Env, catalogPathFrom, formatProblems, loadConfig, parseCatalog } from '../../src/config/index.js';
+import { parseCommand } from '../../src/domain/command.js';
+
+const REPO_CONFIG = path.join(__dirname, '..', '..', 'foxops.yml');
+
+/** Everything a Lambda needs besides the catalog. */
+const SECRETS: Env = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+  SLACK_SIGNING_SECRET: 'signing-secret',
+  GITHUB_TOKEN: 'github_pat_abc',
+};
+
+const GOOD_YAML = `
+services:
+  foxy-backend:
+    aliases: [backend]
+    repo: foxy-org/foxy-backend
+    workflow: deploy.yml
+environments:
+  production:
+    aliases: [prod]
+    channels: [C0PROD]
+    approvals: 1
+    approvers: [U0ALICE]
+`;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'foxops-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes `text` to a fresh file in the temp folder and returns its path. */
+let fileCount = 0;
+function writeConfig(text: string, ext = 'yml'): string {
+  const file = path.join(dir, `foxops-${++fileCount}.${ext}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs loadConfig and returns the problems of the ConfigError it must throw. */
+async function problemsOf(env: Env, options: { strict?: boolean } = {}): Promise<ConfigProblem[]> {
+  try {
+    await loadConfig(env, options);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+const problemAt = (problems: ConfigProblem[], where: string) => problems.find((p) => p.where === where);
+
+describe('loadConfig: the repository foxops.yml', () => {
+  it('loads with every service, environment and target', async () => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: REPO_CONFIG });
+
+    // Assess
+    expect(config.catalogPath).toBe(path.resolve(REPO_CONFIG));
+    expect(config.catalog.defaultService).toBe('foxy-backend');
+    expect(config.catalog.services).toEqual([
+      {
+        name: 'foxy-backend',
+        aliases: ['backend', 'api'],
+        repo: 'foxy-org/foxy-backend',
+        workflow: 'deploy.yml',
+        defaultRef: 'main',
+        targets: {
+          staging: { functionName: 'foxy-backend-staging', alias: 'live', stack: 'foxy-backend-staging', region: 'eu-west-1' },
+          production: { functionName: 'foxy-backend-production', alias: 'live', stack: 'foxy-backend-production', region: 'eu-west-1' },
+        },
+      },
+    ]);
+    expect(config.catalog.environments.map((e) => [e.name, e.approvals])).toEqual([
+      ['staging', 0],
+      ['production', 2],
+    ]);
+    expect(config.catalog.environments[1]).toMatchObject({
+      aliases: ['prod', 'prd'],
+      channels: ['C0PROD'],
+      approvers: ['U0ALICE', 'U0BOB', 'S0RELEASE'],
+      requesters: 'any',
+      requestTtlMs: 30 * 60_000,
+      staleAfterMs: 3 * 60_000,
+      runTimeoutMs: 60 * 60_000,
+    });
+    expect(config.missing).toEqual([]);
+  });
+
+  it('gives a catalog the command parser understands', async () => {
+    // Prepare
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: REPO_CONFIG });
+
+    // Act
+    const command = parseCommand('prod api v1.2.3', config.catalog);
+
+    // Assess
+    expect(command).toEqual({ kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'v1.2.3', refGiven: true });
+  });
+
+  it('passes the optional settings through and defaults the rest', async () => {
+    // Act
+    const config = await loadConfig({
+      ...SECRETS,
+      FOXOPS_CONFIG: REPO_CONFIG,
+      SLACK_APP_TOKEN: 'xapp-1-abc',
+      SLACK_BOT_ID: 'B0BOT',
+      SLACK_BOT_USER_ID: 'U0BOT',
+      GITHUB_WEBHOOK_SECRET: 'whsec',
+      AWS_LAMBDA_FUNCTION_NAME: 'foxops-fn',
+    });
+
+    // Assess
+    expect(config.slack).toMatchObject({ botToken: 'xoxb-1-2-abc', signingSecret: 'signing-secret', appToken: 'xapp-1-abc', botId: 'B0BOT', botUserId: 'U0BOT' });
+    expect(config.github).toMatchObject({ auth: { kind: 'token', token: 'github_pat_abc' }, webhookSecret: 'whsec' });
+    expect(config.tableName).toBe('foxops');
+    expect(config.selfFunction).toBe('foxops-fn');
+    expect(config.logLevel).toBe('info');
+  });
+});
+
+describe('catalogPathFrom', () => {
+  it('resolves FOXOPS_CONFIG against the working folder', () => {
+    // Act
+    const file = catalogPathFrom({ FOXOPS_CONFIG: 'conf/foxops.yml' });
+
+    // Assess
+    expect(file).toBe(path.resolve('conf/foxops.yml'));
+  });
+
+  it('uses foxops.json beside the Lambda code', () => {
+    // Act
+    const file = catalogPathFrom({ LAMBDA_TASK_ROOT: '/var/task' });
+
+    // Assess
+    expect(file).toBe(path.join('/var/task', 'foxops.json'));
+  });
+
+  it('prefers FOXOPS_CONFIG over the Lambda folder', () => {
+    // Act
+    const file = catalogPathFrom({ FOXOPS_CONFIG: '/etc/foxops.yml', LAMBDA_TASK_ROOT: '/var/task' });
+
+    // Assess
+    expect(file).toBe('/etc/foxops.yml');
+  });
+
+  it('falls back to foxops.yml in the working folder', () => {
+    // Act
+    const file = catalogPathFrom({});
+
+    // Assess
+    expect(file).toBe(path.resolve('foxops.yml'));
+  });
+});
+
+describe('loadConfig: a services file with schema errors', () => {
+  const BAD = `
+services:
+  foxy-backend:
+    repo: foxy-org/foxy-backend
+    workflow: deploy.sh
+    colour: red
+environments:
+  production:
+    channels: ['#prod']
+    approvals: -1
+    request_ttl: soon
+`;
+
+  it('reports every problem at once, each with its key path and a fix', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+    const name = path.basename(file);
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems.map((p) => p.where).sort()).toEqual(
+      [
+        `${name}: environments.production.approvals`,
+        `${name}: environments.production.channels.0`,
+        `${name}: environments.production.request_ttl`,
+        `${name}: services.foxy-backend`,
+        `${name}: services.foxy-backend.workflow`,
+      ].sort(),
+    );
+    for (const p of problems) {
+      expect(p.problem).not.toBe('');
+      expect(p.fix).not.toBe('');
+    }
+  });
+
+  it('explains a channel name given instead of a channel id', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const problem = problemAt(await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file }), `${path.basename(file)}: environments.production.channels.0`);
+
+    // Assess
+    expect(problem?.problem).toContain('not the #name');
+    expect(problem?.fix).toContain('channels: [C0PROD]');
+  });
+
+  it('explains a negative number of approvals', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const problem = problemAt(await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file }), `${path.basename(file)}: environments.production.approvals`);
+
+    // Assess
+    expect(problem?.fix).toContain('from 0 to 10');
+  });
+
+  it('names an unknown key and says to remove it', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const problem = problemAt(await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file }), `${path.basename(file)}: services.foxy-backend`);
+
+    // Assess
+    expect(problem?.problem).toBe('unknown key(s) `colour`');
+    expect(problem?.fix).toContain('remove or rename');
+  });
+
+  it('explains a workflow that is not a .yml file', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const problem = problemAt(await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file }), `${path.basename(file)}: services.foxy-backend.workflow`);
+
+    // Assess
+    expect(problem?.problem).toContain('like deploy.yml');
+    expect(problem?.fix).toContain('`workflow: deploy.yml`');
+  });
+
+  it('explains a duration that is not one', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const problem = problemAt(await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file }), `${path.basename(file)}: environments.production.request_ttl`);
+
+    // Assess
+    expect(problem?.fix).toContain('`30m`');
+  });
+
+  it('puts every problem, with its fix, into the error message', async () => {
+    // Prepare
+    const file = writeConfig(BAD);
+
+    // Act
+    const error = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: file }).catch((err: unknown) => err);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('the configuration has 5 problem(s)');
+    expect(message).toContain(`${path.basename(file)}: environments.production.approvals: `);
+    expect(message.match(/\n {4}fix: /g)).toHaveLength(5);
+  });
+
+  it('reports an unknown top-level key at the top level', async () => {
+    // Prepare
+    const file = writeConfig(`${GOOD_YAML}\nextra: 1\n`);
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toEqual([{ where: `${path.basename(file)}: (top level)`, problem: 'unknown key(s) `extra`', fix: expect.stringContaining('remove') }]);
+  });
+
+  it('asks for at least one service and one environment', async () => {
+    // Prepare
+    const file = writeConfig('services: {}\nenvironments: {}\n');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems.map((p) => [p.where.split(': ')[1], p.problem])).toEqual([
+      ['services', 'name at least one service'],
+      ['environments', 'name at least one environment'],
+    ]);
+  });
+
+  it('reports an empty file instead of crashing', async () => {
+    // Prepare
+    const file = writeConfig('');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.where).toBe(`${path.basename(file)}: (top level)`);
+  });
+});
+
+describe('loadConfig: a services file with errors across keys', () => {
+  const CROSS = `
+services:
+  foxy-backend:
+    aliases: [api]
+    repo: foxy-org/foxy-backend
+    workflow: deploy.yml
+    targets:
+      prod-eu: { function: foxy-backend-eu }
+environments:
+  production:
+    aliases: [api]
+    channels: [C0PROD]
+    approvals: 3
+    approvers: [U0ALICE, U0BOB]
+default_service: frontend
+`;
+
+  it('reports every problem with its key path and fix', async () => {
+    // Prepare
+    const file = writeConfig(CROSS);
+    const name = path.basename(file);
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        where: `${name}: environments.production.approvers`,
+        problem: '3 approvals are needed but only 2 approver(s) are listed, so no request could ever be approved',
+        fix: 'list at least 3 approvers, or a user group (S…), or lower `approvals`',
+      },
+      { where: `${name}: services.foxy-backend.aliases.0`, problem: '`api` already names environment production', fix: 'give every service, environment and alias a distinct word' },
+      { where: `${name}: services.foxy-backend.targets.prod-eu`, problem: 'there is no environment `prod-eu`', fix: 'use one of: production' },
+      { where: `${name}: default_service`, problem: 'there is no service `frontend`', fix: 'use one of: foxy-backend' },
+    ]);
+  });
+
+  it('accepts more approvals than named approvers when a user group can supply them', async () => {
+    // Prepare
+    const file = writeConfig(GOOD_YAML.replace('approvals: 1', 'approvals: 3').replace('[U0ALICE]', '[U0ALICE, S0RELEASE]'));
+
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(config.catalog.environments[0]!.approvals).toBe(3);
+  });
+
+  it('counts an approver listed twice once', async () => {
+    // Prepare
+    const file = writeConfig(GOOD_YAML.replace('approvals: 1', 'approvals: 2').replace('[U0ALICE]', '[U0ALICE, U0ALICE]'));
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.where).toBe(`${path.basename(file)}: environments.production.approvers`);
+    expect(problems[0]!.problem).toContain('only 1 approver(s)');
+  });
+
+  it('refuses two services with the same alias', async () => {
+    // Prepare
+    const file = writeConfig(`${GOOD_YAML.replace('environments:', `  foxy-frontend:
+    aliases: [backend]
+    repo: foxy-org/foxy-frontend
+    workflow: deploy.yml
+environments:`)}`);
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ where: `${path.basename(file)}: services.foxy-frontend.aliases.0`, problem: '`backend` already names service foxy-backend' })]);
+  });
+
+  it('refuses a service named like an environment alias', async () => {
+    // Prepare
+    const file = writeConfig(GOOD_YAML.replace('foxy-backend:', 'prod:'));
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ where: `${path.basename(file)}: services.prod`, problem: '`prod` already names environment production' })]);
+  });
+});
+
+describe('loadConfig: unreadable or missing file', () => {
+  it('names the line of a YAML syntax error', async () => {
+    // Prepare
+    const file = writeConfig('services:\n  foxy-backend: [\n  repo: x\n');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.where).toBe(file);
+    expect(problems[0]!.problem).toMatch(/^cannot be parsed: .*line 3/);
+    expect(problems[0]!.fix).toContain('line and column');
+  });
+
+  it('reports a JSON syntax error', async () => {
+    // Prepare
+    const file = writeConfig('{ "services": ', 'json');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.problem).toMatch(/^cannot be parsed: /);
+  });
+
+  it('says to create a missing file', async () => {
+    // Prepare
+    const file = path.join(dir, 'does-not-exist.yml');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems).toEqual([
+      { where: file, problem: 'the services and environments file does not exist', fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it' },
+    ]);
+  });
+});
+
+describe('loadConfig: JSON catalog files', () => {
+  it('reads a JSON catalog like the YAML one', async () => {
+    // Prepare
+    const file = writeConfig(JSON.stringify(parseYaml(GOOD_YAML)), 'json');
+
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(config.catalog.services.map((s) => s.name)).toEqual(['foxy-backend']);
+    expect(config.catalog.environments[0]).toMatchObject({ name: 'production', aliases: ['prod'], approvals: 1, approvers: ['U0ALICE'] });
+  });
+
+  it('reports problems in a JSON catalog with the file name and key path', async () => {
+    // Prepare
+    const raw = parseYaml(GOOD_YAML) as { environments: { production: { approvals: number } } };
+    raw.environments.production.approvals = 11;
+    const file = writeConfig(JSON.stringify(raw), 'json');
+
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
+
+    // Assess
+    expect(problems.map((p) => p.where)).toEqual([`${path.basename(file)}: environments.production.approvals`]);
+  });
+});
+
+describe('loadConfig: secrets and credentials', () => {
+  let good: string;
+  beforeAll(() => {
+    good = writeConfig(GOOD_YAML);
+  });
+
+  it('in strict mode, lists each missing secret with where to find it', async () => {
+    // Act
+    const problems = await problemsOf({ FOXOPS_CONFIG: good }, { strict: true });
+
+    // Assess
+    expect(problems.map((p) => p.where)).toEqual(['env: SLACK_BOT_TOKEN', 'env: SLACK_SIGNING_SECRET', 'env: GITHUB_TOKEN']);
+    expect(problemAt(problems, 'env: SLACK_BOT_TOKEN')?.fix).toContain('Bot User OAuth Token (xoxb-…)');
+    expect(problemAt(problems, 'env: SLACK_SIGNING_SECRET')?.fix).toContain('Signing Secret');
+    expect(problemAt(problems, 'env: GITHUB_TOKEN')?.fix).toContain('GITHUB_APP_ID, GITHUB_PRIVATE_KEY and GITHUB_INSTALLATION_ID');
+  });
+
+  it('in strict mode, reports missing secrets together with catalog problems', async () => {
+    // Prepare
+    const bad = writeConfig(GOOD_YAML.replace('[C0PROD]', '["#prod"]'));
+
+    // Act
+    const problems = await problemsOf({ FOXOPS_CONFIG: bad }, { strict: true });
+
+    // Assess
+    expect(problems.map((p) => p.where)).toEqual([`${path.basename(bad)}: environments.production.channels.0`, 'env: SLACK_BOT_TOKEN', 'env: SLACK_SIGNING_SECRET', 'env: GITHUB_TOKEN']);
+  });
+
+  it('without strict, loads and puts the missing secrets into `missing`', async () => {
+    // Act
+    const config = await loadConfig({ FOXOPS_CONFIG: good });
+
+    // Assess
+    expect(config.missing.map((p) => p.where)).toEqual(['env: SLACK_BOT_TOKEN', 'env: SLACK_SIGNING_SECRET', 'env: GITHUB_TOKEN']);
+    expect(config.slack.botToken).toBeUndefined();
+    expect(config.github.auth).toBeUndefined();
+  });
+
+  it('in strict mode with everything set, loads with nothing missing', async () => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good }, { strict: true });
+
+    // Assess
+    expect(config.missing).toEqual([]);
+  });
+
+  it('treats a blank value as missing', async () => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, SLACK_SIGNING_SECRET: '   ', FOXOPS_CONFIG: good });
+
+    // Assess
+    expect(config.missing.map((p) => p.where)).toEqual(['env: SLACK_SIGNING_SECRET']);
+  });
+
+  it('refuses a bot token that is not xoxb-, even without strict', async () => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, SLACK_BOT_TOKEN: 'xoxp-user-token', FOXOPS_CONFIG: good });
+
+    // Assess
+    expect(problems).toEqual([{ where: 'env: SLACK_BOT_TOKEN', problem: 'is not a bot token', fix: expect.stringContaining('starts with xoxb-') }]);
+  });
+
+  it('refuses an app token that is not xapp-', async () => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, SLACK_APP_TOKEN: 'xoxb-1-2-abc', FOXOPS_CONFIG: good });
+
+    // Assess
+    expect(problems).toEqual([{ where: 'env: SLACK_APP_TOKEN', problem: 'is not an app-level token', fix: expect.stringContaining('starts with xapp-') }]);
+  });
+
+  it('uses GitHub App credentials and restores newlines in the private key', async () => {
+    // Prepare
+    const { GITHUB_TOKEN: _token, ...slackOnly } = SECRETS;
+
+    // Act
+    const config = await loadConfig(
+      { ...slackOnly, FOXOPS_CONFIG: good, GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: '-----BEGIN KEY-----\\nabc\\n-----END KEY-----', GITHUB_INSTALLATION_ID: '678' },
+      { strict: true },
+    );
+
+    // Assess
+    expect(config.github.auth).toEqual({ kind: 'app', appId: '12345', privateKey: '-----BEGIN KEY-----\nabc\n-----END KEY-----', installationId: '678' });
+  });
+
+  it('with only a GitHub App id, asks for the private key and installation id', async () => {
+    // Prepare
+    const { GITHUB_TOKEN: _token, ...slackOnly } = SECRETS;
+
+    // Act
+    const problems = await problemsOf({ ...slackOnly, FOXOPS_CONFIG: good, GITHUB_APP_ID: '12345' }, { strict: true });
+
+    // Assess
+    expect(problems.map((p) => p.where)).toEqual(['env: GITHUB_PRIVATE_KEY', 'env: GITHUB_INSTALLATION_ID']);
+    expect(problems[1]!.fix).toContain('installations/<id>');
+  });
+
+  it('with only a GitHub App id and no strict, has no GitHub auth and lists what is missing', async () => {
+    // Prepare
+    const { GITHUB_TOKEN: _token, ...slackOnly } = SECRETS;
+
+    // Act
+    const config = await loadConfig({ ...slackOnly, FOXOPS_CONFIG: good, GITHUB_APP_ID: '12345', GITHUB_INSTALLATION_ID: '678' });
+
+    // Assess
+    expect(config.github.auth).toBeUndefined();
+    expect(config.missing.map((p) => p.where)).toEqual(['env: GITHUB_PRIVATE_KEY']);
+  });
+
+  it('prefers GITHUB_TOKEN over GitHub App settings', async () => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good, GITHUB_APP_ID: '12345' });
+
+    // Assess
+    expect(config.github.auth).toEqual({ kind: 'token', token: 'github_pat_abc' });
+  });
+});
+
+describe('loadConfig: LOG_LEVEL and other settings', () => {
+  let good: string;
+  beforeAll(() => {
+    good = writeConfig(GOOD_YAML);
+  });
+
+  it.each([
+    ['debug', 'debug'],
+    ['WARN', 'warn'],
+    [' error ', 'error'],
+  ])('reads LOG_LEVEL %p as %p', async (value, level) => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good, LOG_LEVEL: value });
+
+    // Assess
+    expect(config.logLevel).toBe(level);
+  });
+
+  it('refuses an unknown LOG_LEVEL and lists the levels', async () => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: good, LOG_LEVEL: 'verbose' });
+
+    // Assess
+    expect(problems).toEqual([{ where: 'env: LOG_LEVEL', problem: '`verbose` is not a level', fix: 'use debug, info, warn or error' }]);
+  });
+
+  it('reads the table name and prefers FOXOPS_SELF_FUNCTION over the Lambda name', async () => {
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good, FOXOPS_TABLE: 'foxops-test', FOXOPS_SELF_FUNCTION: 'arn:self', AWS_LAMBDA_FUNCTION_NAME: 'fn' });
+
+    // Assess
+    expect(config.tableName).toBe('foxops-test');
+    expect(config.selfFunction).toBe('arn:self');
+  });
+});
+
+describe('parseCatalog', () => {
+  it('fills in the defaults', () => {
+    // Prepare
+    const raw = parseYaml(GOOD_YAML);
+
+    // Act
+    const result = parseCatalog(raw, 'foxops.yml');
+
+    // Assess
+    if (!('catalog' in result)) throw new Error(formatProblems(result.problems));
+    expect(result.catalog.services[0]).toMatchObject({ defaultRef: 'main', targets: {} });
+    expect(result.catalog.environments[0]).toMatchObject({ requesters: 'any', requestTtlMs: 30 * 60_000, staleAfterMs: 3 * 60_000, runTimeoutMs: 60 * 60_000 });
+    expect('defaultService' in result.catalog).toBe(false);
+  });
+
+  it('accepts a numeric workflow id and keeps it as a string', () => {
+    // Prepare
+    const raw = parseYaml(GOOD_YAML.replace('workflow: deploy.yml', 'workflow: 161335'));
+
+    // Act
+    const result = parseCatalog(raw, 'foxops.yml');
+
+    // Assess
+    expect('catalog' in result && result.catalog.services[0]!.workflow).toBe('161335');
+  });
+
+  it('prefixes each key path with the source name', () => {
+    // Prepare
+    const raw = parseYaml(GOOD_YAML.replace('repo: foxy-org/foxy-backend', 'repo: foxy-backend'));
+
+    // Act
+    const result = parseCatalog(raw, 'custom.yml');
+
+    // Assess
+    expect('problems' in result && result.problems).toEqual([
+      { where: 'custom.yml: services.foxy-backend.repo', problem: 'expected owner/name of a GitHub repository', fix: 'the GitHub repository as owner/name, e.g. `repo: foxy-org/foxy-backend`' },
+    ]);
+  });
+
+  it.each([
+    ['an upper-case service name', (y: string) => y.replace('foxy-backend:', 'Foxy-Backend:'), 'services.Foxy-Backend'],
+    ['a bad approver id', (y: string) => y.replace('[U0ALICE]', '[alice]'), 'environments.production.approvers.0'],
+    ['a bad region', (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    targets:\n      production: { region: europe }'), 'services.foxy-backend.targets.production.region'],
+    ['a fractional approvals', (y: string) => y.replace('approvals: 1', 'approvals: 1.5'), 'environments.production.approvals'],
+    ['too many approvals', (y: string) => y.replace('approvals: 1', 'approvals: 11'), 'environments.production.approvals'],
+    ['an empty requester list', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    requesters: []'), 'environments.production.requesters'],
+  ])('reports %s at its key path', (_why, edit, keyPath) => {
+    // Prepare
+    const raw = parseYaml(edit(GOOD_YAML));
+
+    // Act
+    const result = parseCatalog(raw, 'f.yml');
+
+    // Assess
+    const wheres = 'problems' in result ? result.problems.map((p) => p.where) : [];
+    expect(wheres).toContain(`f.yml: ${keyPath}`);
+  });
+});
