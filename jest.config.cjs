@@ -13,6 +13,7 @@ module.exports = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // Octokit and a few of its dependencies ship only ES modules; jest runs CommonJS, so SWC converts them too.
   transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|fast-content-type-parse|json-with-bigint|content-type)/)'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   testTimeout: 20000,
   maxWorkers: 2,
 };
