@@ -22,6 +22,8 @@ export interface ContextParts {
   now?: () => Date;
   /** Retry and timeout tuning for GitHub calls (tests shorten them). */
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
+  /** Card edit coalescing (tests and the benchmark shorten the spacing; default 1 s). */
+  cards?: { spacingMs?: number };
 }
 
 /** Creates the deploy context; GitHub's client is created on first use. */
@@ -45,5 +47,6 @@ export function createDeployContext(parts: ContextParts): DeployContext {
     sourceControl,
     logger,
     now: parts.now ?? (() => new Date()),
+    ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),
   };
 }

@@ -7,12 +7,22 @@ import type { AuditLog, DeploymentLedger, IdempotencyKeys, JobQueue, RequestRepo
 import type { DeployRequest } from '../domain/request.js';
 import type { Logger } from '../log.js';
 
+/** How hard {@link CardPublisher.refresh} insists on showing the newest version. */
+export interface RefreshOptions {
+  /**
+   * `newest` (default): re-render while writers keep storing newer versions, so the last refresh to finish
+   * leaves the newest state. `final`: render once, and again only if a final state was stored meanwhile;
+   * for coalesced edits, where every newer write has an edit of its own on the way.
+   */
+  insist?: 'newest' | 'final';
+}
+
 /** Posts and edits deploy cards and tells people things in Slack. */
 export interface CardPublisher {
   /** Posts the card for `request` in its channel; returns the message ts. */
   post(request: DeployRequest): Promise<string>;
-  /** Re-renders the card from the stored request until Slack shows the newest version. */
-  refresh(requestId: string): Promise<void>;
+  /** Re-renders the card from the stored request until Slack shows the newest version (see {@link RefreshOptions}). */
+  refresh(requestId: string, options?: RefreshOptions): Promise<void>;
   /** A message only `user` sees, in `channel`. */
   whisper(channel: string, user: string, text: string): Promise<void>;
   /** A threaded reply under the card. */
@@ -39,4 +49,6 @@ export interface DeployContext {
   sourceControl: () => Promise<SourceControl>;
   logger: Logger;
   now: () => Date;
+  /** Least time between coalesced edits of one card (default 1000 ms, see src/deploys/card-sync.ts). */
+  cardUpdateSpacingMs?: number;
 }

@@ -2,7 +2,8 @@
  * The small interfaces the deploy flow needs from the outside world. Adapters in src/store,
  * src/github, src/slack and src/aws implement them; tests run the real adapters against fakes.
  */
-import type { CommitSummary, DeployRequest } from './request.js';
+import type { CommitSummary, DeployRequest, RunJob } from './request.js';
+import type { RunNotice, RunUpdate } from './run-events.js';
 
 /** Stored requests. Every write is conditional on the version read. */
 export interface RequestRepository {
@@ -45,11 +46,15 @@ export interface DeploymentRecord {
   service: string;
   environment: string;
   sha: string;
+  /** Link to the commit on GitHub. */
+  shaUrl?: string;
   ref: string;
   requestId: string;
   kind: DeployRequest['kind'];
   runId?: number;
   runUrl?: string;
+  /** The run attempt that ended like this (a re-run records its own outcome). */
+  attempt?: number;
   requester: string;
   approvers: string[];
   outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'unknown';
@@ -82,19 +87,42 @@ export interface CommitRange {
 /** Inputs of the production workflow, exactly what the workflow declares. */
 export type DispatchInputs = Record<'environment' | 'sha' | 'deploy_id' | 'requested_by' | 'approved_by', string>;
 
+/** A workflow run as the API shows it now, with its rendered `run-name`. */
+export interface RunSnapshot extends RunUpdate {
+  title?: string;
+  createdAt?: string;
+}
+
 /** The GitHub side of a deploy. */
 export interface SourceControl {
   resolveRef(repo: string, ref: string): Promise<ResolvedRef>;
   /** Up to `limit` commits after `base` up to `head`, oldest first. */
   compare(repo: string, base: string, head: string, limit: number): Promise<CommitRange>;
   dispatchWorkflow(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }>;
+  /** The run now; undefined when GitHub does not know it (404: deleted, or never existed). */
+  getRun(repo: string, runId: number): Promise<RunSnapshot | undefined>;
+  /** The jobs of the run's latest attempt. */
+  listRunJobs(repo: string, runId: number): Promise<RunJob[]>;
+  /** The `workflow_dispatch` run of `workflow` created after `createdAfter` whose `run-name` carries `deployId`. */
+  findRunByDeployId(repo: string, workflow: string, deployId: string, createdAfter: Date): Promise<RunSnapshot | undefined>;
 }
 
-/** Work that must not hold up Slack's 3-second ack. */
+/**
+ * An edit of a deploy card, coalesced per time slot (see src/deploys/card-sync.ts): `lead` edits now if the
+ * slot is free, `trail` edits once the slot after `slot` begins, `urgent` edits at once and insists on the newest version.
+ */
+export type CardJob = { type: 'card'; requestId: string; slot: number; phase: 'lead' | 'trail' | 'urgent' };
+
+/** A threaded reply under the card for a run milestone of one attempt. */
+export type NoticeJob = { type: 'notice'; requestId: string; notice: RunNotice; attempt: number };
+
+/** Work that must not hold up Slack's 3-second ack or GitHub's 10-second webhook timeout. */
 export type Job =
   | { type: 'prepare'; requestId: string }
   | { type: 'dispatch'; requestId: string }
-  | { type: 'reconcile' };
+  | { type: 'reconcile' }
+  | CardJob
+  | NoticeJob;
 
 /** Runs jobs out of band: on Lambda an async self-invocation, locally in-process. */
 export interface JobQueue {

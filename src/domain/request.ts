@@ -34,8 +34,9 @@ const ALLOWED: Record<RequestStatus, readonly RequestStatus[]> = {
   awaiting_approval: ['awaiting_approval', 'approved', 'rejected', 'expired'],
   approved: ['dispatching'],
   dispatching: ['dispatched', 'dispatch_failed', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'],
-  // Retry re-arms the request for one more dispatch job.
-  dispatch_failed: ['approved', 'expired', 'rejected'],
+  // Retry re-arms the request for one more dispatch job. A dispatch that GitHub carried out although
+  // the call failed (a timeout after GitHub accepted it) shows up as a run: then the request follows it.
+  dispatch_failed: ['approved', 'expired', 'rejected', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'],
   dispatched: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
   queued: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
   running: ['running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'],
@@ -80,17 +81,35 @@ export interface CommitSummary {
   url: string;
 }
 
+/** What GitHub says a run or a job is doing (`pending`: waiting for a concurrency group; `waiting`: for an environment's reviewers). */
+export type GitHubRunStatus = 'queued' | 'in_progress' | 'completed' | 'waiting' | 'pending' | 'requested';
+
 /** One job of the workflow run, as last reported. */
 export interface RunJob {
   id: number;
   name: string;
-  status: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'pending' | 'requested';
+  status: GitHubRunStatus;
   conclusion?: string | null;
   startedAt?: string | null;
   completedAt?: string | null;
   url?: string;
+  /** The run attempt the job belongs to; a re-run replaces the job of an earlier attempt. */
+  attempt?: number;
   /** The step that failed, if any. */
   failedStep?: string;
+  /** Its number, for the link to the step's log (`<job url>#step:<n>:1`). */
+  failedStepNumber?: number;
+  /** The step running now, while the job runs. */
+  currentStep?: string;
+}
+
+/** The GitHub deployment that the run's deploy job created (from `deployment_status` events). */
+export interface RunDeployment {
+  environment: string;
+  /** GitHub's deployment state: queued, in_progress, success, failure, error, inactive… */
+  state: string;
+  /** The environment URL, or else the log of the job that deploys. */
+  url?: string;
 }
 
 /** The GitHub Actions run that carries out the deploy. */
@@ -98,10 +117,15 @@ export interface RunInfo {
   id?: number;
   url?: string;
   attempt: number;
+  /** GitHub's last status of this attempt, e.g. `waiting` while an environment reviewer must approve. */
+  status?: GitHubRunStatus;
+  /** When this attempt started, by GitHub's clock (`run_started_at`). */
   startedAt?: string;
   completedAt?: string;
   jobs: RunJob[];
+  /** GitHub's conclusion once this attempt completed; absent while it runs, and when foxops gave up on it. */
   conclusion?: string;
+  deployment?: RunDeployment;
 }
 
 /** A production change and everything that happened to it. */
@@ -219,6 +243,14 @@ export function deployIdFromDigest(digest: Uint8Array): string {
   let id = '';
   for (let i = 0; i < 10; i++) id += ID_ALPHABET[digest[i]! % 32];
   return `d-${id}`;
+}
+
+/** A deploy id anywhere in a text, e.g. a run's `run-name` `Deploy production 3f2a… [d-7k2m9x4p1q]`. */
+const DEPLOY_ID_IN_TEXT = /(?<![0-9a-z-])d-[0-9a-hjkmnp-tv-z]{10}(?![0-9a-z])/g;
+
+/** The deploy ids that `text` mentions, first first, without repeats. */
+export function findDeployIds(text: string | null | undefined): string[] {
+  return text ? [...new Set(text.match(DEPLOY_ID_IN_TEXT) ?? [])] : [];
 }
 
 /** True once the request has been waiting past its expiry without reaching its approvals. */

@@ -1,12 +1,13 @@
 /**
- * GitHub as the {@link SourceControl} of deploys: resolve refs, compare commits, dispatch workflows.
+ * GitHub as the {@link SourceControl} of deploys: resolve refs, compare commits, dispatch workflows, follow runs.
  * GitHub's refusals become {@link SourceControlError}s whose message says what a person must fix.
  */
 import { SourceControlError } from '../domain/errors.js';
-import type { CommitRange, DispatchInputs, ResolvedRef, SourceControl } from '../domain/ports.js';
-import type { CommitSummary } from '../domain/request.js';
+import type { CommitRange, DispatchInputs, ResolvedRef, RunSnapshot, SourceControl } from '../domain/ports.js';
+import { type CommitSummary, type RunJob, findDeployIds } from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { FoxopsOctokitClient } from './octokit.js';
+import { jobSchema, runSchema, runUpdateFromRun, toRunJob } from './run-payloads.js';
 
 interface GitHubCommit {
   sha: string;
@@ -71,6 +72,16 @@ function explain(err: unknown, what: { repo: string; workflow?: string; ref?: st
   return new SourceControlError('unavailable', `GitHub did not answer properly after retries (${status ?? 'no status'}: ${said}). Try again in a minute; see githubstatus.com.`, status);
 }
 
+/** Runs listed per page when looking for a deploy's run; a deploy's run is among the newest of its workflow. */
+const RUN_SEARCH_PAGE = 50;
+
+/** Validates a run or job from a REST answer; a shape GitHub changed becomes an `unavailable` error, never a crash. */
+function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new SourceControlError('unavailable', `GitHub answered ${what} in a shape foxops does not understand: ${parsed.error.message.slice(0, 200)}`);
+  return parsed.data;
+}
+
 /** {@link SourceControl} over the GitHub REST API. */
 export class GitHubSourceControl implements SourceControl {
   /** Servers that refused `return_run_details` (GitHub Enterprise Server before it existed). */
@@ -124,6 +135,49 @@ export class GitHubSourceControl implements SourceControl {
       return {};
     } catch (err) {
       throw explain(err, { repo, workflow, ref, action: `dispatch ${workflow}` });
+    }
+  }
+  /** {@inheritDoc SourceControl.getRun} */
+  async getRun(repo: string, runId: number): Promise<RunSnapshot | undefined> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...split(repo), run_id: runId });
+      return runUpdateFromRun(parseOr(runSchema, data, `run ${runId}`));
+    } catch (err) {
+      if (err instanceof SourceControlError) throw err;
+      if ((err as HttpError).status === 404) return undefined;
+      throw explain(err, { repo, action: `read run ${runId}` });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.listRunJobs} */
+  async listRunJobs(repo: string, runId: number): Promise<RunJob[]> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', { ...split(repo), run_id: runId, filter: 'latest', per_page: 100 });
+      return (data.jobs as unknown[]).map((job) => toRunJob(parseOr(jobSchema, job, `a job of run ${runId}`)));
+    } catch (err) {
+      if (err instanceof SourceControlError) throw err;
+      throw explain(err, { repo, action: `list the jobs of run ${runId}` });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.findRunByDeployId} */
+  async findRunByDeployId(repo: string, workflow: string, deployId: string, createdAfter: Date): Promise<RunSnapshot | undefined> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
+        ...split(repo),
+        workflow_id: workflow,
+        event: 'workflow_dispatch',
+        created: `>=${createdAfter.toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
+        per_page: RUN_SEARCH_PAGE,
+      });
+      for (const raw of data.workflow_runs as unknown[]) {
+        const run = runUpdateFromRun(parseOr(runSchema, raw, 'a workflow run'));
+        if (findDeployIds(run.title).includes(deployId)) return run;
+      }
+      return undefined;
+    } catch (err) {
+      if (err instanceof SourceControlError) throw err;
+      throw explain(err, { repo, workflow, action: `list the runs of ${workflow}` });
     }
   }
 }

@@ -1,4 +1,5 @@
 /** Runs one async job. Jobs are idempotent: each re-reads the request and does only what is left. */
+import { postNotice, syncCard } from '../deploys/card-sync.js';
 import type { DeployContext } from '../deploys/context.js';
 import { dispatchRequest } from '../deploys/dispatch.js';
 import { prepareRequest } from '../deploys/prepare.js';
@@ -17,6 +18,10 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
       await reconcile(ctx);
       return;
     }
+    case 'card':
+      return syncCard(ctx, job);
+    case 'notice':
+      return postNotice(ctx, job);
   }
 }
 

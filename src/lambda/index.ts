@@ -34,10 +34,12 @@ const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestC
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
 const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Options for tests and the benchmark: clock and GitHub tuning. */
+/** Options for tests and the benchmark: clock, GitHub tuning and card edit spacing. */
 export interface HandlerOptions {
   now?: () => Date;
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
+  /** Least time between coalesced edits of one card; default 1000 ms. */
+  cards?: { spacingMs?: number };
 }
 
 /** Creates a Lambda handler reading its settings from `env`. */
@@ -79,7 +81,7 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
       if (!cfg.selfFunction) throw new Error('FOXOPS_SELF_FUNCTION (or AWS_LAMBDA_FUNCTION_NAME) is needed to run async jobs');
       const jobs = new LambdaJobQueue(new LambdaInvoker(new LambdaClient(awsClientConfig(env, 'LAMBDA'))), cfg.selfFunction, logger);
       const slackClient = new WebClient(cfg.slack.botToken, cfg.slack.apiUrl ? { slackApiUrl: cfg.slack.apiUrl } : {});
-      return createDeployContext({ config: cfg, logger, dynamo: new DynamoDBClient(awsClientConfig(env, 'DYNAMODB')), slackClient, jobs, now: options.now, github: options.github });
+      return createDeployContext({ config: cfg, logger, dynamo: new DynamoDBClient(awsClientConfig(env, 'DYNAMODB')), slackClient, jobs, now: options.now, github: options.github, cards: options.cards });
     })());
 
   const slack = () =>

@@ -31,6 +31,8 @@ export interface LocalServerOptions {
   logger?: Logger;
   now?: () => Date;
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
+  /** Least time between coalesced edits of one card; default 1000 ms. */
+  cards?: { spacingMs?: number };
   /** How often the reconciler runs; 0 turns it off (tests drive it by hand). */
   reconcileEveryMs?: number;
 }
@@ -86,7 +88,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
   let context!: DeployContext;
   const jobs = new InProcessJobQueue((job) => runJob(context, job), logger);
-  context = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, jobs, now: options.now, github: options.github });
+  context = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, jobs, now: options.now, github: options.github, cards: options.cards });
 
   const webhookRoute = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const result = await handleGitHubWebhook(config, async () => context, logger, await toHttpEvent(req));

@@ -3,8 +3,8 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { RequestRepository } from '../domain/ports.js';
-import type { DeployRequest } from '../domain/request.js';
-import type { CardPublisher } from '../deploys/context.js';
+import { type DeployRequest, isFinal } from '../domain/request.js';
+import type { CardPublisher, RefreshOptions } from '../deploys/context.js';
 import type { Logger } from '../log.js';
 import { deployCard } from './blocks/deploy-card.js';
 
@@ -25,13 +25,15 @@ export class SlackCardPublisher implements CardPublisher {
   }
 
   /** {@inheritDoc CardPublisher.refresh} */
-  async refresh(requestId: string): Promise<void> {
+  async refresh(requestId: string, options: RefreshOptions = {}): Promise<void> {
     // Writers race: render, then check that nobody stored a newer version meanwhile; if so render again.
-    // The last writer to finish therefore always leaves the newest state on the card.
+    // The last writer to finish therefore always leaves the newest state on the card. Coalesced edits
+    // (`insist: 'final'`) only go again for a final state: newer progress has its own edit on the way.
     let rendered = -1;
     for (let i = 0; i < 5; i++) {
       const request = await this.requests.get(requestId);
       if (!request?.cardTs || request.version === rendered) return;
+      if (i > 0 && options.insist === 'final' && !isFinal(request.status)) return;
       await this.client.chat.update({ channel: request.channel, ts: request.cardTs, ...deployCard(request) });
       rendered = request.version;
     }

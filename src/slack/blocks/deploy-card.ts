@@ -4,7 +4,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import { type DeployRequest, shortSha } from '../../domain/request.js';
+import { type DeployRequest, type RunJob, shortSha } from '../../domain/request.js';
+import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
 
 /** A Slack message body: fallback text for notifications plus blocks. */
@@ -33,11 +34,31 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Why a queued run does not start yet, from GitHub's status of the run. */
+function queuedReason(r: DeployRequest): string {
+  if (r.run?.status === 'waiting') return ' (waiting for a reviewer of the GitHub environment)';
+  if (r.run?.status === 'pending') return ' (waiting for an earlier run of the workflow to finish)';
+  return '';
+}
+
+/** A job and, if it failed, its failing step, linked to their logs. */
+function failingJobText(r: DeployRequest): string | undefined {
+  const job = failingJob(r.run);
+  if (!job) return undefined;
+  const name = job.url ? `<${job.url}|${escapeText(job.name)}>` : escapeText(job.name);
+  const stepUrl = failingStepUrl(job);
+  const step = job.failedStep ? ` at step ${stepUrl ? `<${stepUrl}|${escapeText(job.failedStep)}>` : escapeText(job.failedStep)}` : '';
+  return `Job ${name} ${job.conclusion === 'cancelled' ? 'was cancelled' : job.conclusion === 'timed_out' ? 'timed out' : 'failed'}${step}.`;
+}
+
 function statusLine(r: DeployRequest): string {
   const approvals = `${r.approvals.length} of ${r.requiredApprovals}`;
   const run = r.run?.url ? `<${r.run.url}|${r.run.id ? `run ${r.run.id}` : 'workflow runs'}>` : 'the workflow';
   const attempt = r.run && r.run.attempt > 1 ? ` (re-run, attempt ${r.run.attempt})` : '';
-  const took = r.dispatchedAt && r.finishedAt ? ` in ${formatDuration(Date.parse(r.finishedAt) - Date.parse(r.dispatchedAt))}` : '';
+  // Total duration: from the dispatch, or from the start of a re-run attempt.
+  const duration = deployDuration(r);
+  const took = duration ? ` in ${formatDuration(duration.ms)}` : '';
+  const why = r.failure ? ` ${escapeText(r.failure.message)}` : '';
   switch (r.status) {
     case 'preparing':
       return `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
@@ -54,24 +75,58 @@ function statusLine(r: DeployRequest): string {
     case 'dispatched':
       return `:rocket: Dispatched: ${run}`;
     case 'queued':
-      return `:double_vertical_bar: Queued: ${run}${attempt}`;
+      return `:double_vertical_bar: Queued${queuedReason(r)}: ${run}${attempt}`;
     case 'running':
       return `:arrows_counterclockwise: Running: ${run}${attempt}`;
     case 'succeeded':
       return `:large_green_circle: *Succeeded*${took}: ${run}${attempt}`;
     case 'failed':
-      return `:red_circle: *Failed*${took}: ${run}${attempt}${r.failure ? ` ${escapeText(r.failure.message)}` : ''}`;
+      return `:red_circle: *Failed*${took}: ${run}${attempt}${failingJobText(r) ? ` ${failingJobText(r)}` : why}`;
     case 'cancelled':
-      return `:white_circle: Cancelled${took}: ${run}`;
+      return `:white_circle: Cancelled${took}: ${run}${attempt}${why}`;
     case 'timed_out':
-      return `:alarm_clock: *Timed out*: no result from ${run} in time.${r.failure ? ` ${escapeText(r.failure.message)}` : ''}`;
+      // GitHub's own time limit names the job; foxops' limit (no conclusion) says why it gave up.
+      return r.run?.conclusion
+        ? `:alarm_clock: *Timed out*${took}: ${run}${attempt}${failingJobText(r) ? ` ${failingJobText(r)}` : why}`
+        : `:alarm_clock: *Timed out*: no result from ${run}${attempt} in time.${why}`;
     case 'unknown':
-      return `:grey_question: *Unknown*: GitHub no longer knows ${run}. Check the workflow and the environment by hand.`;
+      return r.failure
+        ? `:grey_question: *Unknown*: ${run}${attempt}.${why} Check the workflow and the environment by hand.`
+        : `:grey_question: *Unknown*: GitHub no longer knows ${run}. Check the workflow and the environment by hand.`;
     case 'rejected':
       return `:no_entry: Rejected by <@${r.rejectedBy}>${r.rejectionReason ? `: ${escapeText(r.rejectionReason)}` : ''}`;
     case 'expired':
       return `:alarm_clock: *Expired* at ${slackDate(r.expiresAt, '{time}')} with ${approvals} approvals.`;
   }
+}
+
+const JOB_ICON: Record<string, string> = { success: ':white_check_mark:', skipped: ':fast_forward:', cancelled: ':white_circle:', timed_out: ':alarm_clock:' };
+
+/** One line per job: state, link, duration once done, the running or the failing step. */
+function jobLine(j: RunJob): string {
+  const icon = j.status === 'completed' ? (JOB_ICON[j.conclusion ?? ''] ?? ':x:') : j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:';
+  const took = j.startedAt && j.completedAt ? ` ${formatDuration(Date.parse(j.completedAt) - Date.parse(j.startedAt))}` : '';
+  const name = j.url ? `<${j.url}|${escapeText(j.name)}>` : escapeText(j.name);
+  const stepUrl = failingStepUrl(j);
+  const failed = j.failedStep ? `: step ${stepUrl && j.failedStepNumber ? `<${stepUrl}|${escapeText(j.failedStep)}>` : `_${escapeText(j.failedStep)}_`} failed` : '';
+  const current = j.status === 'in_progress' && j.currentStep ? `: _${escapeText(j.currentStep)}_` : '';
+  return `${icon} ${name}${took}${failed}${current}`;
+}
+
+/** The jobs section: whole lines only (a cut line breaks its link), failing jobs first when they do not all fit. */
+function jobLines(jobs: RunJob[]): string {
+  const lines = jobs.map(jobLine);
+  if (lines.join('\n').length <= MAX_TEXT) return lines.join('\n');
+  const order = jobs.map((j, i) => i).sort((a, b) => Number(jobs[b]!.conclusion !== 'success' && jobs[b]!.conclusion !== 'skipped') - Number(jobs[a]!.conclusion !== 'success' && jobs[a]!.conclusion !== 'skipped') || a - b);
+  const kept = new Set<number>();
+  let used = `\n…and ${jobs.length} more jobs`.length;
+  for (const i of order) {
+    if (used + 1 + lines[i]!.length > MAX_TEXT) break;
+    kept.add(i);
+    used += 1 + lines[i]!.length;
+  }
+  const shown = lines.filter((_, i) => kept.has(i));
+  return [...shown, `…and ${jobs.length - shown.length} more jobs`].join('\n');
 }
 
 function commitLines(r: DeployRequest): string | undefined {
@@ -118,14 +173,11 @@ export function deployCard(r: DeployRequest): SlackMessage {
   ];
   const commits = commitLines(r);
   if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, MAX_TEXT) } });
-  if (r.run?.jobs.length) {
-    const jobs = r.run.jobs.map((j) => {
-      const icon = j.status !== 'completed' ? (j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:') : j.conclusion === 'success' ? ':white_check_mark:' : j.conclusion === 'skipped' ? ':fast_forward:' : ':x:';
-      const took = j.startedAt && j.completedAt ? ` ${formatDuration(Date.parse(j.completedAt) - Date.parse(j.startedAt))}` : '';
-      const name = j.url ? `<${j.url}|${escapeText(j.name)}>` : escapeText(j.name);
-      return `${icon} ${name}${took}${j.failedStep ? `: step _${escapeText(j.failedStep)}_ failed` : ''}`;
-    });
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobs.join('\n').slice(0, MAX_TEXT) } });
+  if (r.run?.jobs.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobLines(r.run.jobs) } });
+  if (r.run?.deployment) {
+    const d = r.run.deployment;
+    const where = d.url ? `<${d.url}|${escapeText(d.environment)}>` : escapeText(d.environment);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(d.state.replace(/_/g, ' '))}`, MAX_TEXT) }] });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
   if (r.status === 'awaiting_approval') {

@@ -4,6 +4,7 @@ import { formatDuration } from '../../domain/duration.js';
 import type { DeploymentRecord } from '../../domain/ports.js';
 import { shortSha } from '../../domain/request.js';
 import type { ServiceStatus } from '../../deploys/status.js';
+import { escapeText } from './deploy-card.js';
 
 const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
   succeeded: ':large_green_circle:',
@@ -13,9 +14,12 @@ const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
   unknown: ':grey_question:',
 };
 
-function commitLink(repoUrl: string | undefined, sha: string): string {
-  return repoUrl ? `<${repoUrl}|\`${shortSha(sha)}\`>` : `\`${shortSha(sha)}\``;
+/** The short SHA, linked to the commit on GitHub when the record knows where it is. */
+function commitLink(commitUrl: string | undefined, sha: string): string {
+  return commitUrl ? `<${commitUrl}|\`${shortSha(sha)}\`>` : `\`${shortSha(sha)}\``;
 }
+
+const people = (ids: string[]) => ids.map((a) => `<@${a}>`).join(', ');
 
 function age(iso: string, now: Date): string {
   return formatDuration(now.getTime() - Date.parse(iso));
@@ -30,13 +34,20 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
       const lines: string[] = [];
       if (e.current) {
         const c = e.current;
-        const url = c.runUrl;
-        lines.push(`*${e.environment}*: ${commitLink(url, c.sha)} (\`${c.ref}\`) deployed ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${c.approvers.map((a) => `<@${a}>`).join(', ')}` : ''}`);
+        const run = c.runUrl ? `, <${c.runUrl}|run${c.attempt && c.attempt > 1 ? ` attempt ${c.attempt}` : ''}>` : '';
+        lines.push(
+          `*${e.environment}*: ${commitLink(c.shaUrl, c.sha)} (\`${escapeText(c.ref)}\`) deployed ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${people(c.approvers)}` : ''}${run}, deploy \`${c.requestId}\``,
+        );
       } else {
         lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
       }
-      for (const r of e.inFlight) lines.push(`    :arrows_counterclockwise: \`${shortSha(r.sha)}\` ${r.status.replace(/_/g, ' ')}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>`);
-      for (const r of e.waiting) lines.push(`    :hourglass: \`${shortSha(r.sha)}\` (\`${r.ref}\`) ${r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : r.status.replace(/_/g, ' ')}, requested by <@${r.requester}>`);
+      for (const r of e.inFlight) {
+        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')} ${r.status.replace(/_/g, ' ')}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+      }
+      for (const r of e.waiting) {
+        const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : r.status.replace(/_/g, ' ');
+        lines.push(`    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`) ${state}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+      }
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
     }
   }
@@ -56,9 +67,9 @@ export function historyMessage(service: string, environment: string, entries: De
   if (entries.length === 0) return [`No deploys of ${service} to ${environment} recorded yet.`, [{ type: 'section', text: { type: 'mrkdwn', text: `No deploys of *${service}* to *${environment}* recorded yet.` } }]];
   const lines = entries.map((d) => {
     const took = d.startedAt ? ` in ${formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
-    const run = d.runUrl ? ` <${d.runUrl}|run>` : '';
-    const approvers = d.approvers.length ? `, approved by ${d.approvers.map((a) => `<@${a}>`).join(', ')}` : '';
-    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> \`${shortSha(d.sha)}\` (\`${d.ref}\`) ${d.outcome}${took}${run}, by <@${d.requester}>${approvers}`;
+    const run = d.runUrl ? ` <${d.runUrl}|run${d.attempt && d.attempt > 1 ? ` attempt ${d.attempt}` : ''}>` : '';
+    const approvers = d.approvers.length ? `, approved by ${people(d.approvers)}` : '';
+    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)} (\`${escapeText(d.ref)}\`) ${d.outcome.replace(/_/g, ' ')}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
   });
   return [
     `Last ${entries.length} deploy(s) of ${service} to ${environment}`,
