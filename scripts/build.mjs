@@ -22,9 +22,11 @@ export async function buildLambda({ metafile = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // Prefer packages' ES module builds (the AWS SDK has them): smaller chunks, better tree shaking.
+    mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    minify: true,
+    minify: process.env.FOXOPS_NO_MINIFY ? false : true,
     sourcemap: 'external',
     legalComments: 'none',
     metafile,

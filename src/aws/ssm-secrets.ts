@@ -4,6 +4,7 @@
  */
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Env } from '../config/load.js';
+import { awsClientConfig } from './client-config.js';
 
 /** Parameter name (after the prefix) to environment variable. */
 export const SSM_PARAMETERS: Record<string, string> = {
@@ -19,7 +20,7 @@ export const SSM_PARAMETERS: Record<string, string> = {
 };
 
 /** Returns `env` with the secrets found under `prefix` filled in (values already set win). */
-export async function loadSsmSecrets(env: Env, prefix: string, client: SSMClient = new SSMClient({})): Promise<Env> {
+export async function loadSsmSecrets(env: Env, prefix: string, client: SSMClient = new SSMClient(awsClientConfig(env, 'SSM'))): Promise<Env> {
   const path = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const out: Env = { ...env };
   let next: string | undefined;

@@ -11,6 +11,14 @@ export type Decision<R> = { write: DeployRequest; result: R } | { skip: R };
 
 const MAX_ATTEMPTS = 12;
 
+/** Tuning of {@link mutateRequest}. */
+export interface MutateOptions {
+  /** Writes tried before the `StaleWriteError` is thrown; default 12. Many concurrent writers (a burst of webhooks for one run) need more. */
+  maxAttempts?: number;
+  /** The request as the caller just read it, to decide on without reading it again; a stale copy only costs a retry. */
+  current?: DeployRequest;
+}
+
 /**
  * Applies `decide` to the stored request until its write wins or it decides to skip.
  * Returns the decision's result and the request as stored afterwards.
@@ -19,8 +27,10 @@ export async function mutateRequest<R>(
   requests: RequestRepository,
   id: string,
   decide: (current: DeployRequest) => Decision<R> | Promise<Decision<R>>,
+  options: MutateOptions = {},
 ): Promise<{ result: R; request: DeployRequest; written: boolean }> {
-  let current = await requests.get(id);
+  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
+  let current = options.current ?? (await requests.get(id));
   for (let attempt = 1; ; attempt++) {
     if (!current) throw new RequestNotFoundError(id);
     const decision = await decide(current);
@@ -29,7 +39,7 @@ export async function mutateRequest<R>(
       const saved = await requests.save(decision.write, current.version);
       return { result: decision.result, request: saved, written: true };
     } catch (err) {
-      if (!(err instanceof StaleWriteError) || attempt >= MAX_ATTEMPTS) throw err;
+      if (!(err instanceof StaleWriteError) || attempt >= maxAttempts) throw err;
       // Jitter spreads out writers that lost the same race.
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       current = await requests.get(id);

@@ -109,9 +109,16 @@ export interface SourceControl {
 
 /**
  * An edit of a deploy card, coalesced per time slot (see src/deploys/card-sync.ts): `lead` edits now if the
- * slot is free, `trail` edits once the slot after `slot` begins, `urgent` edits at once and insists on the newest version.
+ * slot is free, `trail` edits once the slot after `slot` begins.
  */
-export type CardJob = { type: 'card'; requestId: string; slot: number; phase: 'lead' | 'trail' | 'urgent' };
+export type CardJob = {
+  type: 'card';
+  requestId: string;
+  slot: number;
+  phase: 'lead' | 'trail';
+  /** Earlier edits of this job that Slack did not take (network, 5xx after the client's retries). */
+  tries?: number;
+};
 
 /** A threaded reply under the card for a run milestone of one attempt. */
 export type NoticeJob = { type: 'notice'; requestId: string; notice: RunNotice; attempt: number };

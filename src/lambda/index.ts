@@ -10,7 +10,6 @@ import type { DeployContext } from '../deploys/context.js';
 import type { FoxopsConfig, Env } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
-import { awsClientConfig } from '../aws/client-config.js';
 
 /** A Function URL / HTTP API payload v2 request (the parts foxops reads). */
 export interface HttpEvent {
@@ -28,7 +27,7 @@ export interface HttpResult {
   body: string;
 }
 
-type SlackHandler = (event: unknown, context: unknown) => Promise<HttpResult>;
+import type { SlackHandler } from './slack-handler.js';
 
 const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
@@ -54,8 +53,7 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
       let effective = env;
       if (env.FOXOPS_SSM_PREFIX) {
         const { loadSsmSecrets } = await import('../aws/ssm-secrets.js');
-        const { SSMClient } = await import('@aws-sdk/client-ssm');
-        effective = await loadSsmSecrets(env, env.FOXOPS_SSM_PREFIX, new SSMClient(awsClientConfig(env, 'SSM')));
+        effective = await loadSsmSecrets(env, env.FOXOPS_SSM_PREFIX);
       }
       const { loadConfig } = await import('../config/load.js');
       const loaded = await loadConfig(effective, { strict: true });
@@ -70,31 +68,15 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
   const context = () =>
     (contextPromise ??= (async () => {
       const cfg = await config();
-      const [{ DynamoDBClient }, { LambdaClient }, { WebClient }, { LambdaInvoker }, { LambdaJobQueue }, { createDeployContext }] = await Promise.all([
-        import('@aws-sdk/client-dynamodb'),
-        import('@aws-sdk/client-lambda'),
-        import('@slack/web-api'),
-        import('../aws/lambda-invoker.js'),
-        import('../jobs/queues.js'),
-        import('../wiring.js'),
-      ]);
-      if (!cfg.selfFunction) throw new Error('FOXOPS_SELF_FUNCTION (or AWS_LAMBDA_FUNCTION_NAME) is needed to run async jobs');
-      const jobs = new LambdaJobQueue(new LambdaInvoker(new LambdaClient(awsClientConfig(env, 'LAMBDA'))), cfg.selfFunction, logger);
-      const slackClient = new WebClient(cfg.slack.botToken, cfg.slack.apiUrl ? { slackApiUrl: cfg.slack.apiUrl } : {});
-      return createDeployContext({ config: cfg, logger, dynamo: new DynamoDBClient(awsClientConfig(env, 'DYNAMODB')), slackClient, jobs, now: options.now, github: options.github, cards: options.cards });
+      const { createLambdaContext } = await import('./deploy-context.js');
+      return createLambdaContext(env, cfg, logger, options);
     })());
 
   const slack = () =>
     (slackPromise ??= (async () => {
       const cfg = await config();
-      const [{ AwsLambdaReceiver }, { buildApp }] = await Promise.all([import('@slack/bolt'), import('../slack/app.js')]);
-      const receiver = new AwsLambdaReceiver({
-        signingSecret: cfg.slack.signingSecret!,
-        invalidRequestSignatureHandler: ({ ts }) => logger.warn('slack.bad_signature', { ts }),
-      });
-      buildApp(cfg, { config: cfg, logger, context }, { receiver });
-      const handle = await receiver.start();
-      return handle as unknown as SlackHandler;
+      const { createSlackHandler } = await import('./slack-handler.js');
+      return createSlackHandler(cfg, logger, context);
     })());
 
   async function http(event: HttpEvent, lambdaContext: unknown): Promise<HttpResult> {

@@ -3,7 +3,7 @@
  * a test foxops.yml, and helpers to send signed Slack requests. Async jobs that the handler sends
  * itself through the Lambda API come back into the same handler, as on AWS.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,11 @@ export interface Harness {
   command(text: string, options?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<HttpResult>;
   /** Clicks a card button as `user`. */
   click(actionId: string, requestId: string, options: { user: string; channel?: string; ts?: string }): Promise<HttpResult>;
+  /**
+   * Sends a GitHub webhook delivery to `/github/webhooks`, signed with {@link WEBHOOK_SECRET} (`signature: null`
+   * sends none, a string sends that one). Each call is a new delivery unless `delivery` repeats an id.
+   */
+  webhook(event: string, payload: unknown, options?: { delivery?: string; signature?: string | null }): Promise<HttpResult>;
   /** Waits until every async job (and the jobs they started) has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -70,8 +75,25 @@ export function slackSignature(secret: string, timestamp: number, body: string):
 
 let harnessCount = 0;
 
+/**
+ * Signs a GitHub webhook body the way GitHub does (`sha256=` HMAC-SHA256 of the body), computed here
+ * independently of foxops' own code; test/unit/webhook-signature.test.ts checks it against @octokit/webhooks-methods.
+ */
+export function githubSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  /** foxops.yml content; default {@link TEST_CONFIG}. */
+  config?: string;
+  githubRetryBaseMs?: number;
+  /** Least time between coalesced edits of one card; default 1000 ms as in production. */
+  cardSpacingMs?: number;
+}
+
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
-export async function startHarness(options: { config?: string; githubRetryBaseMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const [dynamo, slack, github, lambda] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub(), startFakeLambda()]);
   const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
   const configPath = path.join(dir, 'foxops.yml');
@@ -103,7 +125,11 @@ export async function startHarness(options: { config?: string; githubRetryBaseMs
   slack.setUserGroup('S0RELEASE', ['U0CAROL']);
 
   const clock = { now: new Date() };
-  const handler = createHandler(env, { now: () => clock.now, github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table } });
+  const handler = createHandler(env, {
+    now: () => clock.now,
+    github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table },
+    ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
+  });
   lambda.onInvoke((payload) => handler(payload));
 
   const slackRequest: Harness['slackRequest'] = async (body, o = {}) => {
@@ -167,6 +193,20 @@ export async function startHarness(options: { config?: string; githubRetryBaseMs
     return slackRequest(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
   };
 
+  const webhook: Harness['webhook'] = async (event, payload, o = {}) => {
+    const body = JSON.stringify(payload);
+    const signature = o.signature === undefined ? githubSignature(WEBHOOK_SECRET, body) : o.signature;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/test',
+      'x-github-event': event,
+      'x-github-delivery': o.delivery ?? randomUUID(),
+      ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
+    };
+    const result = await handler({ rawPath: '/github/webhooks', headers, body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/github/webhooks' } } }, {});
+    return result as HttpResult;
+  };
+
   const store = dynamoStore(dynamoClient, table);
   return {
     env,
@@ -179,6 +219,7 @@ export async function startHarness(options: { config?: string; githubRetryBaseMs
     slackRequest,
     command,
     click,
+    webhook,
     idle: () => lambda.idle(),
     async close() {
       await lambda.idle();

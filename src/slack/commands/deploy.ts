@@ -45,7 +45,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
     case 'status': {
       const ctx = await deps.context();
       const status = await readStatus(ctx, parsed.service);
-      return ephemeral(...statusMessage(status));
+      return ephemeral(...statusMessage(status, ctx.now()));
     }
     case 'history': {
       const ctx = await deps.context();

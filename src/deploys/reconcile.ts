@@ -1,0 +1,244 @@
+/**
+ * The reconciler: runs every minute (EventBridge on AWS, an interval locally) so that no request hangs when
+ * a webhook or a job got lost. For each active request, oldest news first:
+ *  - waiting past its expiry: `expired`;
+ *  - `preparing` or `approved` for minutes: its job was lost, queue it again (both jobs are idempotent);
+ *  - `dispatching` for minutes (the dispatch job died mid-call): find its run by deploy id and follow it,
+ *    else `dispatch_failed` with an explanation, so approvers can look and retry;
+ *  - `dispatched`/`queued`/`running` without news for the environment's `stale_after`: ask GitHub for the run
+ *    and its jobs and apply them like a webhook. A run GitHub no longer knows ends `unknown`; one that runs past
+ *    `run_timeout` ends `timed_out`. Both say so on the card and in the thread, never silently.
+ * A pass is bounded in requests, GitHub calls and time; what it leaves is first in line the next minute,
+ * because every look moves a request to the back of the queue (`lastRunEventAt`).
+ */
+import { environmentNamed } from '../domain/catalog.js';
+import { formatDuration } from '../domain/duration.js';
+import type { RunSnapshot, SourceControl } from '../domain/ports.js';
+import { type DeployRequest, RUN_STATUSES, hasExpired, transition } from '../domain/request.js';
+import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
+import { scheduleCardUpdate } from './card-sync.js';
+import type { DeployContext } from './context.js';
+import { mutateRequest } from './mutate.js';
+import { publishRunChange } from './run-progress.js';
+
+/** Limits of one pass. */
+export interface ReconcileOptions {
+  /** Requests acted on per pass (default 25). */
+  maxRequests?: number;
+  /** GitHub API calls per pass (default 60; a run costs two: the run and its jobs). */
+  maxGitHubCalls?: number;
+  /** Wall time per pass in ms (default 20 s, well inside the one-minute schedule). */
+  budgetMs?: number;
+  /** How long a job may take before the reconciler assumes it was lost (default 5 minutes). */
+  stuckAfterMs?: number;
+}
+
+/** What one pass did; logged as `reconcile.pass`. */
+export interface ReconcileSummary {
+  active: number;
+  actedOn: number;
+  expired: number;
+  requeued: number;
+  /** Runs where GitHub had news the webhooks did not bring. */
+  repaired: number;
+  /** Runs asked about that had nothing new. */
+  unchanged: number;
+  unknown: number;
+  timedOut: number;
+  dispatchFound: number;
+  dispatchFailed: number;
+  errors: number;
+  /** Requests due but left for the next pass because a limit was reached. */
+  deferred: number;
+  githubCalls: number;
+  ms: number;
+}
+
+const DEFAULTS = { maxRequests: 25, maxGitHubCalls: 60, budgetMs: 20_000, stuckAfterMs: 5 * 60_000 };
+/** Runs are looked for from a little before the dispatch: GitHub's clock and ours differ by seconds. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+/** Used when a request's environment was removed from foxops.yml since: the schema's defaults. */
+const FALLBACK_ENV = { staleAfterMs: 3 * 60_000, runTimeoutMs: 60 * 60_000 };
+/** The active requests read per pass; more than a pass can act on, so due ones are found among the waiting. */
+const ACTIVE_READ = 500;
+
+type Work = 'expire' | 'requeue' | 'dispatch' | 'poll';
+
+function settingsOf(ctx: DeployContext, request: DeployRequest): { staleAfterMs: number; runTimeoutMs: number } {
+  try {
+    return environmentNamed(ctx.catalog, request.environment);
+  } catch {
+    return FALLBACK_ENV;
+  }
+}
+
+const since = (iso: string | undefined, now: Date) => (iso ? now.getTime() - Date.parse(iso) : Infinity);
+
+/** What the request needs now, if anything. */
+function workFor(ctx: DeployContext, r: DeployRequest, now: Date, stuckAfterMs: number): Work | undefined {
+  if (hasExpired(r, now)) return 'expire';
+  if ((r.status === 'preparing' || r.status === 'approved') && since(r.updatedAt, now) > stuckAfterMs) return 'requeue';
+  if (r.status === 'dispatching' && since(r.updatedAt, now) > stuckAfterMs) return 'dispatch';
+  if (RUN_STATUSES.includes(r.status) && since(r.lastRunEventAt ?? r.dispatchedAt ?? r.updatedAt, now) >= settingsOf(ctx, r).staleAfterMs) return 'poll';
+  return undefined;
+}
+
+/** Counts GitHub calls so a pass stays within its budget. */
+class CountedGitHub {
+  calls = 0;
+  private scm: SourceControl | undefined;
+  constructor(private readonly load: () => Promise<SourceControl>) {}
+  private async use(): Promise<SourceControl> {
+    this.calls += 1;
+    return (this.scm ??= await this.load());
+  }
+  async getRun(repo: string, runId: number) {
+    return (await this.use()).getRun(repo, runId);
+  }
+  async listRunJobs(repo: string, runId: number) {
+    return (await this.use()).listRunJobs(repo, runId);
+  }
+  async findRunByDeployId(repo: string, workflow: string, deployId: string, createdAfter: Date) {
+    return (await this.use()).findRunByDeployId(repo, workflow, deployId, createdAfter);
+  }
+}
+
+async function expire(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  const now = ctx.now();
+  const { written } = await mutateRequest(ctx.requests, r.id, (cur) => (hasExpired(cur, now) ? { write: transition(cur, 'expired', now), result: undefined } : { skip: undefined }));
+  if (!written) return;
+  summary.expired += 1;
+  await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'expire', outcome: 'ok', detail: `${r.approvals.length} of ${r.requiredApprovals} approvals` });
+  await scheduleCardUpdate(ctx, r.id);
+}
+
+async function requeue(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  // Both jobs re-read the request and do only what is left, so a job that was merely slow is harmless.
+  await ctx.jobs.enqueue(r.status === 'preparing' ? { type: 'prepare', requestId: r.id } : { type: 'dispatch', requestId: r.id });
+  summary.requeued += 1;
+  ctx.logger.warn('reconcile.job_requeued', { requestId: r.id, status: r.status, since: r.updatedAt });
+}
+
+/** A dispatch job died between claiming the request and recording the run: find the run, or hand it back to people. */
+async function resolveDispatch(ctx: DeployContext, github: CountedGitHub, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  const found = await github.findRunByDeployId(r.repo, r.workflow, r.id, new Date(Date.parse(r.updatedAt) - CLOCK_SKEW_MS));
+  const jobs = found ? await github.listRunJobs(r.repo, found.runId) : [];
+  if (found) await ctx.requests.linkRun(r.repo, found.runId, r.id);
+  const { written, request: after, result: before } = await mutateRequest<DeployRequest | undefined>(ctx.requests, r.id, (cur) => {
+    if (cur.status !== 'dispatching') return { skip: undefined };
+    const now = ctx.now();
+    if (!found) {
+      const failure = {
+        code: 'dispatch_lost',
+        message: `The dispatch did not finish, and GitHub lists no run of ${cur.workflow} carrying ${cur.id} in its name. If the Actions tab of ${cur.repo} shows no run for this deploy, press Retry dispatch; if it does, the workflow's run-name lacks the deploy id.`,
+      };
+      return { write: transition(cur, 'dispatch_failed', now, { failure }), result: cur };
+    }
+    const dispatched = transition(cur, 'dispatched', now, {
+      dispatchedAt: cur.updatedAt,
+      lastRunEventAt: now.toISOString(),
+      run: { id: found.runId, ...(found.htmlUrl ? { url: found.htmlUrl } : {}), attempt: found.attempt, jobs: [] },
+    });
+    return { write: applyRunUpdate(dispatched, { ...found, jobs }, now) ?? dispatched, result: cur };
+  });
+  if (!written || !before) return;
+  const now = ctx.now();
+  if (found) {
+    summary.dispatchFound += 1;
+    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `found run ${found.runId} after the dispatch job stopped` });
+    await publishRunChange(ctx, before, after, 'reconciler');
+  } else {
+    summary.dispatchFailed += 1;
+    ctx.logger.warn('reconcile.dispatch_lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
+    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: after.failure?.message });
+    await scheduleCardUpdate(ctx, r.id);
+  }
+}
+
+/** Asks GitHub about a run without news and applies what it says. */
+async function pollRun(ctx: DeployContext, github: CountedGitHub, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  const env = settingsOf(ctx, r);
+  let snapshot: RunSnapshot | undefined;
+  let lost: { code: string; message: string } | undefined;
+  let unreachable: unknown;
+  try {
+    if (r.run?.id !== undefined) {
+      snapshot = await github.getRun(r.repo, r.run.id);
+      if (!snapshot) lost = { code: 'run_not_found', message: `GitHub no longer knows run ${r.run.id} (404): it was deleted, or foxops lost access to ${r.repo}.` };
+    } else {
+      const dispatchedAt = r.dispatchedAt ?? r.updatedAt;
+      snapshot = await github.findRunByDeployId(r.repo, r.workflow, r.id, new Date(Date.parse(dispatchedAt) - CLOCK_SKEW_MS));
+      if (snapshot) await ctx.requests.linkRun(r.repo, snapshot.runId, r.id);
+      else if (since(dispatchedAt, ctx.now()) > Math.max(env.staleAfterMs, DEFAULTS.stuckAfterMs)) {
+        lost = { code: 'run_not_found', message: `GitHub lists no run of ${r.workflow} carrying ${r.id} in its name since the dispatch. The workflow's run-name must carry the deploy id for foxops to follow it.` };
+      }
+    }
+    if (snapshot) snapshot = { ...snapshot, jobs: await github.listRunJobs(r.repo, snapshot.runId) };
+  } catch (err) {
+    // GitHub not answering does not stop the clock: an overdue run still ends as timed_out, below.
+    if (!runOverdue(r, env.runTimeoutMs, ctx.now())) throw err;
+    unreachable = err;
+  }
+  const update = snapshot;
+
+  type Result = { before: DeployRequest; news: boolean } | undefined;
+  const { written, request: after, result } = await mutateRequest<Result>(ctx.requests, r.id, (cur) => {
+    // A webhook may have brought the news meanwhile; then there is nothing left to do.
+    if (!RUN_STATUSES.includes(cur.status)) return { skip: undefined };
+    const now = ctx.now();
+    if (lost) return { write: giveUpOnRun(cur, 'unknown', lost, now), result: { before: cur, news: true } };
+    let next = (update && applyRunUpdate(cur, update, now)) ?? cur;
+    if (RUN_STATUSES.includes(next.status) && runOverdue(next, env.runTimeoutMs, now)) {
+      next = giveUpOnRun(next, 'timed_out', {
+        code: 'run_overdue',
+        message: `The run went on for more than ${formatDuration(env.runTimeoutMs)} (run_timeout of ${cur.environment}); foxops stopped following it.${unreachable ? ' GitHub did not answer either.' : ''} It may still be running: look at it on GitHub.`,
+      }, now);
+    }
+    return next === cur ? { write: noteRunChecked(cur, now), result: { before: cur, news: false } } : { write: next, result: { before: cur, news: true } };
+  });
+  if (!written || !result) return;
+  if (!result.news) {
+    summary.unchanged += 1;
+    return;
+  }
+  if (after.status === 'unknown') summary.unknown += 1;
+  else if (after.status === 'timed_out' && !after.run?.conclusion) summary.timedOut += 1;
+  else summary.repaired += 1;
+  ctx.logger.info('reconcile.repaired', { requestId: r.id, from: result.before.status, to: after.status, runId: after.run?.id });
+  await publishRunChange(ctx, result.before, after, 'reconciler');
+}
+
+/** One bounded pass over the active requests; returns (and logs) what it did. */
+export async function reconcile(ctx: DeployContext, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const limits = { ...DEFAULTS, ...options };
+  const started = Date.now();
+  const summary: ReconcileSummary = { active: 0, actedOn: 0, expired: 0, requeued: 0, repaired: 0, unchanged: 0, unknown: 0, timedOut: 0, dispatchFound: 0, dispatchFailed: 0, errors: 0, deferred: 0, githubCalls: 0, ms: 0 };
+  const github = new CountedGitHub(ctx.sourceControl);
+  const active = await ctx.requests.listActive(ACTIVE_READ);
+  summary.active = active.length;
+  for (const request of active) {
+    const work = workFor(ctx, request, ctx.now(), limits.stuckAfterMs);
+    if (!work) continue;
+    // Two calls at most per request: the run (or the search for it) and its jobs.
+    const needsGitHub = work === 'dispatch' || work === 'poll';
+    if (summary.actedOn >= limits.maxRequests || Date.now() - started >= limits.budgetMs || (needsGitHub && github.calls + 2 > limits.maxGitHubCalls)) {
+      summary.deferred += 1;
+      continue;
+    }
+    summary.actedOn += 1;
+    try {
+      if (work === 'expire') await expire(ctx, request, summary);
+      else if (work === 'requeue') await requeue(ctx, request, summary);
+      else if (work === 'dispatch') await resolveDispatch(ctx, github, request, summary);
+      else await pollRun(ctx, github, request, summary);
+    } catch (err) {
+      // One request GitHub cannot answer for must not hold up the others; it is first in line next time.
+      summary.errors += 1;
+      ctx.logger.warn('reconcile.request_failed', { requestId: request.id, status: request.status, work, err });
+    }
+  }
+  summary.githubCalls = github.calls;
+  summary.ms = Date.now() - started;
+  ctx.logger.info('reconcile.pass', { ...summary });
+  return summary;
+}

@@ -1,0 +1,47 @@
+/** The threaded replies under a deploy card at run milestones. Pure: request in, mrkdwn out. */
+import { formatDuration } from '../../domain/duration.js';
+import { type DeployRequest, shortSha } from '../../domain/request.js';
+import { type RunNotice, deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
+import { escapeText } from './deploy-card.js';
+
+/** The people who must hear about a deploy that did not go through: the requester and every approver. */
+function people(r: DeployRequest): string {
+  return [...new Set([r.requester, ...r.approvals.map((a) => a.userId)])].map((id) => `<@${id}>`).join(' ');
+}
+
+function runLink(r: DeployRequest): string {
+  const label = r.run?.id ? `run ${r.run.id}` : 'the workflow runs';
+  return r.run?.url ? `<${r.run.url}|${label}>` : label;
+}
+
+/** Where it broke, with links to the job and the failing step's log. */
+function failureDetail(r: DeployRequest): string {
+  const job = failingJob(r.run);
+  if (!job) return r.failure ? ` ${escapeText(r.failure.message)}` : '';
+  const name = job.url ? `<${job.url}|${escapeText(job.name)}>` : `“${escapeText(job.name)}”`;
+  const stepUrl = failingStepUrl(job);
+  const step = job.failedStep ? ` at step ${stepUrl ? `<${stepUrl}|${escapeText(job.failedStep)}>` : `“${escapeText(job.failedStep)}”`}` : '';
+  return ` Job ${name} ${job.conclusion === 'cancelled' ? 'was cancelled' : job.conclusion === 'timed_out' ? 'timed out' : 'failed'}${step}.`;
+}
+
+/** The reply for `notice`, from the request as stored now. */
+export function runNoticeText(r: DeployRequest, notice: RunNotice): string {
+  const what = `*${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*`;
+  const attempt = r.run && r.run.attempt > 1 ? ` (re-run, attempt ${r.run.attempt})` : '';
+  const duration = deployDuration(r);
+  const took = duration ? ` after ${formatDuration(duration.ms)}` : '';
+  switch (notice) {
+    case 'started':
+      return `:arrows_counterclockwise: Deploy of ${what} started${attempt}: ${runLink(r)}.`;
+    case 'succeeded':
+      return `:large_green_circle: ${what} succeeded${attempt}${took}: ${runLink(r)}.`;
+    case 'failed':
+      return `:red_circle: ${people(r)} the deploy of ${what} failed${attempt}${took}:${failureDetail(r)} See ${runLink(r)}.`;
+    case 'cancelled':
+      return `:white_circle: <@${r.requester}> the deploy of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} See ${runLink(r)}.`;
+    case 'timed_out':
+      return `:alarm_clock: ${people(r)} the deploy of ${what} timed out${attempt}${took}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
+    case 'unknown':
+      return `:grey_question: ${people(r)} foxops lost track of the deploy of ${what}${attempt}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} Check *${r.environment}* by hand.`;
+  }
+}
