@@ -3,7 +3,7 @@
  * Prints a Markdown table (paste it into README > Benchmarks) and writes bench/results.json.
  * Not a test: numbers vary by machine; the targets are from the issues.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { statSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,12 +23,23 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Runs node asynchronously: the fakes and dynalite that the child talks to live in this process. */
+function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 /** Wall time of `node args` from spawn to exit, in ms, median of COLD_RUNS. */
-function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
+async function timeNode(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < COLD_RUNS + 1; i++) {
     const start = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    const run = await runNode(args, env);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
     if (i > 0) times.push(ms); // the first run warms the OS file cache
@@ -37,8 +48,8 @@ function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
 }
 
 /** The module files a cold start loads, and their size. */
-function loadedBytes(args: string[], env: NodeJS.ProcessEnv): { files: number; bytes: number } {
-  const run = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(root, 'bench/track-loads.mjs')).href, ...args], { env, encoding: 'utf8' });
+async function loadedBytes(args: string[], env: NodeJS.ProcessEnv): Promise<{ files: number; bytes: number }> {
+  const run = await runNode(['--import', pathToFileURL(path.join(root, 'bench/track-loads.mjs')).href, ...args], env);
   const line = run.stderr.split('\n').find((l) => l.startsWith('LOADED '));
   if (!line) throw new Error(`no load list: ${run.stderr}`);
   const files = (JSON.parse(line.slice(7)) as string[]).map((u) => fileURLToPath(u)).filter((f) => f.startsWith(dist + path.sep) || f.startsWith(path.join(root, 'dist')));
@@ -99,13 +110,13 @@ async function main() {
   const bundle = pathToFileURL(path.join(dist, 'index.mjs')).href;
   const plain = pathToFileURL(path.join(plainDir, 'index.mjs')).href;
 
-  const bare = timeNode(['-e', '0'], env);
-  const help = timeNode([child, bundle, 'help'], env);
-  const prod = timeNode([child, bundle, 'prod'], env);
-  const plainHelp = timeNode([child, plain, 'help'], env);
-  const plainProd = timeNode([child, plain, 'prod'], env);
-  const helpLoads = loadedBytes([child, bundle, 'help'], env);
-  const prodLoads = loadedBytes([child, bundle, 'prod'], env);
+  const bare = await timeNode(['-e', '0'], env);
+  const help = await timeNode([child, bundle, 'help'], env);
+  const prod = await timeNode([child, bundle, 'prod'], env);
+  const plainHelp = await timeNode([child, plain, 'help'], env);
+  const plainProd = await timeNode([child, plain, 'prod'], env);
+  const helpLoads = await loadedBytes([child, bundle, 'help'], env);
+  const prodLoads = await loadedBytes([child, bundle, 'prod'], env);
   dynamoClient.destroy();
   await Promise.all([dynamo.close(), lambda.close()]);
 

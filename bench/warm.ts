@@ -51,6 +51,7 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   const repo = 'foxy-org/foxy-backend';
   github.addRepo(repo, { defaultBranch: 'main', workflows: ['deploy.yml'] });
   github.pushCommits(repo, 'main', 5);
+  slack.setUserGroup('S0RELEASE', ['U0CAROL']);
   const config = path.join(workDir, 'foxops.json');
   writeFileSync(config, JSON.stringify({
     services: { 'foxy-backend': { aliases: ['backend'], repo, workflow: 'deploy.yml', default_ref: 'main' } },

@@ -55,14 +55,16 @@ export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise
   });
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
-  if (created) {
-    await ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${ask.ref} to ${env.name}` });
-    ctx.logger.info('deploy.requested', { requestId: id, service: service.name, environment: env.name, ref: ask.ref, user: ask.userId });
-  } else {
-    ctx.logger.info('deploy.request_retried', { requestId: id, status: stored.status });
-  }
-  // Queued again on a retry too: if the first attempt died before queueing, this one rescues it,
-  // and a prepare job that finds the request already prepared does nothing.
-  if (stored.status === 'preparing') await ctx.jobs.enqueue({ type: 'prepare', requestId: id });
+  // The audit entry and the job are independent writes: send them together to keep the ack short.
+  // The job is queued again on a retry too: if the first attempt died before queueing, this one rescues
+  // it, and a prepare job that finds the request already prepared does nothing.
+  await Promise.all([
+    created
+      ? ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${ask.ref} to ${env.name}` })
+      : undefined,
+    stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
+  ]);
+  if (created) ctx.logger.info('deploy.requested', { requestId: id, service: service.name, environment: env.name, ref: ask.ref, user: ask.userId });
+  else ctx.logger.info('deploy.request_retried', { requestId: id, status: stored.status });
   return { kind: 'accepted', request: stored, duplicate: !created };
 }

@@ -2,7 +2,7 @@
  * GitHub's workflow run and job objects, validated (only the fields foxops reads) and turned into
  * {@link RunUpdate}s. Webhook payloads and REST answers carry the same objects, so both go through here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RunSnapshot } from '../domain/ports.js';
 import type { GitHubRunStatus, RunDeployment, RunJob } from '../domain/request.js';
 import type { RunUpdate } from '../domain/run-events.js';
@@ -21,11 +21,12 @@ export function normaliseStatus(status: string | null | undefined): GitHubRunSta
   return 'pending';
 }
 
-const text = z.string().nullish();
+const text = z.nullish(z.string());
+const positiveInt = z.int().check(z.positive());
 
 /** A workflow run: `workflow_run` in webhooks, `GET /repos/{o}/{r}/actions/runs/{id}`. */
 export const runSchema = z.object({
-  id: z.number().int().positive(),
+  id: positiveInt,
   /** The workflow's name; older payloads carry the run name here. */
   name: text,
   /** The rendered `run-name`, which carries foxops' deploy id. */
@@ -33,7 +34,7 @@ export const runSchema = z.object({
   path: text,
   status: text,
   conclusion: text,
-  run_attempt: z.number().int().positive().nullish(),
+  run_attempt: z.nullish(positiveInt),
   html_url: text,
   run_started_at: text,
   created_at: text,
@@ -41,24 +42,24 @@ export const runSchema = z.object({
 });
 export type GitHubRun = z.infer<typeof runSchema>;
 
-const stepSchema = z.object({ name: z.string(), number: z.number().int().nullish(), status: text, conclusion: text });
+const stepSchema = z.object({ name: z.string(), number: z.nullish(z.int()), status: text, conclusion: text });
 
 /** A job: `workflow_job` in webhooks, an element of `GET …/runs/{id}/jobs`. */
 export const jobSchema = z.object({
-  id: z.number().int().positive(),
-  run_id: z.number().int().positive(),
-  run_attempt: z.number().int().positive().nullish(),
+  id: positiveInt,
+  run_id: positiveInt,
+  run_attempt: z.nullish(positiveInt),
   name: z.string(),
   status: text,
   conclusion: text,
   started_at: text,
   completed_at: text,
   html_url: text,
-  steps: z.array(stepSchema).nullish(),
+  steps: z.nullish(z.array(stepSchema)),
 });
 export type GitHubJob = z.infer<typeof jobSchema>;
 
-const repositorySchema = z.object({ full_name: z.string().regex(/^[^/\s]+\/[^/\s]+$/) });
+const repositorySchema = z.object({ full_name: z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/)) });
 
 /** The webhook events foxops follows, by `X-GitHub-Event`. */
 export const webhookSchemas = {
@@ -67,8 +68,8 @@ export const webhookSchemas = {
   deployment_status: z.object({
     action: z.string(),
     deployment_status: z.object({ state: z.string(), environment: text, environment_url: text, target_url: text, log_url: text }),
-    deployment: z.object({ id: z.number().int(), environment: z.string() }),
-    workflow_run: runSchema.nullish(),
+    deployment: z.object({ id: z.int(), environment: z.string() }),
+    workflow_run: z.nullish(runSchema),
     repository: repositorySchema,
   }),
 } as const;

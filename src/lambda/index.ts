@@ -33,6 +33,18 @@ const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestC
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
 const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+/**
+ * True when a Slack request will touch the store: every button, and every `/deploy` except help.
+ * Only a hint for prefetching; Bolt still parses and verifies the request.
+ */
+export function needsDeployContext(body: string): boolean {
+  const form = new URLSearchParams(body);
+  if (form.has('payload')) return true;
+  if (!form.has('command')) return false;
+  const text = (form.get('text') ?? '').trim().toLowerCase();
+  return text !== '' && !/^(help|-h|--help|\?)$/.test(text);
+}
+
 /** Options for tests and the benchmark: clock, GitHub tuning and card edit spacing. */
 export interface HandlerOptions {
   now?: () => Date;
@@ -87,6 +99,8 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     const plain = { ...event, body, isBase64Encoded: false };
     if (method === 'GET' && path === '/health') return json(200, { ok: true });
     if (method === 'POST' && path === '/slack/events') {
+      // Start loading the deploy context (AWS SDK clients) while Bolt loads, when the request will need it.
+      if (needsDeployContext(body)) void context().catch(() => undefined);
       try {
         return await (await slack())(plain, lambdaContext);
       } catch (err) {

@@ -109,6 +109,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
           endpoints: '/slack/events',
+          // Answer after the listener, as on Lambda: the same semantics everywhere, and no listener
+          // still running when a caller (or a test) moves on.
+          processBeforeResponse: true,
           customRoutes: [
             { path: '/github/webhooks', method: ['POST'], handler: webhookRoute },
             { path: '/health', method: ['GET'], handler: healthRoute },
