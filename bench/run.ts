@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/store/table.js';
 import { startDynalite, startFakeLambda, startFakeSlack, startFakeGitHub } from '../test/fakes/index.js';
 import { measureWarm } from './warm.js';
+import { measureWebhooks } from './webhooks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist/lambda');
@@ -122,6 +123,9 @@ async function main() {
 
   const warm = await measureWarm(bundle, { startDynalite, startFakeLambda, startFakeSlack, startFakeGitHub }, mkdtempSync(path.join(tmpdir(), 'foxops-bench-')));
 
+  const { createHandler } = (await import(`${bundle}?webhooks`)) as typeof import('../src/lambda/index.js');
+  const hooks = await measureWebhooks(createHandler);
+
   const rows: Array<[string, string, string]> = [
     ['`node -e 0` (baseline)', `${bare.toFixed(0)} ms`, '1.00x'],
     ['cold start, first `/deploy help`', `${help.toFixed(0)} ms`, `${ratio(help, bare)} (target ≤ 1.8x)`],
@@ -130,7 +134,8 @@ async function main() {
     ['plain bundle, first `/deploy prod`', `${plainProd.toFixed(0)} ms`, ratio(plainProd, bare)],
     ['warm ack `/deploy prod` p50 / p99', `${warm.prod.p50.toFixed(1)} / ${warm.prod.p99.toFixed(1)} ms`, 'target p99 ≤ 30 ms'],
     ['warm ack Approve p50 / p99', `${warm.approve.p50.toFixed(1)} / ${warm.approve.p99.toFixed(1)} ms`, 'target p99 ≤ 30 ms'],
-    ...warm.extra,
+    ['webhook handling p50 / p99', `${hooks.latency.p50.toFixed(1)} / ${hooks.latency.p99.toFixed(1)} ms`, `${hooks.samples} deliveries (target p99 ≤ 30 ms)`],
+    ['Slack calls per deploy, dispatch to success, 3 jobs', String(hooks.slackCallsPerDeploy), 'card edits and thread replies; fewer is better'],
     ['bundle, all files', kib(dirBytes(dist)), 'without source maps'],
     ['loaded by a cold `/deploy help`', kib(helpLoads.bytes), `${helpLoads.files} files (target ≤ 1 MB)`],
     ['loaded by a cold `/deploy prod`', kib(prodLoads.bytes), `${prodLoads.files} files (target ≤ 1 MB)`],
@@ -139,7 +144,7 @@ async function main() {
   const table_ = ['| measure | value | notes |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   console.log(`\nfoxops benchmark, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${COLD_RUNS} cold runs (median), ${warm.samples} warm samples\n`);
   console.log(table_);
-  writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, bare, help, prod, plainHelp, plainProd, warm, helpLoads, prodLoads }, null, 2));
+  writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, bare, help, prod, plainHelp, plainProd, warm, hooks, helpLoads, prodLoads }, null, 2));
 }
 
 main().catch((err) => {

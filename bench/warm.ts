@@ -46,7 +46,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Measures warm acks of the bundle at `bundleUrl`. `workDir` holds the bench's config. */
-export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDir: string): Promise<{ samples: number; prod: Percentiles; approve: Percentiles; extra: Array<[string, string, string]> }> {
+export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDir: string): Promise<{ samples: number; prod: Percentiles; approve: Percentiles }> {
   const [dynamo, lambda, slack, github] = await Promise.all([fakes.startDynalite(), fakes.startFakeLambda(), fakes.startFakeSlack(), fakes.startFakeGitHub()]);
   const repo = 'foxy-org/foxy-backend';
   github.addRepo(repo, { defaultBranch: 'main', workflows: ['deploy.yml'] });
@@ -112,5 +112,5 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   await runHeldJobs();
   dynamoClient.destroy();
   await Promise.all([dynamo.close(), lambda.close(), slack.close(), github.close()]);
-  return { samples: SAMPLES, prod: percentiles(prodTimes), approve: percentiles(approveTimes), extra: [] };
+  return { samples: SAMPLES, prod: percentiles(prodTimes), approve: percentiles(approveTimes) };
 }

@@ -5,13 +5,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync }
 import path from 'node:path';
 import { parse } from 'yaml';
 
-const outdir = 'dist/lambda';
+const DEFAULT_OUTDIR = 'dist/lambda';
 const stub = path.resolve('scripts/stubs/unused-on-lambda.cjs');
 
 /** Receivers and OAuth that Lambda never uses: Bolt imports them eagerly, the bundle replaces them with a stub. */
 const UNUSED_ON_LAMBDA = ['@slack/socket-mode', '@slack/oauth', 'express', 'raw-body'];
 
-export async function buildLambda({ metafile = false } = {}) {
+/** Builds the Lambda bundle into `outdir`; returns esbuild's result (with a metafile when asked). */
+export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
@@ -59,5 +60,5 @@ function sizeOf(dir) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildLambda();
-  console.log(`built ${outdir}: ${(sizeOf(outdir) / 1024).toFixed(0)} KiB (without source maps)`);
+  console.log(`built ${DEFAULT_OUTDIR}: ${(sizeOf(DEFAULT_OUTDIR) / 1024).toFixed(0)} KiB (without source maps)`);
 }

@@ -46,8 +46,8 @@ async function readCatalogFile(file: string): Promise<unknown> {
   const text = readFileSync(file, 'utf8');
   if (file.endsWith('.json')) return JSON.parse(text);
   // The YAML parser is loaded only here: the Lambda bundle ships the catalog as JSON and never pays for it.
-  const { parse } = await import('yaml');
-  return parse(text);
+  const { parseYaml } = await import('./yaml.js');
+  return parseYaml(text);
 }
 
 /** Where the catalog file is: `FOXOPS_CONFIG`, else `foxops.json` beside the Lambda code, else `foxops.yml` in the working folder. */

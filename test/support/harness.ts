@@ -90,6 +90,8 @@ export interface HarnessOptions {
   githubRetryBaseMs?: number;
   /** Least time between coalesced edits of one card; default 1000 ms as in production. */
   cardSpacingMs?: number;
+  /** Another build of the handler factory, e.g. the bundle's (the benchmark measures `dist/lambda`). */
+  createHandler?: typeof createHandler;
 }
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
@@ -125,7 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   slack.setUserGroup('S0RELEASE', ['U0CAROL']);
 
   const clock = { now: new Date() };
-  const handler = createHandler(env, {
+  const handler = (options.createHandler ?? createHandler)(env, {
     now: () => clock.now,
     github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table },
     ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
