@@ -11,7 +11,7 @@ import { ensureTable } from '../src/store/table.js';
 import type * as Fakes from '../test/fakes/index.js';
 
 type FakeStarters = Pick<typeof Fakes, 'startDynalite' | 'startFakeLambda' | 'startFakeSlack' | 'startFakeGitHub'>;
-type Handler = (event: unknown, context?: unknown) => Promise<{ statusCode: number; body: string } | void>;
+type Handler = (event: unknown, context?: unknown) => Promise<{ statusCode: number; body: string } | undefined>;
 
 /** p50 and p99 of a list of ms. */
 export interface Percentiles {
@@ -81,7 +81,7 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   const ids: string[] = [];
   const prodTimes: number[] = [];
   for (let i = 0; i < SAMPLES + 20; i++) {
-    let answer: { body: string } | void = undefined;
+    let answer: { body: string } | undefined;
     const ms = await timed(async () => (answer = await command('prod')));
     const id = /`(d-[0-9a-z]{10})`/.exec((answer as unknown as { body: string }).body)?.[1];
     if (!id) throw new Error(`no deploy id in ${(answer as unknown as { body: string })?.body}`);

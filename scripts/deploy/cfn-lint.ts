@@ -110,7 +110,7 @@ interface Context {
 /** Walks any value for intrinsic functions and checks what they point at. `locals` are `Fn::Sub` map variables. */
 function checkIntrinsics(ctx: Context, value: unknown, where: string, locals: Set<string> = new Set()): void {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => checkIntrinsics(ctx, item, `${where}[${i}]`, locals));
+    for (const [i, item] of value.entries()) checkIntrinsics(ctx, item, `${where}[${i}]`, locals);
     return;
   }
   if (!value || typeof value !== 'object') return;

@@ -82,7 +82,7 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
   };
   for (const [env, def] of Object.entries(file.environments)) {
     claim(env, `environment ${env}`, `environments.${env}`);
-    def.aliases.forEach((a, i) => claim(a, `environment ${env}`, `environments.${env}.aliases.${i}`));
+    for (const [i, a] of def.aliases.entries()) claim(a, `environment ${env}`, `environments.${env}.aliases.${i}`);
     // An id listed twice is still one person.
     const users = [...new Set(def.approvers.filter((id) => !id.startsWith('S')))];
     const hasGroups = def.approvers.some((id) => id.startsWith('S'));
@@ -96,7 +96,7 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
   }
   for (const [svc, def] of Object.entries(file.services)) {
     claim(svc, `service ${svc}`, `services.${svc}`);
-    def.aliases.forEach((a, i) => claim(a, `service ${svc}`, `services.${svc}.aliases.${i}`));
+    for (const [i, a] of def.aliases.entries()) claim(a, `service ${svc}`, `services.${svc}.aliases.${i}`);
     for (const env of Object.keys(def.targets)) {
       if (!file.environments[env]) {
         problems.push({ where: `services.${svc}.targets.${env}`, problem: `there is no environment \`${env}\``, fix: `use one of: ${Object.keys(file.environments).join(', ')}` });

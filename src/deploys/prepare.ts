@@ -4,7 +4,7 @@
  */
 import { environmentNamed } from '../domain/catalog.js';
 import { SourceControlError } from '../domain/errors.js';
-import type { CommitRange } from '../domain/ports.js';
+import type { CommitRange, ResolvedRef } from '../domain/ports.js';
 import { transition } from '../domain/request.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
@@ -16,13 +16,13 @@ export const CARD_COMMIT_LIMIT = 10;
 /** Runs the prepare job for `requestId`; a repeated job finds nothing left to do. */
 export async function prepareRequest(ctx: DeployContext, requestId: string): Promise<void> {
   const current = await ctx.requests.get(requestId);
-  if (!current || current.status !== 'preparing') {
+  if (current?.status !== 'preparing') {
     ctx.logger.debug('prepare.skipped', { requestId, status: current?.status });
     return;
   }
   const env = environmentNamed(ctx.catalog, current.environment);
   const scm = await ctx.sourceControl();
-  let resolved;
+  let resolved: ResolvedRef;
   try {
     resolved = await scm.resolveRef(current.repo, current.ref);
   } catch (err) {

@@ -30,7 +30,7 @@ export interface CommandError {
 const SUBCOMMANDS = ['help', 'status', 'history'];
 const MAX_HISTORY = 50;
 /** Git's rules for ref names, minus the rare corners: no spaces, `..`, `~^:?*[\`, leading `-` or trailing `.lock`. */
-const REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._\/+@-]+(?<!\.lock)(?<![./])$/;
+const REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/+@-]+(?<!\.lock)(?<![./])$/;
 
 /** True when `ref` is a plausible branch, tag or commit SHA name. */
 export function isValidRef(ref: string): boolean {

@@ -115,7 +115,7 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     return json(404, { error: `no route for ${method} ${path}` });
   }
 
-  return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | void> {
+  return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | undefined> {
     if (isHttp(event)) return http(event, lambdaContext);
     if (isSchedule(event) || (event as { foxopsJob?: unknown })?.foxopsJob) {
       const [ctx, { runJob, isJobEvent }] = await Promise.all([context(), import('../jobs/run.js')]);

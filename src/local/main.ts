@@ -7,13 +7,13 @@ import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { formatProblems } from '../config/errors.js';
 import { createLogger } from '../log.js';
-import { setupInstructions, startLocalServer } from './server.js';
+import { type LocalServer, setupInstructions, startLocalServer } from './server.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const dataDir = path.resolve(process.env.FOXOPS_DATA_DIR ?? '.foxops-data/dynamodb');
   mkdirSync(dataDir, { recursive: true });
-  let server;
+  let server: LocalServer;
   try {
     server = await startLocalServer({ env: process.env, dataDir, logger: createLogger((process.env.LOG_LEVEL as 'info') ?? 'info') });
   } catch (err) {

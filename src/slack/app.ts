@@ -2,7 +2,7 @@
  * `buildApp(config, deps)`: the Bolt app with every listener registered, on whichever receiver
  * the entry point gives it (AwsLambdaReceiver on Lambda, HTTPReceiver or Socket Mode locally).
  */
-import { App, LogLevel, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import { App, type LogLevel, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import type { Logger } from '../log.js';

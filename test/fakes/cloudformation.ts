@@ -290,7 +290,7 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
     },
   };
 
-  const server = await startLoopbackServer('cloudformation', (req, res, body) => {
+  const server = await startLoopbackServer('cloudformation', (_req, res, body) => {
     const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
     const action = params.Action ?? '';
     calls.push({ action, params });

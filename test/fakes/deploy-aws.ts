@@ -59,7 +59,10 @@ export interface FakeS3 {
 }
 
 function sendS3Error(res: ServerResponse, status: number, code: string, message: string, head: boolean): void {
-  if (head) return sendEmpty(res, status);
+  if (head) {
+    sendEmpty(res, status);
+    return;
+  }
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);

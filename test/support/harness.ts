@@ -236,7 +236,10 @@ export function blocksText(message: { text?: string; blocks?: unknown } | undefi
   if (!message) return '';
   const parts: string[] = [message.text ?? ''];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
         if (key === 'text' && typeof value === 'string') parts.push(value);

@@ -119,9 +119,9 @@ function scopeProblems(use: SlackUse, m: Manifest): string[] {
       continue;
     }
     if (options.length && !options.some((s) => scopes.has(s))) problems.push(`${files.join(', ')} calls ${method}, which needs ${options.join(' or ')}: add it to manifest.yml`);
-    options.filter((s) => scopes.has(s)).forEach((s) => needed.add(s));
+    for (const s of options.filter((o) => scopes.has(o))) needed.add(s);
   }
-  for (const event of m.settings.event_subscriptions?.bot_events ?? []) (EVENT_SCOPES[event] ?? []).filter((s) => scopes.has(s)).forEach((s) => needed.add(s));
+  for (const event of m.settings.event_subscriptions?.bot_events ?? []) for (const s of (EVENT_SCOPES[event] ?? []).filter((o) => scopes.has(o))) needed.add(s);
   if (m.features.slash_commands?.length) needed.add('commands');
   for (const scope of scopes) if (!needed.has(scope)) problems.push(`manifest.yml asks for ${scope}, which no method, event or feature of foxops needs: remove it`);
   if (use.messageListeners) problems.push('src listens to messages (app.message): subscribe to message events and add the history scopes, or drop the listener');

@@ -28,7 +28,10 @@ function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}):
 const text = (r: DeployRequest) => {
   const out: string[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) (k === 'text' && typeof v === 'string' ? out.push(v) : walk(v));
   };
   walk(deployCard(r).blocks);

@@ -117,7 +117,7 @@ function jobLine(j: RunJob): string {
 function jobLines(jobs: RunJob[]): string {
   const lines = jobs.map(jobLine);
   if (lines.join('\n').length <= MAX_TEXT) return lines.join('\n');
-  const order = jobs.map((j, i) => i).sort((a, b) => Number(jobs[b]!.conclusion !== 'success' && jobs[b]!.conclusion !== 'skipped') - Number(jobs[a]!.conclusion !== 'success' && jobs[a]!.conclusion !== 'skipped') || a - b);
+  const order = jobs.map((_job, i) => i).sort((a, b) => Number(jobs[b]!.conclusion !== 'success' && jobs[b]!.conclusion !== 'skipped') - Number(jobs[a]!.conclusion !== 'success' && jobs[a]!.conclusion !== 'skipped') || a - b);
   const kept = new Set<number>();
   let used = `\n…and ${jobs.length} more jobs`.length;
   for (const i of order) {
