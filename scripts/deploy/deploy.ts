@@ -283,7 +283,7 @@ async function checkSecrets(ssm: SSMClient, env: FoxopsEnvironment): Promise<voi
     throw new DeployError(
       `The function would not start: ${missing.length} secret(s) missing under ${prefix}. Create each as a SecureString:\n` +
         missing.map((n) => `  aws ssm put-parameter --name ${prefix}${n} --type SecureString --value '<${n}>'`).join('\n') +
-        `${githubNote}\nSee docs/deploying.md, step 2. Nothing was changed.`,
+        `${githubNote}\nSee README > Deploying to AWS, step 2. Nothing was changed.`,
     );
   }
 }

@@ -71,9 +71,9 @@ describe.each(STACKS.map((s) => [s.dir]))('%s/template.yml', (dir) => {
     expect(problems).toEqual([]);
   });
 
-  it('has every output read by the deploy script, the example workflow or docs/deploying.md', () => {
+  it('has every output read by the deploy script, the example workflow or the README', () => {
     // Prepare
-    const readers = [read('scripts/deploy/deploy.ts'), read('examples/foxy-backend/.github/workflows/deploy.yml'), read('docs/deploying.md')].join('\n');
+    const readers = [read('scripts/deploy/deploy.ts'), read('examples/foxy-backend/.github/workflows/deploy.yml'), read('README.md')].join('\n');
 
     // Act
     const unread = Object.keys(template.Outputs ?? {}).filter((name) => !new RegExp(`\\b${name}\\b`).test(readers));
