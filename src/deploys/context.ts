@@ -2,6 +2,7 @@
  * What the deploy use cases need, wired once per process by the entry points.
  * Heavy adapters (GitHub) are behind functions so that paths which do not use them never load them.
  */
+import type { KnownBlock } from '@slack/types';
 import type { Catalog } from '../domain/catalog.js';
 import type { AuditLog, DeploymentLedger, IdempotencyKeys, JobQueue, RequestRepository, SourceControl } from '../domain/ports.js';
 import type { DeployRequest } from '../domain/request.js';
@@ -27,6 +28,8 @@ export interface CardPublisher {
   whisper(channel: string, user: string, text: string): Promise<void>;
   /** A threaded reply under the card. */
   reply(request: DeployRequest, text: string): Promise<void>;
+  /** A message of its own in `channel` (alarms); returns its ts. */
+  announce(channel: string, message: { text: string; blocks: KnownBlock[] }): Promise<string>;
 }
 
 /** Slack user-group membership, for policies that name groups. */

@@ -39,6 +39,8 @@ export interface AuditLog {
 export interface IdempotencyKeys {
   /** True the first time a key is claimed, false ever after (until `ttlSeconds`). */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Gives a claimed key back, when the work it guarded failed and must be tried again. */
+  release(key: string): Promise<void>;
 }
 
 /** What a successful deploy left running in one environment. */

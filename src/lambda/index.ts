@@ -28,8 +28,10 @@ export interface HttpResult {
 }
 
 import type { SlackHandler } from './slack-handler.js';
+import type { SnsEvent } from '../aws/alarm-notification.js';
 
 const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
+const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) && (e as SnsEvent).Records.some((r) => r?.EventSource === 'aws:sns');
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
 const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -115,8 +117,28 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     return json(404, { error: `no route for ${method} ${path}` });
   }
 
+  /** CloudWatch alarms of deployed services, through the alarm topic. A failed record fails the invocation so SNS retries it. */
+  async function alarms(event: SnsEvent): Promise<undefined> {
+    const [ctx, { parseAlarmMessage }, { announceAlarm }] = await Promise.all([context(), import('../aws/alarm-notification.js'), import('../deploys/alarms.js')]);
+    const failures: unknown[] = [];
+    for (const record of event.Records) {
+      const notice = parseAlarmMessage(record.Sns?.Message);
+      if ('problem' in notice) {
+        logger.error('alarm.unreadable', { messageId: record.Sns?.MessageId, topic: record.Sns?.TopicArn, problem: notice.problem });
+        continue;
+      }
+      await announceAlarm(ctx, notice).catch((err) => {
+        logger.error('alarm.post_failed', { alarm: notice.name, err });
+        failures.push(err);
+      });
+    }
+    if (failures.length) throw new Error(`${failures.length} alarm(s) could not be posted; SNS will deliver them again`);
+    return undefined;
+  }
+
   return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | undefined> {
     if (isHttp(event)) return http(event, lambdaContext);
+    if (isSns(event)) return alarms(event as SnsEvent);
     if (isSchedule(event) || (event as { foxopsJob?: unknown })?.foxopsJob) {
       const [ctx, { runJob, isJobEvent }] = await Promise.all([context(), import('../jobs/run.js')]);
       const job = isJobEvent(event) ? event.foxopsJob : ({ type: 'reconcile' } as const);

@@ -6,7 +6,7 @@ import type { RequestRepository } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
 import type { CardPublisher, RefreshOptions } from '../deploys/context.js';
 import type { Logger } from '../log.js';
-import { deployCard } from './blocks/deploy-card.js';
+import { deployCard, type SlackMessage } from './blocks/deploy-card.js';
 
 /** {@link CardPublisher} over the Slack Web API. */
 export class SlackCardPublisher implements CardPublisher {
@@ -53,5 +53,11 @@ export class SlackCardPublisher implements CardPublisher {
   async reply(request: DeployRequest, text: string): Promise<void> {
     if (!request.cardTs) return;
     await this.client.chat.postMessage({ channel: request.channel, thread_ts: request.cardTs, text, unfurl_links: false });
+  }
+
+  /** {@inheritDoc CardPublisher.announce} */
+  async announce(channel: string, message: SlackMessage): Promise<string> {
+    const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
+    return result.ts!;
   }
 }

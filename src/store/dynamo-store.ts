@@ -4,6 +4,7 @@
  */
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -204,6 +205,11 @@ export class DynamoIdempotencyKeys implements IdempotencyKeys {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /** {@inheritDoc IdempotencyKeys.release} */
+  async release(key: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { PK: S(`IDEM#${key}`), SK: S('#IDEM') } }));
   }
 }
 

@@ -1,0 +1,100 @@
+/**
+ * CloudWatch alarms of a deployed service, through the real Lambda handler as SNS delivers them:
+ * posted once in the environment's channel, with the deploy that probably caused them.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { blocksText, REPO, startHarness, type Harness } from '../support/harness.js';
+
+const fixture = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/aws/cloudwatch-alarm.sns.json'), 'utf8'));
+
+/** The fixture with its alarm message changed by `change`. */
+function snsEvent(change: (message: Record<string, any>) => void = () => {}): typeof fixture {
+  const event = structuredClone(fixture);
+  const message = JSON.parse(event.Records[0].Sns.Message);
+  change(message);
+  event.Records[0].Sns.Message = JSON.stringify(message);
+  return event;
+}
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function deployedMinutesBeforeAlarm(minutes: number) {
+  const [sha] = h.github.pushCommits(REPO, 'main', ['Risky change']);
+  const alarmAt = Date.parse('2026-11-28T10:01:00.123Z');
+  await h.store.ledger.record({
+    service: 'foxy-backend', environment: 'production', sha: sha!, ref: 'main', requestId: 'd-abcdefghjk', kind: 'deploy',
+    runUrl: 'https://github.com/foxy-org/foxy-backend/actions/runs/42', requester: 'U0DAVE', approvers: ['U0ALICE', 'U0BOB'],
+    outcome: 'succeeded', finishedAt: new Date(alarmAt - minutes * 60_000).toISOString(),
+  });
+  return sha!;
+}
+
+test('an alarm shortly after a deploy is posted in the environment channel with that deploy as likely cause', async () => {
+  // Prepare
+  const sha = await deployedMinutesBeforeAlarm(12);
+  // Act
+  await h.handler(snsEvent());
+  // Assess
+  const posts = h.slack.callsTo('chat.postMessage');
+  expect(posts).toHaveLength(1);
+  expect(posts[0]!.args.channel).toBe('C0PROD');
+  const text = blocksText(posts[0]!.args as never);
+  expect(text).toContain('foxy-backend-production-errors');
+  expect(text).toContain('is in alarm');
+  expect(text).toContain('Threshold Crossed');
+  expect(text).toContain('Likely cause');
+  expect(text).toContain(sha.slice(0, 7));
+  expect(text).toContain('d-abcdefghjk');
+  expect(text).toContain('finished 12m before the alarm');
+  expect(text).toContain('eu-west-1.console.aws.amazon.com/cloudwatch');
+});
+
+test('a deploy long before the alarm is shown as what runs, not as the cause', async () => {
+  await deployedMinutesBeforeAlarm(6 * 60);
+  await h.handler(snsEvent());
+  const text = blocksText(h.slack.callsTo('chat.postMessage')[0]!.args as never);
+  expect(text).toContain('Running:');
+  expect(text).not.toContain('Likely cause');
+});
+
+test('a redelivered notification is posted once; the OK that follows is posted too', async () => {
+  await h.handler(snsEvent());
+  await h.handler(snsEvent());
+  await h.handler(snsEvent((m) => { m.NewStateValue = 'OK'; m.OldStateValue = 'ALARM'; m.StateChangeTime = '2026-11-28T10:09:00.000+0000'; }));
+  const posts = h.slack.callsTo('chat.postMessage').map((c) => String(c.args.text));
+  expect(posts).toEqual([expect.stringContaining('is in alarm'), expect.stringContaining('back to OK')]);
+});
+
+test('a failed post gives its claim back, so the redelivery posts the alarm', async () => {
+  h.slack.failNext('chat.postMessage', { error: 'internal_error' });
+  await expect(h.handler(snsEvent())).rejects.toThrow('SNS will deliver them again');
+  await h.handler(snsEvent());
+  expect(h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('in alarm'))).toHaveLength(2);
+  expect(h.slack.lastMessageIn('C0PROD')).toBeDefined();
+});
+
+test('an alarm of an unknown service, and a message that is no alarm, are logged and skip nothing else', async () => {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  // The handler's logger writes JSON lines to stdout; capture them to check what the operator sees.
+  process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    const unknown = snsEvent((m) => { m.AlarmName = 'billing-db-cpu'; m.Trigger.Dimensions = [{ name: 'DBInstanceIdentifier', value: 'billing' }]; });
+    const garbage = structuredClone(fixture);
+    garbage.Records[0].Sns.Message = 'not json at all';
+    await h.handler(unknown);
+    await h.handler(garbage);
+  } finally {
+    process.stdout.write = write;
+  }
+  expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  const events = lines.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l).event);
+  expect(events).toEqual(expect.arrayContaining(['alarm.unknown_target', 'alarm.unreadable']));
+});
