@@ -27,7 +27,7 @@ export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } 
     mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    minify: process.env.FOXOPS_NO_MINIFY ? false : true,
+    minify: !process.env.FOXOPS_NO_MINIFY,
     sourcemap: 'external',
     legalComments: 'none',
     metafile,

@@ -2,8 +2,9 @@
  * The deploy card and the help text: what people see and click, and that user text cannot
  * turn into mentions or break Slack's limits.
  */
+import { productionRequest } from '../support/requests.js';
 import type { Catalog, EnvironmentDefinition, ServiceDefinition } from '../../src/domain/catalog.js';
-import { type CommitSummary, type DeployRequest, REQUEST_STATUSES, type RequestStatus, newRequest } from '../../src/domain/request.js';
+import { type CommitSummary, type DeployRequest, REQUEST_STATUSES, type RequestStatus, } from '../../src/domain/request.js';
 import { ACTION_IDS } from '../../src/slack/blocks/action-ids.js';
 import { type SlackMessage, deployCard, escapeText } from '../../src/slack/blocks/deploy-card.js';
 import { helpText } from '../../src/slack/blocks/help.js';
@@ -19,20 +20,7 @@ const commit = (i: number, message = `Change number ${i}`): CommitSummary => {
 
 /** A request for foxy-backend to production, resolved to SHA with two commits since BASE_SHA. */
 function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}): DeployRequest {
-  const r = newRequest({
-    id: 'd-0123456789',
-    kind: 'deploy',
-    service: 'foxy-backend',
-    environment: 'production',
-    repo: 'foxy-org/foxy-backend',
-    workflow: 'deploy.yml',
-    ref: 'main',
-    requester: 'U0CAROL',
-    channel: 'C0PROD',
-    requiredApprovals: 2,
-    ttlMs: 30 * 60_000,
-    now: NOW,
-  });
+  const r = productionRequest({ now: NOW });
   return {
     ...r,
     status,

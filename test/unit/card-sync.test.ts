@@ -2,10 +2,10 @@
  * The card-edit coalescing protocol on in-memory stand-ins: which writes queue a job, which jobs edit,
  * and what happens when Slack fails an edit.
  */
+import { productionRequest } from '../support/requests.js';
 import type { CardPublisher, DeployContext } from '../../src/deploys/context.js';
 import { postNotice, scheduleCardUpdate, syncCard } from '../../src/deploys/card-sync.js';
 import type { CardJob, Job } from '../../src/domain/ports.js';
-import { newRequest } from '../../src/domain/request.js';
 import { memoryLogger } from '../../src/log.js';
 
 /** Slots long enough that a test's few in-memory steps stay within one, even on a busy machine. */
@@ -18,7 +18,7 @@ function stubContext(refresh: () => Promise<void> = async () => {}) {
   const edits: number[] = [];
   const replies: string[] = [];
   const logger = memoryLogger();
-  const request = { ...newRequest({ id: 'd-0123456789', kind: 'deploy', service: 'foxy-backend', environment: 'production', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', requester: 'U0DAVE', channel: 'C0PROD', requiredApprovals: 0, ttlMs: 60_000, now: new Date() }), status: 'running' as const, cardTs: '1.2' };
+  const request = { ...productionRequest({ requester: 'U0DAVE', requiredApprovals: 0, ttlMs: 60_000, now: new Date() }), status: 'running' as const, cardTs: '1.2' };
   const cards: Partial<CardPublisher> = {
     refresh: async () => {
       edits.push(Date.now());

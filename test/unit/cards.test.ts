@@ -2,9 +2,10 @@
  * How hard a card refresh insists, with the store and Slack replaced by stand-ins that record what they see:
  * a coalesced edit renders once unless a final state appears meanwhile; a plain refresh chases the newest version.
  */
+import { productionRequest } from '../support/requests.js';
 import type { WebClient } from '@slack/web-api';
 import type { RequestRepository } from '../../src/domain/ports.js';
-import { type DeployRequest, type RequestStatus, newRequest } from '../../src/domain/request.js';
+import type { DeployRequest, RequestStatus, } from '../../src/domain/request.js';
 import { memoryLogger } from '../../src/log.js';
 import { SlackCardPublisher } from '../../src/slack/cards.js';
 
@@ -12,7 +13,7 @@ const NOW = new Date('2030-01-01T12:00:00.000Z');
 
 /** A store whose request changes under the refresh: each read returns the next of `statuses`, one version newer. */
 function changingStore(statuses: RequestStatus[]): RequestRepository {
-  const base = newRequest({ id: 'd-0123456789', kind: 'deploy', service: 'foxy-backend', environment: 'production', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', requester: 'U0DAVE', channel: 'C0PROD', requiredApprovals: 0, ttlMs: 60_000, now: NOW });
+  const base = productionRequest({ requester: 'U0DAVE', requiredApprovals: 0, ttlMs: 60_000, now: NOW });
   let reads = 0;
   const read = (): DeployRequest => {
     const i = Math.min(reads++, statuses.length - 1);

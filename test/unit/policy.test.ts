@@ -1,9 +1,10 @@
 /**
  * Who may request, approve, reject and retry, and when a request may be dispatched.
  */
+import { productionRequest } from '../support/requests.js';
 import type { EnvironmentDefinition } from '../../src/domain/catalog.js';
 import { type Actor, canApprove, canReject, canRequest, canRetry, describeStatus, groupIds, isDeployable } from '../../src/domain/policy.js';
-import { type DeployRequest, type RequestStatus, newRequest } from '../../src/domain/request.js';
+import type { DeployRequest, RequestStatus, } from '../../src/domain/request.js';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 31 * 60_000); // past the 30 minute ttl
@@ -27,20 +28,7 @@ const actor = (userId: string, groups: string[] = []): Actor => ({ userId, group
 
 /** A request by Carol in the given status, with the given approvals. */
 function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}): DeployRequest {
-  const base = newRequest({
-    id: 'd-0123456789',
-    kind: 'deploy',
-    service: 'foxy-backend',
-    environment: 'production',
-    repo: 'foxy-org/foxy-backend',
-    workflow: 'deploy.yml',
-    ref: 'main',
-    requester: 'U0CAROL',
-    channel: 'C0PROD',
-    requiredApprovals: 2,
-    ttlMs: production.requestTtlMs,
-    now: NOW,
-  });
+  const base = productionRequest({ ttlMs: production.requestTtlMs, now: NOW });
   return { ...base, sha: SHA, status, ...overrides };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The deploy request state machine, its ids and expiry, and the durations people read and write.
  */
+import { productionRequest } from '../support/requests.js';
 import { createHash } from 'node:crypto';
 import { formatDuration, parseDuration } from '../../src/domain/duration.js';
 import {
@@ -14,7 +15,6 @@ import {
   deployIdFromDigest,
   hasExpired,
   isFinal,
-  newRequest,
   shortSha,
   transition,
 } from '../../src/domain/request.js';
@@ -24,20 +24,7 @@ const LATER = new Date('2030-01-01T12:05:00.000Z');
 const TTL = 30 * 60_000;
 
 function fresh(overrides: Partial<DeployRequest> = {}): DeployRequest {
-  const r = newRequest({
-    id: 'd-0123456789',
-    kind: 'deploy',
-    service: 'foxy-backend',
-    environment: 'production',
-    repo: 'foxy-org/foxy-backend',
-    workflow: 'deploy.yml',
-    ref: 'main',
-    requester: 'U0CAROL',
-    channel: 'C0PROD',
-    requiredApprovals: 2,
-    ttlMs: TTL,
-    now: NOW,
-  });
+  const r = productionRequest({ ttlMs: TTL, now: NOW });
   return { ...r, ...overrides };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What people read about a run: the jobs and status line of the deploy card, and the threaded replies.
  */
-import { type DeployRequest, type RequestStatus, type RunJob, newRequest } from '../../src/domain/request.js';
+import { productionRequest } from '../support/requests.js';
+import type { DeployRequest, RequestStatus, RunJob, } from '../../src/domain/request.js';
 import { deployCard } from '../../src/slack/blocks/deploy-card.js';
 import { runNoticeText } from '../../src/slack/blocks/run-notice.js';
 
@@ -10,7 +11,7 @@ const RUN_URL = 'https://github.com/foxy-org/foxy-backend/actions/runs/42';
 const jobUrl = (id: number) => `${RUN_URL}/job/${id}`;
 
 function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}): DeployRequest {
-  const r = newRequest({ id: 'd-0123456789', kind: 'deploy', service: 'foxy-backend', environment: 'production', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', requester: 'U0DAVE', channel: 'C0PROD', requiredApprovals: 2, ttlMs: 1_800_000, now: NOW });
+  const r = productionRequest({ requester: 'U0DAVE', requiredApprovals: 2, ttlMs: 1_800_000, now: NOW });
   return {
     ...r,
     status,

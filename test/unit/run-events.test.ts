@@ -2,7 +2,8 @@
  * The run state rules on their own: late, repeated and out-of-order news, re-runs, conclusions,
  * failing jobs, and which milestones deserve a reply and a ledger entry.
  */
-import { type DeployRequest, type RequestStatus, type RunJob, findDeployIds, newRequest, transition } from '../../src/domain/request.js';
+import { productionRequest } from '../support/requests.js';
+import { type DeployRequest, type RequestStatus, type RunJob, findDeployIds, transition } from '../../src/domain/request.js';
 import {
   type RunUpdate,
   applyRunUpdate,
@@ -23,7 +24,7 @@ const RUN_URL = `https://github.com/foxy-org/foxy-backend/actions/runs/${RUN}`;
 
 /** A request dispatched at NOW, its run known by id unless `runId` is undefined. */
 function dispatched(overrides: Partial<DeployRequest> = {}, runId: number | undefined = RUN): DeployRequest {
-  const r = newRequest({ id: 'd-0123456789', kind: 'deploy', service: 'foxy-backend', environment: 'production', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', requester: 'U0DAVE', channel: 'C0PROD', requiredApprovals: 1, ttlMs: 1_800_000, now: NOW });
+  const r = productionRequest({ requester: 'U0DAVE', requiredApprovals: 1, ttlMs: 1_800_000, now: NOW });
   const path: RequestStatus[] = ['awaiting_approval', 'approved', 'dispatching', 'dispatched'];
   const approved: DeployRequest = { ...r, sha: 'a'.repeat(40), approvals: [{ userId: 'U0ALICE', at: NOW.toISOString() }] };
   const walked = path.reduce((req, to) => transition(req, to, NOW), approved);
