@@ -6,6 +6,7 @@
 import { environmentNamed } from '../domain/catalog.js';
 import { type Actor, type Decision as PolicyDecision, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
 import { type DeployRequest, hasExpired, transition } from '../domain/request.js';
+import { scheduleCardUpdate } from './card-sync.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -28,7 +29,7 @@ async function expireIfDue(ctx: DeployContext, requestId: string): Promise<boole
   );
   if (written) {
     await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'expire', outcome: 'ok' });
-    await ctx.cards.refresh(requestId);
+    await scheduleCardUpdate(ctx, requestId);
   }
   return written;
 }
@@ -64,7 +65,7 @@ export async function approveRequest(ctx: DeployContext, requestId: string, user
   ctx.logger.info('card.approved', { requestId, user: userId, approvals: request.approvals.length, required: request.requiredApprovals });
   // Only the write that reached the last approval moved the request to `approved`, so this runs once.
   if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId });
-  await ctx.cards.refresh(requestId);
+  await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
 }
 
@@ -85,7 +86,7 @@ export async function rejectRequest(ctx: DeployContext, requestId: string, userI
   if (!decision.allowed) return refused(ctx, requestId, userId, 'reject', decision);
   await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: 'reject', outcome: 'ok', detail: reason });
   ctx.logger.info('card.rejected', { requestId, user: userId });
-  await ctx.cards.refresh(requestId);
+  await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
 }
 
@@ -106,6 +107,6 @@ export async function retryDispatch(ctx: DeployContext, requestId: string, userI
   if (!decision.allowed) return refused(ctx, requestId, userId, 'retry', decision);
   await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: 'retry', outcome: 'ok' });
   await ctx.jobs.enqueue({ type: 'dispatch', requestId });
-  await ctx.cards.refresh(requestId);
+  await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
 }

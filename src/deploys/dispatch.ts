@@ -7,6 +7,7 @@ import { SourceControlError } from '../domain/errors.js';
 import { isDeployable } from '../domain/policy.js';
 import type { DispatchInputs } from '../domain/ports.js';
 import { type DeployRequest, transition } from '../domain/request.js';
+import { scheduleCardUpdate } from './card-sync.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -67,5 +68,5 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
     await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `${request.workflow}@${ref} sha=${request.sha} run=${runId ?? 'unknown'}` });
     ctx.logger.info('dispatch.sent', { requestId, repo: request.repo, workflow: request.workflow, ref, sha: request.sha, runId });
   }
-  await ctx.cards.refresh(requestId);
+  await scheduleCardUpdate(ctx, requestId);
 }

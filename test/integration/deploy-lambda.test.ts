@@ -135,6 +135,7 @@ describe('the card and its approvals', () => {
     expect(ephemeralsTo('U0CAROL').join()).toContain('does not belong to a deploy request');
 
     await h.click('deploy_approve', id, { user: 'U0CAROL' });
+    await h.idle(); // the card is edited by an async job, off the ack path
     const request = await h.store.requests.get(id);
     expect(request!.approvals).toEqual([expect.objectContaining({ userId: 'U0CAROL', viaGroup: 'S0RELEASE' })]);
     expect(blocksText(await card(id))).toContain('1 of 2: <@U0CAROL>');
@@ -181,6 +182,7 @@ describe('the card and its approvals', () => {
     const id = await requestProd();
     h.clock.now = new Date(h.clock.now.getTime() + 31 * 60_000);
     await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.idle();
     expect(ephemeralsTo('U0ALICE').join()).toContain('expired');
     expect((await h.store.requests.get(id))!.status).toBe('expired');
     expect(blocksText(await card(id))).toContain('Expired');
@@ -191,6 +193,7 @@ describe('the card and its approvals', () => {
     const id = await requestProd();
     await h.click('deploy_reject', id, { user: 'U0BOB' });
     await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.idle();
     const request = await h.store.requests.get(id);
     expect(request).toMatchObject({ status: 'rejected', rejectedBy: 'U0BOB', approvals: [] });
     expect(blocksText(await card(id))).toContain('Rejected by <@U0BOB>');
