@@ -35,17 +35,22 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: numb
   });
 }
 
-/** Wall time of `node args` from spawn to exit, in ms, median of COLD_RUNS. */
-async function timeNode(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < COLD_RUNS + 1; i++) {
-    const start = process.hrtime.bigint();
-    const run = await runNode(args, env);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
-    if (i > 0) times.push(ms); // the first run warms the OS file cache
+/**
+ * Wall time of each command from spawn to exit, in ms: the median of COLD_RUNS rounds. Each round runs every
+ * command once, so that drift in the machine's load touches all of them alike.
+ */
+async function timeNodes(commands: Record<string, string[]>, env: NodeJS.ProcessEnv): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let round = 0; round < COLD_RUNS + 1; round++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const start = process.hrtime.bigint();
+      const run = await runNode(args, env);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
+      if (round > 0) times[name]!.push(ms); // the first round warms the OS file cache
+    }
   }
-  return median(times);
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 /** The module files a cold start loads, and their size. */
@@ -111,11 +116,10 @@ async function main() {
   const bundle = pathToFileURL(path.join(dist, 'index.mjs')).href;
   const plain = pathToFileURL(path.join(plainDir, 'index.mjs')).href;
 
-  const bare = await timeNode(['-e', '0'], env);
-  const help = await timeNode([child, bundle, 'help'], env);
-  const prod = await timeNode([child, bundle, 'prod'], env);
-  const plainHelp = await timeNode([child, plain, 'help'], env);
-  const plainProd = await timeNode([child, plain, 'prod'], env);
+  const { bare, help, prod, plainHelp, plainProd } = (await timeNodes(
+    { bare: ['-e', '0'], help: [child, bundle, 'help'], prod: [child, bundle, 'prod'], plainHelp: [child, plain, 'help'], plainProd: [child, plain, 'prod'] },
+    env,
+  )) as Record<'bare' | 'help' | 'prod' | 'plainHelp' | 'plainProd', number>;
   const helpLoads = await loadedBytes([child, bundle, 'help'], env);
   const prodLoads = await loadedBytes([child, bundle, 'prod'], env);
   dynamoClient.destroy();

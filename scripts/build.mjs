@@ -10,6 +10,9 @@ const stub = path.resolve('scripts/stubs/unused-on-lambda.cjs');
 
 /** Receivers and OAuth that Lambda never uses: Bolt imports them eagerly, the bundle replaces them with a stub. */
 const UNUSED_ON_LAMBDA = ['@slack/socket-mode', '@slack/oauth', 'express', 'raw-body'];
+/** Bolt's own receiver classes other than AwsLambdaReceiver: App only builds them when given no receiver. */
+const UNUSED_BOLT_RECEIVERS = /[\\/]@slack[\\/]bolt[\\/]dist[\\/]receivers$/;
+const UNUSED_BOLT_RECEIVER_FILES = /^\.\/(receivers\/)?(HTTPReceiver|SocketModeReceiver|ExpressReceiver)$/;
 
 /** Builds the Lambda bundle into `outdir`; returns esbuild's result (with a metafile when asked). */
 export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } = {}) {
@@ -39,6 +42,9 @@ export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } 
         setup(b) {
           const filter = new RegExp(`^(${UNUSED_ON_LAMBDA.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(/.*)?$`);
           b.onResolve({ filter }, () => ({ path: stub }));
+          b.onResolve({ filter: UNUSED_BOLT_RECEIVER_FILES }, (args) =>
+            UNUSED_BOLT_RECEIVERS.test(args.resolveDir) || UNUSED_BOLT_RECEIVERS.test(path.join(args.resolveDir, 'receivers')) ? { path: stub } : undefined,
+          );
         },
       },
     ],
