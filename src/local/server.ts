@@ -142,7 +142,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     reconciler = setInterval(() => void jobs.enqueue({ type: 'reconcile' }), every);
     reconciler.unref();
   }
-  if (!slackReady) logger.warn('local.slack_not_configured', { instructions: setupInstructions(config, url) });
+  if (!slackReady) logger.warn('local.slack_not_configured', { missing: config.missing.map((m) => m.where), health: `${url}/health` });
 
   return {
     url,
