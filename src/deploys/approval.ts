@@ -69,6 +69,19 @@ export async function approveRequest(ctx: DeployContext, requestId: string, user
   return { kind: 'ok', request };
 }
 
+/**
+ * Whether `userId` may reject `requestId` now, checked before the reason dialog opens so that nobody
+ * types a reason only to be refused. The rejection itself checks again on the stored state.
+ */
+export async function mayReject(ctx: DeployContext, requestId: string, userId: string): Promise<ActionOutcome> {
+  const request = await ctx.requests.get(requestId);
+  if (!request) return notFound(requestId);
+  const env = environmentNamed(ctx.catalog, request.environment);
+  const verdict = canReject(request, env, await actorFor(ctx, request, userId), ctx.now());
+  if (!verdict.allowed) return refused(ctx, requestId, userId, 'reject', verdict);
+  return { kind: 'ok', request };
+}
+
 /** Ends the request: an approver rejects it, or the requester withdraws it. */
 export async function rejectRequest(ctx: DeployContext, requestId: string, userId: string, reason?: string): Promise<ActionOutcome> {
   const initial = await ctx.requests.get(requestId);

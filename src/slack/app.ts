@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import { register as registerEvents } from './events/index.js';
+import { register as registerViews } from './views/index.js';
 
 /** What listeners need besides Bolt's own arguments. */
 export interface SlackDeps {
@@ -57,6 +58,7 @@ export function buildApp(config: FoxopsConfig, deps: SlackDeps, options: BuildAp
   registerCommands(app, deps);
   registerActions(app, deps);
   registerEvents(app, deps);
+  registerViews(app, deps);
   app.error(async (error) => {
     deps.logger.error('slack.unhandled_error', { err: error.original ?? error, code: error.code });
   });

@@ -94,6 +94,8 @@ export interface FakeSlack {
   readonly ephemerals: SlackEphemeral[];
   /** Last `views.publish` view per user id (App Home). */
   readonly homeViews: Map<string, unknown>;
+  /** Dialogs opened with `views.open`, in order. */
+  readonly openedViews: Array<{ triggerId: string; view: Record<string, unknown> }>;
   /** Calls to one method, in order. */
   callsTo(method: string): SlackCall[];
   /** Resolves with the first call to `method` matching `predicate` (already received or arriving within `timeoutMs`, default 2000). */
@@ -132,7 +134,7 @@ const TS_BASE_SECONDS = 1_700_000_000;
  * Starts a fake Slack Web API on 127.0.0.1 (ephemeral port).
  *
  * Implements `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `chat.getPermalink`,
- * `usergroups.users.list`, `users.info`, `views.publish`, `conversations.info`; anything else answers
+ * `usergroups.users.list`, `users.info`, `views.publish`, `views.open`, `conversations.info`; anything else answers
  * `{ ok: false, error: 'unknown_method' }` like Slack does.
  */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -147,6 +149,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const messages = new Map<string, SlackMessage>();
   const ephemerals: SlackEphemeral[] = [];
   const homeViews = new Map<string, unknown>();
+  const openedViews: Array<{ triggerId: string; view: Record<string, unknown> }> = [];
+  const usedTriggers = new Set<string>();
   const userGroups = new Map<string, string[]>();
   const users = new Map<string, SlackUserProfile>();
   const failures = new Map<string, Array<SlackFailure & { times: number }>>();
@@ -288,6 +292,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       homeViews.set(userId, args.view);
       return { view: { id: `V0HOME${userId}`, team_id: identity.teamId, ...(args.view as object) } };
     },
+    'views.open': (args) => {
+      const trigger = str(args.trigger_id);
+      // Slack accepts each trigger id once (and only for 3 seconds).
+      if (!trigger) return { ok: false, error: 'invalid_arguments' };
+      if (usedTriggers.has(trigger)) return { ok: false, error: 'expired_trigger_id' };
+      if (typeof args.view !== 'object' || args.view === null) return { ok: false, error: 'invalid_arguments' };
+      usedTriggers.add(trigger);
+      const view = { id: `V0MODAL${openedViews.length + 1}`, team_id: identity.teamId, ...(args.view as object) };
+      openedViews.push({ triggerId: trigger, view });
+      return { view };
+    },
     'conversations.info': (args) => {
       const id = String(args.channel ?? '');
       if (!/^[CGD][A-Z0-9]+$/.test(id)) return { ok: false, error: 'channel_not_found' };
@@ -376,6 +391,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     messages,
     ephemerals,
     homeViews,
+    openedViews,
     callsTo: (method) => calls.filter((call) => call.method === method),
     waitForCall: (method, predicate = () => true, timeoutMs = 2000) =>
       pollUntil(() => calls.find((call) => call.method === method && predicate(call)), timeoutMs, `Slack ${method} call`),
@@ -405,6 +421,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       ephemerals.length = 0;
       messages.clear();
       homeViews.clear();
+      openedViews.length = 0;
+      usedTriggers.clear();
       userGroups.clear();
       users.clear();
       failures.clear();

@@ -189,15 +189,34 @@ describe('the card and its approvals', () => {
     expect(h.github.dispatches).toHaveLength(0);
   });
 
-  test('a Reject by an approver ends the request', async () => {
+  test('Reject asks why in a dialog; submitting it ends the request with the reason on the card', async () => {
+    // Prepare
     const id = await requestProd();
+    // Act: click, then submit the dialog that opened
     await h.click('deploy_reject', id, { user: 'U0BOB' });
+    const [opened] = h.slack.openedViews;
+    expect(opened?.view).toMatchObject({ type: 'modal', callback_id: 'deploy_reject_reason' });
+    const answer = await h.submitView('deploy_reject_reason', String(opened!.view.private_metadata), { reason: { reason_input: 'Freeze for the sale tonight' } }, 'U0BOB');
     await h.click('deploy_approve', id, { user: 'U0ALICE' });
     await h.idle();
+    // Assess
+    expect(answer.statusCode).toBe(200);
     const request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'rejected', rejectedBy: 'U0BOB', approvals: [] });
-    expect(blocksText(await card(id))).toContain('Rejected by <@U0BOB>');
+    expect(request).toMatchObject({ status: 'rejected', rejectedBy: 'U0BOB', rejectionReason: 'Freeze for the sale tonight', approvals: [] });
+    expect(blocksText(await card(id))).toContain('Rejected by <@U0BOB>: Freeze for the sale tonight');
     expect(ephemeralsTo('U0ALICE').join()).toContain('takes no more approvals');
+    expect((await h.store.audit.list(id)).find((a) => a.action === 'reject' && a.outcome === 'ok')?.detail).toBe('Freeze for the sale tonight');
+  });
+
+  test('Reject by someone who may not opens no dialog, and a forged dialog is refused inside it', async () => {
+    const id = await requestProd();
+    await h.click('deploy_reject', id, { user: 'U0EVE' });
+    expect(h.slack.openedViews).toHaveLength(0);
+    expect(ephemeralsTo('U0EVE').join()).toContain('Only the requester or');
+    // A submission built by hand for someone who may not reject: the stored policy decides again.
+    const answer = await h.submitView('deploy_reject_reason', JSON.stringify({ requestId: id }), { reason: { reason_input: 'no' } }, 'U0EVE');
+    expect(JSON.parse(answer.body)).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('Only the requester or') } });
+    expect((await h.store.requests.get(id))!.status).toBe('awaiting_approval');
   });
 });
 

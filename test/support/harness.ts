@@ -63,6 +63,8 @@ export interface Harness {
    * sends none, a string sends that one). Each call is a new delivery unless `delivery` repeats an id.
    */
   webhook(event: string, payload: unknown, options?: { delivery?: string; signature?: string | null }): Promise<HttpResult>;
+  /** Submits a dialog (`view_submission`) as `user` with the text `values[block][action]`. */
+  submitView(callbackId: string, privateMetadata: string, values: Record<string, Record<string, string>>, user: string): Promise<HttpResult>;
   /** Waits until every async job (and the jobs they started) has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -209,6 +211,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return result as HttpResult;
   };
 
+  const submitView: Harness['submitView'] = (callbackId, privateMetadata, values, user) => {
+    const state = { values: Object.fromEntries(Object.entries(values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))])) };
+    const payload = {
+      type: 'view_submission',
+      team: { id: 'T0FOXY', domain: 'foxy' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0FOXY' },
+      api_app_id: 'A0FOXOPS',
+      token: 'legacy',
+      trigger_id: `trigger-view-${Math.random()}`,
+      view: { id: 'V0MODAL1', team_id: 'T0FOXY', type: 'modal', callback_id: callbackId, private_metadata: privateMetadata, state, hash: 'h', blocks: [] },
+      response_urls: [],
+    };
+    return slackRequest(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  };
+
   const store = dynamoStore(dynamoClient, table);
   return {
     env,
@@ -221,6 +238,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slackRequest,
     command,
     click,
+    submitView,
     webhook,
     idle: () => lambda.idle(),
     async close() {

@@ -10,9 +10,15 @@ import { reportFailure } from '../failure.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
+/** What a button listener may need from Slack besides the ids: the client and the click's trigger id (for dialogs). */
+export interface ClickDetails {
+  client: ButtonArgs['client'];
+  triggerId: string;
+}
+
 /** Builds a button listener around `run(ctx, requestId, userId)`. */
-export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployContext, requestId: string, userId: string) => Promise<ActionOutcome>) {
-  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployContext, requestId: string, userId: string, click: ClickDetails) => Promise<ActionOutcome>) {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
     const requestId = action.value ?? '';
@@ -26,7 +32,7 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
         await tell(`:no_entry_sign: This button does not belong to a deploy request I know. Use the buttons on the request's own card, or start a new one with \`/deploy\`.`);
         return;
       }
-      const outcome = await run(ctx, requestId, userId);
+      const outcome = await run(ctx, requestId, userId, { client, triggerId: body.trigger_id });
       if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${outcome.message}`);
     } catch (err) {
       await tell(reportFailure(deps.logger, `card.${name}`, err, { requestId, user: userId })).catch(() => undefined);

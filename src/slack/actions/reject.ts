@@ -1,11 +1,23 @@
-/** The Reject (or Give up) button on a deploy card. */
+/**
+ * The Reject (or Give up) button on a deploy card: checks that the clicker may reject, then asks why in a
+ * dialog (see views/reject-reason.ts, which does the rejecting).
+ */
 import type { App } from '@slack/bolt';
-import { rejectRequest } from '../../deploys/approval.js';
+import { mayReject } from '../../deploys/approval.js';
 import type { SlackDeps } from '../app.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
+import { rejectModal } from '../blocks/reject-modal.js';
 import { cardAction } from './card-action.js';
 
 /** Registers the Reject listener. */
 export function registerReject(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.reject, cardAction(deps, 'reject', (ctx, id, user) => rejectRequest(ctx, id, user)));
+  app.action(
+    ACTION_IDS.reject,
+    cardAction(deps, 'reject', async (ctx, requestId, userId, { client, triggerId }) => {
+      const outcome = await mayReject(ctx, requestId, userId);
+      // Slack's trigger id lives 3 seconds: the dialog opens inside the ack, the rejection happens on submit.
+      if (outcome.kind === 'ok') await client.views.open({ trigger_id: triggerId, view: rejectModal(outcome.request, userId) });
+      return outcome;
+    }),
+  );
 }
