@@ -1,7 +1,9 @@
 // Bundles the Lambda entry with esbuild into dist/lambda/ (index.mjs + lazily loaded chunks),
 // and ships the catalog as JSON so the function never loads a YAML parser.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -16,6 +18,8 @@ const UNUSED_BOLT_RECEIVER_FILES = /^\.\/(receivers\/)?(HTTPReceiver|SocketModeR
 
 /** Builds the Lambda bundle into `outdir`; returns esbuild's result (with a metafile when asked). */
 export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } = {}) {
+  // The services file first: a bad one stops the build before anything is replaced.
+  const catalog = await validatedCatalog(process.env.FOXOPS_CONFIG ?? 'foxops.yml');
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
@@ -49,10 +53,36 @@ export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR } 
       },
     ],
   });
-  const catalog = parse(readFileSync(process.env.FOXOPS_CONFIG ?? 'foxops.yml', 'utf8'));
   writeFileSync(path.join(outdir, 'foxops.json'), JSON.stringify(catalog));
   writeFileSync(path.join(outdir, 'package.json'), JSON.stringify({ type: 'module' }));
   return result;
+}
+
+/** Thrown when the services file is bad: the build stops with each key path and its fix. */
+export class CatalogBuildError extends Error {}
+
+/**
+ * Validates the services file with foxops' own zod schema (bundled on the fly from src/config) and returns it in
+ * the marked shape that the Lambda reads without loading the schema at cold start.
+ */
+async function validatedCatalog(file) {
+  const checker = path.join(mkdtempSync(path.join(tmpdir(), 'foxops-build-')), 'catalog-check.mjs');
+  await build({
+    stdin: {
+      contents: "export { parseCatalog } from './src/config/catalog-schema.ts'; export { validatedCatalogFile } from './src/config/validated-catalog.ts'; export { formatProblems } from './src/config/errors.ts';",
+      resolveDir: process.cwd(),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile: checker,
+    logLevel: 'error',
+  });
+  const { parseCatalog, validatedCatalogFile, formatProblems } = await import(pathToFileURL(checker).href);
+  const result = parseCatalog(parse(readFileSync(file, 'utf8')), path.basename(file));
+  if ('problems' in result) throw new CatalogBuildError(`${file} is not valid, nothing was built:\n${formatProblems(result.problems)}`);
+  return validatedCatalogFile(result.catalog, path.basename(file));
 }
 
 function sizeOf(dir) {
@@ -65,6 +95,12 @@ function sizeOf(dir) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await buildLambda();
+  try {
+    await buildLambda();
+  } catch (err) {
+    if (!(err instanceof CatalogBuildError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
   console.log(`built ${DEFAULT_OUTDIR}: ${(sizeOf(DEFAULT_OUTDIR) / 1024).toFixed(0)} KiB (without source maps)`);
 }

@@ -31,6 +31,7 @@ import { HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog-schema.js';
+import { validatedCatalogFile } from '../../src/config/validated-catalog.js';
 import { formatProblems } from '../../src/config/errors.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 import { lintTemplate, loadResourceSpec } from './cfn-lint.js';
@@ -338,7 +339,7 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   if (lint.length) throw new DeployError(`${templateFile} does not pass the CloudFormation specification check:\n${lint.map((p) => `  - ${p}`).join('\n')}`);
   const fileParams = readParameterFile(paramFile);
   const configFile = options.configFile ?? path.join(root, 'foxops.yml');
-  const { raw: catalogRaw, catalog } = loadCatalog(configFile);
+  const { catalog } = loadCatalog(configFile);
   const targets = targetNames(catalog);
   // CodeS3Key is known only after the build; a placeholder of the right shape lets the parameters be checked now.
   const parameters = stackParameters(template, fileParams, { CodeS3Key: 'pending', TargetFunctionNames: targets.functions.join(','), TargetStackNames: targets.stacks.join(',') }, paramFile, env);
@@ -361,9 +362,9 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   if (!existsSync(path.join(distDir, 'index.mjs'))) {
     throw new DeployError(`${path.join(distDir, 'index.mjs')} is missing: run \`npm run build\` (or deploy without --skip-build). Nothing was changed.`);
   }
-  // The validated services file ships as foxops.json, which the function reads beside its code.
+  // The validated services file ships as foxops.json, marked as validated so that a cold start skips the schema.
   const entries = directoryEntries(distDir).filter((e) => e.name !== 'foxops.json');
-  entries.push({ name: 'foxops.json', data: Buffer.from(JSON.stringify(catalogRaw)) });
+  entries.push({ name: 'foxops.json', data: Buffer.from(JSON.stringify(validatedCatalogFile(catalog, path.basename(configFile)))) });
   const bundle = createZip(entries);
   const sha256 = createHash('sha256').update(bundle).digest();
   const codeKey = `foxops/${env}/${sha256.toString('hex')}.zip`;

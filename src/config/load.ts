@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../domain/catalog.js';
-import { parseCatalog } from './catalog-schema.js';
+import { isValidatedCatalogFile } from './validated-catalog.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 
 /** How foxops authenticates to GitHub. */
@@ -77,9 +77,15 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
       problems.push({ where: catalogPath, problem: `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the syntax at the line and column shown' });
     }
     if (raw !== undefined) {
-      const result = parseCatalog(raw, path.basename(catalogPath));
-      if ('problems' in result) problems.push(...result.problems);
-      else catalog = result.catalog;
+      if (isValidatedCatalogFile(raw)) {
+        // Validated by `npm run build`: a cold start need not load the schema (see validated-catalog.ts).
+        catalog = raw.catalog;
+      } else {
+        const { parseCatalog } = await import('./catalog-schema.js');
+        const result = parseCatalog(raw, path.basename(catalogPath));
+        if ('problems' in result) problems.push(...result.problems);
+        else catalog = result.catalog;
+      }
     }
   }
 

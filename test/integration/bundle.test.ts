@@ -11,13 +11,25 @@ import { SIGNING_SECRET, slackSignature, TEST_CONFIG } from '../support/harness.
 
 const root = path.resolve(__dirname, '../..');
 
+test('a bad services file stops the build with each key path and its fix', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'foxops-badbuild-'));
+  const config = path.join(dir, 'foxops.yml');
+  writeFileSync(config, 'services: {}\nenvironments:\n  prod:\n    channels: ["#prod"]\n    approvals: 2\n');
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8', env: { ...process.env, FOXOPS_CONFIG: config } });
+  expect(build.status).toBe(1);
+  expect(build.stderr).toContain('environments.prod.channels.0: expected a Slack channel id');
+  expect(build.stderr).toContain('fix: list channel ids');
+});
+
 test('the built handler answers a signed /deploy help, with a YAML catalog', () => {
   // Prepare: build into a fresh folder (jest runs CommonJS, so the ES module bundle runs in a child node)
   const outdir = mkdtempSync(path.join(tmpdir(), 'foxops-bundle-'));
   const build = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildLambda } from ${JSON.stringify(path.join(root, 'scripts/build.mjs'))}; await buildLambda({ outdir: ${JSON.stringify(outdir)} });`], { cwd: root, encoding: 'utf8' });
   expect(build.stderr).toBe('');
   expect(existsSync(path.join(outdir, 'index.mjs'))).toBe(true);
-  expect(JSON.parse(readFileSync(path.join(outdir, 'foxops.json'), 'utf8')).default_service).toBe('foxy-backend');
+  // The repository's catalog ships validated, so that a cold start skips the schema.
+  const shipped = JSON.parse(readFileSync(path.join(outdir, 'foxops.json'), 'utf8'));
+  expect(shipped).toMatchObject({ mark: 'foxops-validated-catalog/1', source: 'foxops.yml', catalog: { defaultService: 'foxy-backend' } });
   const config = path.join(outdir, 'test-foxops.yml');
   writeFileSync(config, TEST_CONFIG);
   const body = new URLSearchParams({ command: '/deploy', text: 'help', user_id: 'U0DAVE', channel_id: 'C0PROD', trigger_id: 't', response_url: 'http://127.0.0.1:9/x' }).toString();

@@ -3,6 +3,7 @@
  * with the real AWS SDK clients: refusals that change nothing, the backup, the change set and its prompt,
  * execution, and the version and alias move at the end.
  */
+import { isValidatedCatalogFile } from '../../src/config/validated-catalog.js';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -314,8 +315,9 @@ describe('an update of the live stack', () => {
     expect(result.codeKey).toBe(`foxops/staging/${createHash('sha256').update(bundle).digest('hex')}.zip`);
     const entries = readZipDirectory(bundle);
     expect(entries.map((e) => e.name)).toEqual(['chunks/slack-abc.mjs', 'foxops.json', 'index.mjs']);
-    const shipped = JSON.parse(readZipEntry(bundle, entries[1]!).toString('utf8')) as { services: Record<string, unknown> };
-    expect(Object.keys(shipped.services)).toEqual(['foxy-backend', 'foxy-web']);
+    const shipped = JSON.parse(readZipEntry(bundle, entries[1]!).toString('utf8'));
+    expect(isValidatedCatalogFile(shipped)).toBe(true);
+    expect(shipped.catalog.services.map((s: { name: string }) => s.name)).toEqual(['foxy-backend', 'foxy-web']);
     expect(readZipEntry(bundle, entries[2]!).toString('utf8')).toContain('statusCode: 204');
     // The change set carried the parameter file, the code key and the targets from foxops.yml
     const create = world.cfn.calls.find((c) => c.action === 'CreateChangeSet')!.params;

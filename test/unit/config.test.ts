@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ConfigProblem, ConfigError, type Env, catalogPathFrom, formatProblems, loadConfig, parseCatalog } from '../../src/config/index.js';
 import { parseCommand } from '../../src/domain/command.js';
+import { validatedCatalogFile } from '../../src/config/validated-catalog.js';
 
 const REPO_CONFIG = path.join(__dirname, '..', '..', 'foxops.yml');
 
@@ -678,5 +679,23 @@ describe('parseCatalog', () => {
     // Assess
     const wheres = 'problems' in result ? result.problems.map((p) => p.where) : [];
     expect(wheres).toContain(`f.yml: ${keyPath}`);
+  });
+});
+
+describe('the catalog as the build ships it', () => {
+  test('a file marked as validated is read as it is, without the schema', async () => {
+    // Prepare: what `npm run build` writes for the repository's foxops.yml
+    const result = parseCatalog(parseYaml(GOOD_YAML), 'foxops.yml');
+    if ('problems' in result) throw new Error('GOOD_YAML must be valid');
+    const file = writeConfig(JSON.stringify(validatedCatalogFile(result.catalog, 'foxops.yml')), 'json');
+    // Act
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: file });
+    // Assess
+    expect(config.catalog).toEqual(result.catalog);
+  });
+
+  test('an unmarked JSON file still goes through the schema', async () => {
+    const file = writeConfig(JSON.stringify({ catalog: {}, mark: 'something-else' }), 'json');
+    await expect(loadConfig({ ...SECRETS, FOXOPS_CONFIG: file })).rejects.toThrow(/unknown key\(s\) `catalog`, `mark`/);
   });
 });
