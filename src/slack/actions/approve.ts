@@ -1,11 +1,10 @@
 /** The Approve button on a deploy card. */
 import type { App } from '@slack/bolt';
-import { approveRequest } from '../../deploys/approval.js';
 import type { SlackDeps } from '../app.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
-import { cardAction } from './card-action.js';
+import { cardAction, useCases } from './card-action.js';
 
 /** Registers the Approve listener. */
 export function registerApprove(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.approve, cardAction(deps, 'approve', approveRequest));
+  app.action(ACTION_IDS.approve, cardAction(deps, 'approve', async (ctx, id, user) => (await useCases()).approveRequest(ctx, id, user)));
 }

@@ -10,6 +10,11 @@ import { reportFailure } from '../failure.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
+/**
+ * The approval use cases, loaded on the first click: `/deploy help` on a cold start never pays for them.
+ */
+export const useCases = () => import('../../deploys/approval.js');
+
 /** What a button listener may need from Slack besides the ids: the client and the click's trigger id (for dialogs). */
 export interface ClickDetails {
   client: ButtonArgs['client'];

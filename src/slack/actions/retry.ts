@@ -1,11 +1,10 @@
 /** The Retry dispatch button, shown when GitHub refused a dispatch. */
 import type { App } from '@slack/bolt';
-import { retryDispatch } from '../../deploys/approval.js';
 import type { SlackDeps } from '../app.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
-import { cardAction } from './card-action.js';
+import { cardAction, useCases } from './card-action.js';
 
 /** Registers the Retry listener. */
 export function registerRetry(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.retry, cardAction(deps, 'retry', retryDispatch));
+  app.action(ACTION_IDS.retry, cardAction(deps, 'retry', async (ctx, id, user) => (await useCases()).retryDispatch(ctx, id, user)));
 }

@@ -7,10 +7,7 @@ import { isCommandError, parseCommand } from '../../domain/command.js';
 import type { SlackDeps } from '../app.js';
 import { helpText } from '../blocks/help.js';
 import { reportFailure } from '../failure.js';
-import { requestDeploy } from '../../deploys/request-deploy.js';
 import { shortSha } from '../../domain/request.js';
-import { historyMessage, statusMessage } from '../blocks/status.js';
-import { readStatus } from '../../deploys/status.js';
 
 type Answer = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
 const ephemeral = (text: string, blocks?: unknown[]): Answer => ({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
@@ -25,8 +22,9 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
   switch (parsed.kind) {
     case 'help':
       return ephemeral(helpText(catalog));
+    // The use cases load on first use: a cold `/deploy help` never pays for them.
     case 'deploy': {
-      const ctx = await deps.context();
+      const [ctx, { requestDeploy }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
       const outcome = await requestDeploy(ctx, {
         environment: parsed.environment,
         service: parsed.service,
@@ -43,12 +41,12 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${r.status.replace(/_/g, ' ')}; see its card in this channel.`);
     }
     case 'status': {
-      const ctx = await deps.context();
+      const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
       const status = await readStatus(ctx, parsed.service);
       return ephemeral(...statusMessage(status, ctx.now()));
     }
     case 'history': {
-      const ctx = await deps.context();
+      const [ctx, { historyMessage }] = await Promise.all([deps.context(), import('../blocks/status.js')]);
       const entries = await ctx.ledger.history(parsed.service, parsed.environment, parsed.count);
       return ephemeral(...historyMessage(parsed.service, parsed.environment, entries));
     }

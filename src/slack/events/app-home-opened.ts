@@ -1,15 +1,13 @@
 /** The App Home tab: what runs where, for every service. */
 import type { App } from '@slack/bolt';
-import { readStatus } from '../../deploys/status.js';
 import type { SlackDeps } from '../app.js';
-import { statusBlocks } from '../blocks/status.js';
 
 /** Registers the `app_home_opened` listener, which publishes the status view. */
 export function registerAppHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
-      const ctx = await deps.context();
+      const [ctx, { readStatus }, { statusBlocks }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
       const status = await readStatus(ctx);
       await client.views.publish({
         user_id: event.user,

@@ -3,7 +3,6 @@
  * Who may reject is decided again on the stored request; a refusal shows in the dialog itself.
  */
 import type { App } from '@slack/bolt';
-import { rejectRequest } from '../../deploys/approval.js';
 import type { SlackDeps } from '../app.js';
 import { REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
 import { reportFailure } from '../failure.js';
@@ -30,6 +29,7 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
     const reason = view.state.values[REJECT_VIEW.block]?.[REJECT_VIEW.input]?.value?.trim() || undefined;
     try {
       const ctx = await deps.context();
+      const { rejectRequest } = await import('../../deploys/approval.js');
       const outcome = await rejectRequest(ctx, metadata.requestId, body.user.id, reason);
       if (outcome.kind === 'refused') await errors(outcome.message);
       else await ack();
