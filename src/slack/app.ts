@@ -26,10 +26,21 @@ export interface BuildAppOptions {
   socketMode?: boolean;
 }
 
+/**
+ * Bolt's own messages are free text (at debug level it prints whole requests, with Slack's legacy
+ * verification token and signatures): tokens and token-like fields are masked before they reach a log.
+ */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/\bxox[a-z]-[A-Za-z0-9-]+/g, 'xox?-[redacted]')
+    .replace(/\bxapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]')
+    .replace(/("?(?:token|x-slack-signature|signature)"?\s*[:=]\s*"?)[^"&,\s}]+/gi, '$1[redacted]');
+}
+
 /** Bolt logs through foxops' structured logger, so one log stream tells the whole story. */
 export function boltLogger(logger: Logger, level: FoxopsConfig['logLevel']): BoltLogger {
   let current = level as LogLevel;
-  const write = (at: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => logger[at]('bolt', { msg: msg.map(String).join(' ') });
+  const write = (at: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => logger[at]('bolt', { msg: scrubSecrets(msg.map(String).join(' ')) });
   return {
     debug: write('debug'),
     info: write('info'),

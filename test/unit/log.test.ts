@@ -1,6 +1,7 @@
 /**
  * Structured logs: one JSON object per line, secrets never written, errors readable, levels respected.
  */
+import { scrubSecrets } from '../../src/slack/app.js';
 import { IllegalTransitionError } from '../../src/domain/request.js';
 import { type LogLevel, createLogger, memoryLogger } from '../../src/log.js';
 
@@ -271,5 +272,17 @@ describe('memoryLogger', () => {
       ['error', 'b'],
     ]);
     expect(logger.lines[0]!.token).toBe('[redacted]');
+  });
+});
+
+describe('Bolt messages', () => {
+  test('tokens and signatures in free text are masked', () => {
+    // Prepare: what Bolt prints at debug level for a slash command
+    const text = 'AWS event: {"headers":{"x-slack-signature":"v0=abc123"},"body":"token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0&text=prod"} with xoxb-123-456-abc and xapp-1-A0-99';
+    // Act
+    const scrubbed = scrubSecrets(text);
+    // Assess
+    expect(scrubbed).not.toMatch(/gIkuvaNzQIHg97ATvDxqgjtO|v0=abc123|xoxb-123|xapp-1-A0/);
+    expect(scrubbed).toContain('team_id=T0&text=prod');
   });
 });
