@@ -90,10 +90,12 @@ export async function syncCard(ctx: DeployContext, job: CardJob): Promise<void> 
 
 /**
  * The `notice` job: the threaded reply for a run milestone, once per request, milestone and attempt. The claim
- * comes first, so a repeated job never posts twice; a reply Slack refuses is logged with its text.
+ * comes first, so a repeated job never posts twice. A post that fails for a reason that may pass gives the claim
+ * back and queues itself again (up to {@link MAX_EDIT_TRIES}); one Slack refuses is logged with its text.
  */
 export async function postNotice(ctx: DeployContext, job: NoticeJob): Promise<void> {
-  if (!(await ctx.idempotency.claim(`notice:${job.requestId}:${job.notice}:${job.attempt}`, NOTICE_TTL_SECONDS))) {
+  const key = `notice:${job.requestId}:${job.notice}:${job.attempt}`;
+  if (!(await ctx.idempotency.claim(key, NOTICE_TTL_SECONDS))) {
     ctx.logger.debug('card.notice_repeated', { requestId: job.requestId, notice: job.notice, attempt: job.attempt });
     return;
   }
@@ -103,6 +105,14 @@ export async function postNotice(ctx: DeployContext, job: NoticeJob): Promise<vo
   try {
     await ctx.cards.reply(request, text);
   } catch (err) {
-    ctx.logger.error('card.notice_failed', { requestId: job.requestId, notice: job.notice, attempt: job.attempt, channel: request.channel, text, err });
+    const tries = (job.tries ?? 0) + 1;
+    if (isSlackRefusal(err) || tries >= MAX_EDIT_TRIES) {
+      ctx.logger.error('card.notice_failed', { requestId: job.requestId, notice: job.notice, attempt: job.attempt, tries, channel: request.channel, text, err });
+      return;
+    }
+    ctx.logger.warn('card.notice_retried', { requestId: job.requestId, notice: job.notice, tries, err });
+    await ctx.idempotency.release(key);
+    await sleep(spacingOf(ctx));
+    await ctx.jobs.enqueue({ ...job, tries });
   }
 }

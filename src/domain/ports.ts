@@ -123,7 +123,14 @@ export type CardJob = {
 };
 
 /** A threaded reply under the card for a run milestone of one attempt. */
-export type NoticeJob = { type: 'notice'; requestId: string; notice: RunNotice; attempt: number };
+export type NoticeJob = {
+  type: 'notice';
+  requestId: string;
+  notice: RunNotice;
+  attempt: number;
+  /** Earlier posts of this notice that failed for a reason that may pass. */
+  tries?: number;
+};
 
 /** Work that must not hold up Slack's 3-second ack or GitHub's 10-second webhook timeout. */
 export type Job =

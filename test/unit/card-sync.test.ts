@@ -12,7 +12,7 @@ import { memoryLogger } from '../../src/log.js';
 const SPACING = 100;
 
 /** A context with one-time keys in a Set, jobs and edits recorded, and `refresh` doing what `edits` says. */
-function stubContext(refresh: () => Promise<void> = async () => {}) {
+function stubContext(refresh: () => Promise<void> = async () => {}, reply: () => Promise<void> = async () => {}) {
   const keys = new Set<string>();
   const jobs: Job[] = [];
   const edits: number[] = [];
@@ -24,10 +24,13 @@ function stubContext(refresh: () => Promise<void> = async () => {}) {
       edits.push(Date.now());
       await refresh();
     },
-    reply: async (_r, text) => void replies.push(text),
+    reply: async (_r, text) => {
+      await reply();
+      replies.push(text);
+    },
   };
   const ctx = {
-    idempotency: { claim: async (key: string) => (keys.has(key) ? false : (keys.add(key), true)) },
+    idempotency: { claim: async (key: string) => (keys.has(key) ? false : (keys.add(key), true)), release: async (key: string) => void keys.delete(key) },
     jobs: { enqueue: async (job: Job) => void jobs.push(job) },
     requests: { get: async () => request },
     cards,
@@ -162,5 +165,33 @@ describe('postNotice', () => {
 
     // Assess
     expect(replies).toHaveLength(2);
+  });
+});
+
+describe('postNotice when Slack fails', () => {
+  it('gives the claim back and queues itself again, so the reply is not lost', async () => {
+    // Prepare: the first post fails on the network
+    let fail = true;
+    const { ctx, jobs, replies, keys } = stubContext(undefined, async () => {
+      if (fail) throw Object.assign(new Error('socket hang up'), { code: 'slack_webapi_request_error' });
+    });
+    const job = { type: 'notice', requestId: 'd-0123456789', notice: 'failed', attempt: 1 } as const;
+    // Act
+    await postNotice(ctx, job);
+    fail = false;
+    await postNotice(ctx, jobs[0] as typeof job);
+    // Assess
+    expect(jobs).toEqual([{ ...job, tries: 1 }]);
+    expect(replies).toHaveLength(1);
+    expect(keys.has('notice:d-0123456789:failed:1')).toBe(true);
+  });
+
+  it('logs a reply Slack refuses and does not try again', async () => {
+    const { ctx, jobs, logger } = stubContext(undefined, async () => {
+      throw Object.assign(new Error('An API error occurred: channel_not_found'), { code: 'slack_webapi_platform_error' });
+    });
+    await postNotice(ctx, { type: 'notice', requestId: 'd-0123456789', notice: 'failed', attempt: 1 });
+    expect(jobs).toEqual([]);
+    expect(logger.lines.find((l) => l.event === 'card.notice_failed')).toMatchObject({ tries: 1, notice: 'failed' });
   });
 });
