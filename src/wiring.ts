@@ -36,7 +36,7 @@ export function createDeployContext(parts: ContextParts): DeployContext {
       if (!config.github.auth) throw new Error('GitHub credentials are missing: set GITHUB_TOKEN or the GitHub App variables');
       const [{ createOctokit }, { GitHubSourceControl }] = await Promise.all([import('./github/octokit.js'), import('./github/source-control.js')]);
       const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
-      return new GitHubSourceControl(octokit, logger);
+      return new GitHubSourceControl(octokit, logger, parts.github?.retryBaseMs);
     })());
   return {
     catalog: config.catalog,

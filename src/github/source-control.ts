@@ -82,6 +82,17 @@ function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } 
   return parsed.data;
 }
 
+/** Tries of one dispatch when GitHub's answer leaves open whether the run started. */
+const DISPATCH_ATTEMPTS = 3;
+/** Runs are looked for from a little before the dispatch: GitHub's clock and ours differ by seconds. */
+const DISPATCH_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** True when GitHub may or may not have acted: a 5xx, or no answer at all (timeout, connection reset). */
+function isAmbiguous(err: unknown): boolean {
+  const status = (err as HttpError).status;
+  return status === undefined || status >= 500;
+}
+
 /** {@link SourceControl} over the GitHub REST API. */
 export class GitHubSourceControl implements SourceControl {
   /** Servers that refused `return_run_details` (GitHub Enterprise Server before it existed). */
@@ -90,6 +101,8 @@ export class GitHubSourceControl implements SourceControl {
   constructor(
     private readonly octokit: FoxopsOctokitClient,
     private readonly logger: Logger,
+    /** Base of the wait before looking for a run after an uncertain dispatch (ms x attempt²). */
+    private readonly retryBaseMs = 1000,
   ) {}
 
   /** {@inheritDoc SourceControl.resolveRef} */
@@ -113,30 +126,53 @@ export class GitHubSourceControl implements SourceControl {
     }
   }
 
-  /** {@inheritDoc SourceControl.dispatchWorkflow} */
+  /**
+   * {@inheritDoc SourceControl.dispatchWorkflow}
+   *
+   * A dispatch is not idempotent: after a 5xx or a timeout GitHub may have started the run anyway. So the
+   * POST is never retried blindly (the retry plugin is off for it): foxops first looks for a run that carries
+   * the deploy id, and sends again only when there is none. Rate limits (403/429 with `retry-after`) were
+   * refused before anything ran, and the throttling plugin still waits those out and retries.
+   */
   async dispatchWorkflow(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }> {
-    const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches' as const;
-    const params = { ...split(repo), workflow_id: workflow, ref, inputs };
-    const server = this.octokit.request.endpoint.DEFAULTS.baseUrl;
-    try {
-      if (!this.noRunDetails.has(server)) {
-        try {
-          const response = await this.octokit.request(route, { ...params, return_run_details: true } as typeof params);
-          const data = (response.data ?? {}) as { workflow_run_id?: number; html_url?: string };
-          return { runId: data.workflow_run_id, runUrl: data.html_url };
-        } catch (err) {
-          const e = err as HttpError;
-          if (!(e.status === 422 && /return_run_details/.test(githubMessage(e)))) throw err;
-          this.noRunDetails.add(server);
-          this.logger.info('github.run_details_unsupported', { server });
+    const since = new Date(Date.now() - DISPATCH_CLOCK_SKEW_MS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dispatchOnce(repo, workflow, ref, inputs);
+      } catch (err) {
+        if (!isAmbiguous(err) || attempt >= DISPATCH_ATTEMPTS) throw explain(err, { repo, workflow, ref, action: `dispatch ${workflow}` });
+        this.logger.warn('github.dispatch_uncertain', { repo, workflow, deployId: inputs.deploy_id, attempt, status: (err as HttpError).status, err });
+        await new Promise((r) => setTimeout(r, this.retryBaseMs * attempt * attempt));
+        const started = await this.findRunByDeployId(repo, workflow, inputs.deploy_id, since).catch(() => undefined);
+        if (started) {
+          this.logger.info('github.dispatch_found_run', { repo, workflow, deployId: inputs.deploy_id, runId: started.runId });
+          return { runId: started.runId, runUrl: started.htmlUrl };
         }
       }
-      await this.octokit.request(route, params);
-      return {};
-    } catch (err) {
-      throw explain(err, { repo, workflow, ref, action: `dispatch ${workflow}` });
     }
   }
+
+  /** One POST of the dispatch, asking for the run's id where the server knows `return_run_details`. */
+  private async dispatchOnce(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }> {
+    const route = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches' as const;
+    const params = { ...split(repo), workflow_id: workflow, ref, inputs, request: { retries: 0 } };
+    const server = this.octokit.request.endpoint.DEFAULTS.baseUrl;
+    if (!this.noRunDetails.has(server)) {
+      try {
+        const response = await this.octokit.request(route, { ...params, return_run_details: true } as typeof params);
+        const data = (response.data ?? {}) as { workflow_run_id?: number; html_url?: string };
+        return { runId: data.workflow_run_id, runUrl: data.html_url };
+      } catch (err) {
+        const e = err as HttpError;
+        if (!(e.status === 422 && /return_run_details/.test(githubMessage(e)))) throw err;
+        this.noRunDetails.add(server);
+        this.logger.info('github.run_details_unsupported', { server });
+      }
+    }
+    await this.octokit.request(route, params);
+    return {};
+  }
+
   /** {@inheritDoc SourceControl.getRun} */
   async getRun(repo: string, runId: number): Promise<RunSnapshot | undefined> {
     try {

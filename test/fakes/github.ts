@@ -126,6 +126,11 @@ export interface GitHubFailure {
   headers?: Record<string, string>;
   /** How many matching requests fail; default 1. */
   times?: number;
+  /**
+   * Instead of failing: carry the request out as usual, but hold the answer back this long, as when GitHub
+   * acted and the answer was lost (a client with a shorter timeout gives up first). `status` is then ignored.
+   */
+  hangMs?: number;
 }
 
 /** Options of {@link startFakeGitHub}. */
@@ -608,18 +613,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
 
     const failure = takeFailure(method, path);
-    if (failure) return sendError(res, headers, failure.status, failure.message ?? REASONS[failure.status] ?? 'Error', failure.headers);
+    if (failure && failure.hangMs === undefined) return sendError(res, headers, failure.status, failure.message ?? REASONS[failure.status] ?? 'Error', failure.headers);
+    const answer = failure?.hangMs ? (send: () => void) => void setTimeout(() => !res.destroyed && send(), failure.hangMs) : (send: () => void) => send();
     if (requiredToken !== undefined) {
       const match = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? '');
       if (match?.[1] !== requiredToken) return sendError(res, headers, 401, 'Bad credentials');
     }
     try {
       const result = route(req, url, body);
-      if (result.json === undefined) sendEmpty(res, result.status, headers);
-      else sendJson(res, result.status, result.json, headers);
+      answer(() => (result.json === undefined ? sendEmpty(res, result.status, headers) : sendJson(res, result.status, result.json, headers)));
     } catch (error) {
       if (!(error instanceof GitHubError)) throw error;
-      sendError(res, headers, error.status, error.message, error.headers);
+      answer(() => sendError(res, headers, error.status, error.message, error.headers));
     }
   });
   baseUrl = server.url;

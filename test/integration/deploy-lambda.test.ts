@@ -8,7 +8,8 @@ import { blocksText, deployIdFrom, REPO, startHarness, type Harness } from '../s
 let h: Harness;
 
 beforeEach(async () => {
-  h = await startHarness();
+  // Short card-edit slots: these tests are about approvals and dispatch, not Slack's rate.
+  h = await startHarness({ cardSpacingMs: 50 });
   h.github.pushCommits(REPO, 'main', 3);
 });
 afterEach(async () => {
@@ -230,6 +231,30 @@ describe('dispatch', () => {
   test('GitHub answering 500 once is retried and the deploy is dispatched', async () => {
     const id = await requestProd();
     h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 500 });
+    await approveBoth(id);
+    expect(h.github.dispatches).toHaveLength(1);
+    expect((await h.store.requests.get(id))!.status).toBe('dispatched');
+  });
+
+  test('a dispatch that GitHub carried out but whose answer was lost is not sent again', async () => {
+    // Prepare: a client that gives up after 300 ms, and a GitHub that acts but answers after 2 s
+    await h.close();
+    h = await startHarness({ githubTimeoutMs: 300, cardSpacingMs: 50 });
+    h.github.pushCommits(REPO, 'main', 2);
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 200, hangMs: 2000 });
+    // Act
+    await approveBoth(id);
+    // Assess: foxops found the run by its deploy id instead of dispatching a second one
+    expect(h.github.dispatches).toHaveLength(1);
+    const request = await h.store.requests.get(id);
+    expect(request!.status).toBe('dispatched');
+    expect(request!.run?.id).toBe(h.github.dispatches[0]!.runId);
+  });
+
+  test('a secondary rate limit is waited out and the dispatch goes through once', async () => {
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', headers: { 'retry-after': '1' } });
     await approveBoth(id);
     expect(h.github.dispatches).toHaveLength(1);
     expect((await h.store.requests.get(id))!.status).toBe('dispatched');

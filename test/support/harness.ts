@@ -90,6 +90,8 @@ export interface HarnessOptions {
   /** foxops.yml content; default {@link TEST_CONFIG}. */
   config?: string;
   githubRetryBaseMs?: number;
+  /** Per-request GitHub timeout (default 10 s as in production). */
+  githubTimeoutMs?: number;
   /** Least time between coalesced edits of one card; default 1000 ms as in production. */
   cardSpacingMs?: number;
   /** Another build of the handler factory, e.g. the bundle's (the benchmark measures `dist/lambda`). */
@@ -131,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = { now: new Date() };
   const handler = (options.createHandler ?? createHandler)(env, {
     now: () => clock.now,
-    github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table },
+    github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table, ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}) },
     ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
   });
   lambda.onInvoke((payload) => handler(payload));
