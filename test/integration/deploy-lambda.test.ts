@@ -3,7 +3,7 @@
  * Bolt's AwsLambdaReceiver, async jobs through the Lambda API back into the handler, the real
  * WebClient and Octokit against loopback fakes, and dynalite.
  */
-import { blocksText, deployIdFrom, REPO, startHarness, type Harness } from '../support/harness.js';
+import { blocksText, deployIdFrom, REPO, startHarness, TEST_CONFIG, type Harness } from '../support/harness.js';
 
 let h: Harness;
 
@@ -79,6 +79,21 @@ describe('the command', () => {
     const result = await h.command('prod', { channel: 'C0RANDOM' });
     expect(answerText(result)).toContain('are requested in <#C0PROD>');
     expect(await h.store.requests.listActive()).toHaveLength(0);
+  });
+
+  test('with a requesters list, others are refused with who may ask, and a member of a listed group may', async () => {
+    // Prepare
+    await h.close();
+    h = await startHarness({ config: TEST_CONFIG.replace('requesters: any', 'requesters: [U0ALICE, S0RELEASE]'), cardSpacingMs: 50 });
+    h.github.pushCommits(REPO, 'main', 1);
+    // Act
+    const dave = await h.command('prod', { user: 'U0DAVE' });
+    const carol = await h.command('prod', { user: 'U0CAROL' });
+    await h.idle();
+    // Assess
+    expect(answerText(dave)).toContain('You are not on the list of people who may request *production* deploys (<@U0ALICE>, <!subteam^S0RELEASE>)');
+    expect(answerText(carol)).toContain('Resolving `main`');
+    expect((await h.store.requests.listActive()).map((r) => r.requester)).toEqual(['U0CAROL']);
   });
 
   test('a Slack retry of the same command gives one request and one card', async () => {
