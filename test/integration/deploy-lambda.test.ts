@@ -67,6 +67,8 @@ describe('the command', () => {
       expect(answerText(result)).toContain('foxy-backend');
       expect(answerText(result)).toContain('production');
     }
+    // The bot's ids come from the environment: no auth.test round trip on a cold start.
+    expect(h.slack.callsTo('auth.test')).toHaveLength(0);
   });
 
   test('an unknown environment gets the closest valid name', async () => {
