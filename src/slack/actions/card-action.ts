@@ -5,6 +5,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ActionOutcome } from '../../deploys/approval.js';
 import type { DeployContext } from '../../deploys/context.js';
+import type { DeployRequest } from '../../domain/request.js';
 import type { SlackDeps } from '../app.js';
 import { reportFailure } from '../failure.js';
 
@@ -15,8 +16,9 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
  */
 export const useCases = () => import('../../deploys/approval.js');
 
-/** What a button listener may need from Slack besides the ids: the client and the click's trigger id (for dialogs). */
+/** What a button listener may need besides the ids: the request as just read, the client and the click's trigger id (for dialogs). */
 export interface ClickDetails {
+  request: DeployRequest;
   client: ButtonArgs['client'];
   triggerId: string;
 }
@@ -37,7 +39,7 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
         await tell(`:no_entry_sign: This button does not belong to a deploy request I know. Use the buttons on the request's own card, or start a new one with \`/deploy\`.`);
         return;
       }
-      const outcome = await run(ctx, requestId, userId, { client, triggerId: body.trigger_id });
+      const outcome = await run(ctx, requestId, userId, { request: stored, client, triggerId: body.trigger_id });
       if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${outcome.message}`);
     } catch (err) {
       await tell(reportFailure(deps.logger, `card.${name}`, err, { requestId, user: userId })).catch(() => undefined);

@@ -12,8 +12,8 @@ import { cardAction, useCases } from './card-action.js';
 export function registerReject(app: App, deps: SlackDeps): void {
   app.action(
     ACTION_IDS.reject,
-    cardAction(deps, 'reject', async (ctx, requestId, userId, { client, triggerId }) => {
-      const outcome = await (await useCases()).mayReject(ctx, requestId, userId);
+    cardAction(deps, 'reject', async (ctx, requestId, userId, { request, client, triggerId }) => {
+      const outcome = await (await useCases()).mayReject(ctx, requestId, userId, request);
       // Slack's trigger id lives 3 seconds: the dialog opens inside the ack, the rejection happens on submit.
       if (outcome.kind === 'ok') await client.views.open({ trigger_id: triggerId, view: rejectModal(outcome.request, userId) });
       return outcome;
