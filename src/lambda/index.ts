@@ -4,12 +4,14 @@
  *    `POST /github/webhooks`, `GET /health`.
  *  - `{ foxopsJob }`: an async job this function sent itself.
  *  - EventBridge schedule (`{ "foxops": "reconcile" }` or a Scheduled Event): the reconciler.
+ *  - SNS: CloudWatch alarms of the deployed services, posted in their environment's channel.
  * Each path loads only the modules it needs, so a cold `/deploy help` does not pay for GitHub or DynamoDB.
  */
+import type { SnsEvent } from '../aws/alarm-notification.js';
+import type { Env, FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
-import type { FoxopsConfig, Env } from '../config/load.js';
-import type { Logger } from '../log.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
+import type { SlackHandler } from './slack-handler.js';
 
 /** A Function URL / HTTP API payload v2 request (the parts foxops reads). */
 export interface HttpEvent {
@@ -26,9 +28,6 @@ export interface HttpResult {
   headers?: Record<string, string>;
   body: string;
 }
-
-import type { SlackHandler } from './slack-handler.js';
-import type { SnsEvent } from '../aws/alarm-notification.js';
 
 const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
 const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) && (e as SnsEvent).Records.some((r) => r?.EventSource === 'aws:sns');
