@@ -11,9 +11,10 @@ import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
 /** What the clicker is told: nothing more than the card (ok), or why not (refused). */
-export type ActionOutcome = { kind: 'ok'; request: DeployRequest; note?: string } | { kind: 'refused'; code: string; message: string };
+export type ActionOutcome = { kind: 'ok'; request: DeployRequest } | { kind: 'refused'; code: string; message: string };
 
 type CardAction = 'approve' | 'reject' | 'retry';
+const DONE_EVENT: Record<CardAction, string> = { approve: 'card.approved', reject: 'card.rejected', retry: 'card.retried' };
 
 async function actorFor(ctx: DeployContext, request: DeployRequest, userId: string): Promise<Actor> {
   const env = environmentNamed(ctx.catalog, request.environment);
@@ -49,16 +50,28 @@ function notFound(requestId: string): ActionOutcome {
   return { kind: 'refused', code: 'not_found', message: `I have no deploy request \`${requestId}\`. It may be older than a year; start a new one with \`/deploy\`.` };
 }
 
+/** How one card action decides and writes; {@link decideOnCard} does the rest, the same for all three. */
+interface CardDecision {
+  action: CardAction;
+  /** What the clicker reads when the request expired before the click. */
+  expiredReason: (request: DeployRequest) => string;
+  /** The policy check, on the stored request. */
+  check: (request: DeployRequest, env: ReturnType<typeof environmentNamed>, actor: Actor, now: Date) => PolicyDecision;
+  /** The request after the action, once the check allowed it. */
+  change: (request: DeployRequest, verdict: Extract<PolicyDecision, { allowed: true }>, now: Date) => DeployRequest;
+  /** The audit entry's detail. */
+  detail: (saved: DeployRequest, verdict: Extract<PolicyDecision, { allowed: true }>) => string | undefined;
+}
+
 /**
- * Adds `userId`'s approval; at the last one needed, queues the dispatch. `known` is the request as the
- * caller just read it (saves a read; a stale copy only costs a retry of the conditional write).
+ * Reads the request once (or takes the caller's fresh copy), expires it when due, checks the policy on the
+ * stored state and writes the change conditionally; then audits, and schedules the card edit. `known` saves a
+ * read; a stale copy only costs a retry of the conditional write.
  */
-export async function approveRequest(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
+async function decideOnCard(ctx: DeployContext, requestId: string, userId: string, known: DeployRequest | undefined, d: CardDecision): Promise<ActionOutcome> {
   const initial = known ?? (await ctx.requests.get(requestId));
   if (!initial) return notFound(requestId);
-  if (await expireIfDue(ctx, initial)) {
-    return refused(ctx, requestId, userId, 'approve', { allowed: false, code: 'expired', reason: `This request expired at ${initial.expiresAt} before it had its approvals. Start a new one with \`/deploy ${initial.environment} ${initial.service} ${initial.ref}\`.` });
-  }
+  if (await expireIfDue(ctx, initial)) return refused(ctx, requestId, userId, d.action, { allowed: false, code: 'expired', reason: d.expiredReason(initial) });
   const env = environmentNamed(ctx.catalog, initial.environment);
   const actor = await actorFor(ctx, initial, userId);
   const { result: decision, request } = await mutateRequest<PolicyDecision>(
@@ -66,20 +79,34 @@ export async function approveRequest(ctx: DeployContext, requestId: string, user
     requestId,
     (r) => {
       const now = ctx.now();
-      const verdict = canApprove(r, env, actor, now);
-      if (!verdict.allowed) return { skip: verdict };
-      const approvals = [...r.approvals, { userId, at: now.toISOString(), ...(verdict.viaGroup ? { viaGroup: verdict.viaGroup } : {}) }];
-      return { write: transition(r, approvals.length >= r.requiredApprovals ? 'approved' : 'awaiting_approval', now, { approvals }), result: verdict };
+      const verdict = d.check(r, env, actor, now);
+      return verdict.allowed ? { write: d.change(r, verdict, now), result: verdict } : { skip: verdict };
     },
     { current: initial },
   );
-  if (!decision.allowed) return refused(ctx, requestId, userId, 'approve', decision);
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: 'approve', outcome: 'ok', detail: `${request.approvals.length}/${request.requiredApprovals} for ${request.sha}${decision.viaGroup ? ` via ${decision.viaGroup}` : ''}` });
-  ctx.logger.info('card.approved', { requestId, user: userId, approvals: request.approvals.length, required: request.requiredApprovals });
-  // Only the write that reached the last approval moved the request to `approved`, so this runs once.
+  if (!decision.allowed) return refused(ctx, requestId, userId, d.action, decision);
+  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
+  ctx.logger.info(DONE_EVENT[d.action], { requestId, user: userId, status: request.status, approvals: request.approvals.length, required: request.requiredApprovals });
+  // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
   if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId });
   await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
+}
+
+const startAgain = (r: DeployRequest) => `Start a new one with \`/deploy ${r.environment} ${r.service} ${r.ref}\`.`;
+
+/** Adds `userId`'s approval; at the last one needed, queues the dispatch. */
+export function approveRequest(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
+  return decideOnCard(ctx, requestId, userId, known, {
+    action: 'approve',
+    expiredReason: (r) => `This request expired at ${r.expiresAt} before it had its approvals. ${startAgain(r)}`,
+    check: canApprove,
+    change: (r, verdict, now) => {
+      const approvals = [...r.approvals, { userId, at: now.toISOString(), ...(verdict.viaGroup ? { viaGroup: verdict.viaGroup } : {}) }];
+      return transition(r, approvals.length >= r.requiredApprovals ? 'approved' : 'awaiting_approval', now, { approvals });
+    },
+    detail: (saved, verdict) => `${saved.approvals.length}/${saved.requiredApprovals} for ${saved.sha}${verdict.viaGroup ? ` via ${verdict.viaGroup}` : ''}`,
+  });
 }
 
 /**
@@ -96,53 +123,23 @@ export async function mayReject(ctx: DeployContext, requestId: string, userId: s
 }
 
 /** Ends the request: an approver rejects it, or the requester withdraws it. */
-export async function rejectRequest(ctx: DeployContext, requestId: string, userId: string, reason?: string): Promise<ActionOutcome> {
-  const initial = await ctx.requests.get(requestId);
-  if (!initial) return notFound(requestId);
-  if (await expireIfDue(ctx, initial)) {
-    return refused(ctx, requestId, userId, 'reject', { allowed: false, code: 'expired', reason: 'This request had already expired; nothing to reject.' });
-  }
-  const env = environmentNamed(ctx.catalog, initial.environment);
-  const actor = await actorFor(ctx, initial, userId);
-  const { result: decision, request } = await mutateRequest<PolicyDecision>(
-    ctx.requests,
-    requestId,
-    (r) => {
-      const verdict = canReject(r, env, actor, ctx.now());
-      if (!verdict.allowed) return { skip: verdict };
-      return { write: transition(r, 'rejected', ctx.now(), { rejectedBy: userId, ...(reason ? { rejectionReason: reason.slice(0, 500) } : {}) }), result: verdict };
-    },
-    { current: initial },
-  );
-  if (!decision.allowed) return refused(ctx, requestId, userId, 'reject', decision);
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: 'reject', outcome: 'ok', detail: reason });
-  ctx.logger.info('card.rejected', { requestId, user: userId });
-  await scheduleCardUpdate(ctx, requestId);
-  return { kind: 'ok', request };
+export function rejectRequest(ctx: DeployContext, requestId: string, userId: string, reason?: string): Promise<ActionOutcome> {
+  return decideOnCard(ctx, requestId, userId, undefined, {
+    action: 'reject',
+    expiredReason: () => 'This request had already expired; nothing to reject.',
+    check: canReject,
+    change: (r, _verdict, now) => transition(r, 'rejected', now, { rejectedBy: userId, ...(reason ? { rejectionReason: reason.slice(0, 500) } : {}) }),
+    detail: () => reason,
+  });
 }
 
 /** Re-arms a request whose dispatch GitHub refused, and queues one more dispatch. */
-export async function retryDispatch(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
-  const initial = known ?? (await ctx.requests.get(requestId));
-  if (!initial) return notFound(requestId);
-  if (await expireIfDue(ctx, initial)) {
-    return refused(ctx, requestId, userId, 'retry', { allowed: false, code: 'expired', reason: `This request expired at ${initial.expiresAt}. Start a new one with \`/deploy ${initial.environment} ${initial.service} ${initial.ref}\`.` });
-  }
-  const env = environmentNamed(ctx.catalog, initial.environment);
-  const actor = await actorFor(ctx, initial, userId);
-  const { result: decision, request } = await mutateRequest<PolicyDecision>(
-    ctx.requests,
-    requestId,
-    (r) => {
-      const verdict = canRetry(r, env, actor, ctx.now());
-      if (!verdict.allowed) return { skip: verdict };
-      return { write: transition(r, 'approved', ctx.now(), { failure: undefined }), result: verdict };
-    },
-    { current: initial },
-  );
-  if (!decision.allowed) return refused(ctx, requestId, userId, 'retry', decision);
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: 'retry', outcome: 'ok' });
-  await ctx.jobs.enqueue({ type: 'dispatch', requestId });
-  await scheduleCardUpdate(ctx, requestId);
-  return { kind: 'ok', request };
+export function retryDispatch(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
+  return decideOnCard(ctx, requestId, userId, known, {
+    action: 'retry',
+    expiredReason: (r) => `This request expired at ${r.expiresAt}. ${startAgain(r)}`,
+    check: canRetry,
+    change: (r, _verdict, now) => transition(r, 'approved', now, { failure: undefined }),
+    detail: () => undefined,
+  });
 }
