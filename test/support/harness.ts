@@ -13,6 +13,8 @@ import { dynamoStore } from '../../src/store/dynamo-store.js';
 import { ensureTable } from '../../src/store/table.js';
 import { startDynalite, startFakeGitHub, startFakeLambda, startFakeSlack, type FakeGitHub, type FakeLambda, type FakeSlack } from '../fakes/index.js';
 
+export { blocksText } from './blocks.js';
+
 export const SIGNING_SECRET = 'test-signing-secret';
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 export const REPO = 'foxy-org/foxy-backend';
@@ -249,26 +251,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await Promise.all([slack.close(), github.close(), lambda.close(), dynamo.close()]);
     },
   };
-}
-
-/** All the text of a message's blocks, for assertions on what people see. */
-export function blocksText(message: { text?: string; blocks?: unknown } | undefined): string {
-  if (!message) return '';
-  const parts: string[] = [message.text ?? ''];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) walk(child);
-      return;
-    }
-    if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'text' && typeof value === 'string') parts.push(value);
-        else walk(value);
-      }
-    }
-  };
-  walk(message.blocks);
-  return parts.join('\n');
 }
 
 /** The deploy id named in the ephemeral answer to `/deploy <env> …`. */

@@ -1,6 +1,7 @@
 /**
  * What people read about a run: the jobs and status line of the deploy card, and the threaded replies.
  */
+import { blocksText } from '../support/blocks.js';
 import { productionRequest } from '../support/requests.js';
 import type { DeployRequest, RequestStatus, RunJob, } from '../../src/domain/request.js';
 import { deployCard } from '../../src/slack/blocks/deploy-card.js';
@@ -26,18 +27,7 @@ function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}):
   };
 }
 
-const text = (r: DeployRequest) => {
-  const out: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) walk(child);
-      return;
-    }
-    if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) (k === 'text' && typeof v === 'string' ? out.push(v) : walk(v));
-  };
-  walk(deployCard(r).blocks);
-  return out.join('\n');
-};
+const text = (r: DeployRequest) => blocksText({ blocks: deployCard(r).blocks });
 
 const failedJob: RunJob = { id: 7, name: 'deploy', status: 'completed', conclusion: 'failure', startedAt: '2030-01-01T12:11:00Z', completedAt: '2030-01-01T12:13:30Z', url: jobUrl(7), failedStep: 'Smoke test', failedStepNumber: 5 };
 
