@@ -131,6 +131,8 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
     return json(400, { error: 'X-GitHub-Delivery is missing' });
   }
 
+  const deliveryKey = `github-delivery:${delivery}`;
+  let claimed: DeployContext | undefined;
   try {
     const ctx = await context();
     const match = await findRequestForRun(ctx, news.repo, news.runId, { title: news.title, workflowPath: news.workflowPath });
@@ -138,10 +140,11 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
       logger.debug('github.webhook_unknown_run', { ...fields, action, repo: news.repo, runId: news.runId, title: news.title });
       return json(200, { ok: true, ignored: 'run' });
     }
-    if (!(await ctx.idempotency.claim(`github-delivery:${delivery}`, DELIVERY_TTL_SECONDS))) {
+    if (!(await ctx.idempotency.claim(deliveryKey, DELIVERY_TTL_SECONDS))) {
       logger.info('github.webhook_duplicate', { ...fields, action, requestId: match.request.id });
       return json(200, { ok: true, duplicate: true });
     }
+    claimed = ctx;
     const outcome = await recordRunUpdate(ctx, match.request, news.update, 'webhook');
     logger.info('github.webhook_applied', {
       ...fields,
@@ -157,6 +160,8 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
     return json(200, { ok: true, requestId: match.request.id, changed: outcome.changed, status: outcome.request.status });
   } catch (err) {
     logger.error('github.webhook_failed', { ...fields, action, repo: news.repo, runId: news.runId, err });
+    // Give the delivery back, so that a redelivery from GitHub is applied rather than taken for a duplicate.
+    await claimed?.idempotency.release(deliveryKey).catch(() => undefined);
     return json(500, { error: 'foxops could not store this event; it will catch up from GitHub within minutes' });
   }
 }
