@@ -54,7 +54,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   const now = ctx.now();
   if ('failure' in outcome) {
     const failure = outcome.failure;
-    await mutateRequest(ctx.requests, requestId, (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }));
+    await mutateRequest(ctx.requests, requestId, (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }), { current: request });
     await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: failure.message });
   } else {
     const { runId, runUrl } = outcome;
@@ -63,6 +63,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
       r.status === 'dispatching'
         ? { write: transition(r, 'dispatched', now, { dispatchedAt: now.toISOString(), lastRunEventAt: now.toISOString(), run: { id: runId, url: runUrl ?? runsUrl, attempt: 1, jobs: [] } }), result: undefined }
         : { skip: undefined },
+      { current: request },
     );
     if (runId !== undefined) await ctx.requests.linkRun(request.repo, runId, requestId);
     await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `${request.workflow}@${ref} sha=${request.sha} run=${runId ?? 'unknown'}` });

@@ -30,6 +30,7 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
     ctx.logger.warn('prepare.resolve_failed', { requestId, repo: current.repo, ref: current.ref, err });
     const { written } = await mutateRequest(ctx.requests, requestId, (r) =>
       r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false },
+      { current },
     );
     if (written) {
       await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: failure.message });
@@ -64,12 +65,12 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
       }),
       result: undefined,
     };
-  });
+  }, { current });
   if (!written) return;
   await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'pin', outcome: 'ok', detail: `${request.ref} = ${resolved.sha}` });
   ctx.logger.info('prepare.pinned', { requestId, ref: request.ref, sha: resolved.sha, commits: request.commits.length });
 
   const ts = await ctx.cards.post(request);
-  await mutateRequest(ctx.requests, requestId, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }));
+  await mutateRequest(ctx.requests, requestId, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), { current: request });
   if (request.status === 'approved') await dispatchRequest(ctx, requestId);
 }
