@@ -12,13 +12,9 @@ import { SlackCardPublisher } from './slack/cards.js';
 import { SlackDirectory } from './slack/directory.js';
 import { dynamoStore } from './store/dynamo-store.js';
 
-/** The clients and settings a context is made of. */
-export interface ContextParts {
-  config: FoxopsConfig;
-  logger: Logger;
-  dynamo: DynamoDBClient;
-  slackClient: WebClient;
-  jobs: JobQueue;
+/** What tests, the benchmark and the sandbox may tune; every entry point takes the same shape. */
+export interface ContextTuning {
+  /** The clock of decisions and card-edit slots (default: the real one). */
   now?: () => Date;
   /** Retry and timeout tuning for GitHub calls (tests shorten them). */
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
@@ -26,10 +22,20 @@ export interface ContextParts {
   cards?: { spacingMs?: number };
 }
 
+/** The clients and settings a context is made of. */
+export interface ContextParts extends ContextTuning {
+  config: FoxopsConfig;
+  logger: Logger;
+  dynamo: DynamoDBClient;
+  slackClient: WebClient;
+  jobs: JobQueue;
+}
+
 /** Creates the deploy context; GitHub's client is created on first use. */
 export function createDeployContext(parts: ContextParts): DeployContext {
   const { config, logger } = parts;
-  const store = dynamoStore(parts.dynamo, config.tableName);
+  const now = parts.now ?? (() => new Date());
+  const store = dynamoStore(parts.dynamo, config.tableName, now);
   let scm: Promise<SourceControl> | undefined;
   const sourceControl = () =>
     (scm ??= (async () => {
@@ -46,7 +52,7 @@ export function createDeployContext(parts: ContextParts): DeployContext {
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
     logger,
-    now: parts.now ?? (() => new Date()),
+    now,
     ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),
   };
 }

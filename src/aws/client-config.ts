@@ -1,6 +1,15 @@
 /** AWS SDK client settings from an injectable env: endpoints for dynalite and fakes, region, test credentials. */
 import type { Env } from '../config/load.js';
 
+// On Node < 22 the AWS SDK v3 warns (process.emitWarning when a client is built, once per module graph, so once per
+// jest test file) that its releases after January 2027 need Node 22. The deployed Lambda runs nodejs22.x and never
+// warns; the local server and the tests run on developers' Node 20, where the warning is nothing foxops' users can act
+// on. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED is the SDK's documented switch
+// (https://github.com/aws/aws-sdk-js-v3/issues/7983). The SDK reads it from process.env when a client is built, so
+// it is set here, in the module every foxops SDK client's settings come from; test/support/setup.ts loads this module
+// for every jest test file. A value the operator set is kept.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Settings for an SDK v3 client of `service` (`DYNAMODB`, `LAMBDA`, `SSM`, …). */
 export function awsClientConfig(env: Env, service: string): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;

@@ -3,15 +3,16 @@
  * (never on what the button carries) and written conditionally, so concurrent clicks,
  * Slack retries and double clicks add each approval once and dispatch once.
  */
+import { scheduleCardUpdate } from '../cards/sync.js';
 import { environmentNamed } from '../domain/catalog.js';
-import { type Actor, type Decision as PolicyDecision, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
-import { type DeployRequest, hasExpired, transition } from '../domain/request.js';
-import { scheduleCardUpdate } from './card-sync.js';
+import { type Actor, type Decision as PolicyDecision, type Refusal, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
+import { type DeployRequest, transition } from '../domain/request.js';
 import type { DeployContext } from './context.js';
+import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
 
 /** What the clicker is told: nothing more than the card (ok), or why not (refused). */
-export type ActionOutcome = { kind: 'ok'; request: DeployRequest } | { kind: 'refused'; code: string; message: string };
+export type ActionOutcome = { kind: 'ok'; request: DeployRequest } | { kind: 'refused'; refusal: Refusal };
 
 type CardAction = 'approve' | 'reject' | 'retry';
 const DONE_EVENT: Record<CardAction, string> = { approve: 'card.approved', reject: 'card.rejected', retry: 'card.retried' };
@@ -23,38 +24,20 @@ async function actorFor(ctx: DeployContext, request: DeployRequest, userId: stri
   return { userId, groups: groups.length ? await ctx.directory.groupsOf(userId, groups) : [] };
 }
 
-/** Moves a request that waited too long to `expired`; true when this call did it. Reads nothing when it is not due. */
-async function expireIfDue(ctx: DeployContext, request: DeployRequest): Promise<boolean> {
-  if (!hasExpired(request, ctx.now())) return false;
-  const requestId = request.id;
-  const { written } = await mutateRequest(
-    ctx.requests,
-    requestId,
-    (r) => (hasExpired(r, ctx.now()) ? { write: transition(r, 'expired', ctx.now()), result: undefined } : { skip: undefined }),
-    { current: request },
-  );
-  if (written) {
-    await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'expire', outcome: 'ok' });
-    await scheduleCardUpdate(ctx, requestId);
-  }
-  return written;
-}
-
-async function refused(ctx: DeployContext, requestId: string, userId: string, action: CardAction, decision: Extract<PolicyDecision, { allowed: false }>): Promise<ActionOutcome> {
-  ctx.logger.info('card.action_refused', { requestId, user: userId, action, code: decision.code });
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action, outcome: 'refused', detail: `${decision.code}: ${decision.reason}` });
-  return { kind: 'refused', code: decision.code, message: decision.reason };
+/** Logs and audits a refusal; the audit keeps the code and its data, the surface words it. */
+async function refused(ctx: DeployContext, requestId: string, userId: string, action: CardAction, refusal: Refusal): Promise<ActionOutcome> {
+  ctx.logger.info('card.action_refused', { requestId, user: userId, action, code: refusal.code });
+  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action, outcome: 'refused', detail: JSON.stringify(refusal) });
+  return { kind: 'refused', refusal };
 }
 
 function notFound(requestId: string): ActionOutcome {
-  return { kind: 'refused', code: 'not_found', message: `I have no deploy request \`${requestId}\`. It may be older than a year; start a new one with \`/deploy\`.` };
+  return { kind: 'refused', refusal: { code: 'not_found', requestId } };
 }
 
 /** How one card action decides and writes; {@link decideOnCard} does the rest, the same for all three. */
 interface CardDecision {
   action: CardAction;
-  /** What the clicker reads when the request expired before the click. */
-  expiredReason: (request: DeployRequest) => string;
   /** The policy check, on the stored request. */
   check: (request: DeployRequest, env: ReturnType<typeof environmentNamed>, actor: Actor, now: Date) => PolicyDecision;
   /** The request after the action, once the check allowed it. */
@@ -71,7 +54,10 @@ interface CardDecision {
 async function decideOnCard(ctx: DeployContext, requestId: string, userId: string, known: DeployRequest | undefined, d: CardDecision): Promise<ActionOutcome> {
   const initial = known ?? (await ctx.requests.get(requestId));
   if (!initial) return notFound(requestId);
-  if (await expireIfDue(ctx, initial)) return refused(ctx, requestId, userId, d.action, { allowed: false, code: 'expired', reason: d.expiredReason(initial) });
+  if (await expireIfDue(ctx, initial)) {
+    const { environment, service, ref, expiresAt } = initial;
+    return refused(ctx, requestId, userId, d.action, { code: 'expired', action: d.action, expiresAt, request: { environment, service, ref } });
+  }
   const env = environmentNamed(ctx.catalog, initial.environment);
   const actor = await actorFor(ctx, initial, userId);
   const { result: decision, request } = await mutateRequest<PolicyDecision>(
@@ -84,7 +70,7 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
     },
     { current: initial },
   );
-  if (!decision.allowed) return refused(ctx, requestId, userId, d.action, decision);
+  if (!decision.allowed) return refused(ctx, requestId, userId, d.action, decision.refusal);
   await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
   ctx.logger.info(DONE_EVENT[d.action], { requestId, user: userId, status: request.status, approvals: request.approvals.length, required: request.requiredApprovals });
   // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
@@ -93,13 +79,10 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   return { kind: 'ok', request };
 }
 
-const startAgain = (r: DeployRequest) => `Start a new one with \`/deploy ${r.environment} ${r.service} ${r.ref}\`.`;
-
 /** Adds `userId`'s approval; at the last one needed, queues the dispatch. */
 export function approveRequest(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
   return decideOnCard(ctx, requestId, userId, known, {
     action: 'approve',
-    expiredReason: (r) => `This request expired at ${r.expiresAt} before it had its approvals. ${startAgain(r)}`,
     check: canApprove,
     change: (r, verdict, now) => {
       const approvals = [...r.approvals, { userId, at: now.toISOString(), ...(verdict.viaGroup ? { viaGroup: verdict.viaGroup } : {}) }];
@@ -118,7 +101,7 @@ export async function mayReject(ctx: DeployContext, requestId: string, userId: s
   if (!request) return notFound(requestId);
   const env = environmentNamed(ctx.catalog, request.environment);
   const verdict = canReject(request, env, await actorFor(ctx, request, userId), ctx.now());
-  if (!verdict.allowed) return refused(ctx, requestId, userId, 'reject', verdict);
+  if (!verdict.allowed) return refused(ctx, requestId, userId, 'reject', verdict.refusal);
   return { kind: 'ok', request };
 }
 
@@ -126,7 +109,6 @@ export async function mayReject(ctx: DeployContext, requestId: string, userId: s
 export function rejectRequest(ctx: DeployContext, requestId: string, userId: string, reason?: string): Promise<ActionOutcome> {
   return decideOnCard(ctx, requestId, userId, undefined, {
     action: 'reject',
-    expiredReason: () => 'This request had already expired; nothing to reject.',
     check: canReject,
     change: (r, _verdict, now) => transition(r, 'rejected', now, { rejectedBy: userId, ...(reason ? { rejectionReason: reason.slice(0, 500) } : {}) }),
     detail: () => reason,
@@ -137,7 +119,6 @@ export function rejectRequest(ctx: DeployContext, requestId: string, userId: str
 export function retryDispatch(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
   return decideOnCard(ctx, requestId, userId, known, {
     action: 'retry',
-    expiredReason: (r) => `This request expired at ${r.expiresAt}. ${startAgain(r)}`,
     check: canRetry,
     change: (r, _verdict, now) => transition(r, 'approved', now, { failure: undefined }),
     detail: () => undefined,

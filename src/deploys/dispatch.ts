@@ -3,17 +3,17 @@
  * starts the GitHub workflow for the pinned SHA.
  */
 import { serviceNamed } from '../domain/catalog.js';
-import { SourceControlError } from '../domain/errors.js';
-import { isDeployable } from '../domain/policy.js';
-import type { DispatchInputs } from '../domain/ports.js';
-import { type DeployRequest, transition } from '../domain/request.js';
-import { scheduleCardUpdate } from './card-sync.js';
+import { failureFrom } from '../domain/errors.js';
+import { deployable, targetOf } from '../domain/environment.js';
+import type { DISPATCH_INPUT_NAMES, DispatchInputs } from '../domain/ports.js';
+import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
 const SHA = /^[0-9a-f]{40}$/i;
 
-/** The exact inputs the workflow receives (see `src/github/dispatch-inputs.ts`). */
+/** The exact inputs the workflow receives (see {@link DISPATCH_INPUT_NAMES}), in that order. */
 export function dispatchInputs(request: DeployRequest): DispatchInputs {
   return {
     environment: request.environment,
@@ -28,8 +28,9 @@ export function dispatchInputs(request: DeployRequest): DispatchInputs {
 export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<void> {
   const { result: claimed, request } = await mutateRequest(ctx.requests, requestId, (r) => {
     if (r.status !== 'approved') return { skip: false };
-    if (!isDeployable(r)) {
-      ctx.logger.error('dispatch.not_deployable', { requestId, approvals: r.approvals.length, required: r.requiredApprovals, sha: r.sha });
+    const verdict = deployable(targetOf(r), r, ctx.now());
+    if (!verdict.deployable) {
+      ctx.logger.error('dispatch.not_deployable', { requestId, why: verdict.why, sha: r.sha });
       return { skip: false };
     }
     return { write: transition(r, 'dispatching', ctx.now(), { failure: undefined }), result: true };
@@ -42,12 +43,12 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   // workflow_dispatch runs on a branch or tag; a SHA given as the ref runs the default branch's workflow at that SHA.
   const ref = SHA.test(request.ref) ? service.defaultRef : request.ref;
   const inputs = dispatchInputs(request);
-  let outcome: { runId?: number; runUrl?: string } | { failure: { code: string; message: string } };
+  let outcome: { runId?: number; runUrl?: string } | { failure: Failure };
   try {
     const scm = await ctx.sourceControl();
     outcome = await scm.dispatchWorkflow(request.repo, request.workflow, ref, inputs);
   } catch (err) {
-    const failure = err instanceof SourceControlError ? { code: err.code, message: err.message } : { code: 'error', message: `Dispatch failed unexpectedly: ${(err as Error).message}` };
+    const failure = failureFrom(err, 'dispatch');
     ctx.logger.error('dispatch.failed', { requestId, repo: request.repo, workflow: request.workflow, ref, err });
     outcome = { failure };
   }
@@ -55,7 +56,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   if ('failure' in outcome) {
     const failure = outcome.failure;
     await mutateRequest(ctx.requests, requestId, (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }), { current: request });
-    await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: failure.message });
+    await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(failure) });
   } else {
     const { runId, runUrl } = outcome;
     const runsUrl = `https://github.com/${request.repo}/actions/workflows/${request.workflow}`;

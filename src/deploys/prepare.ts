@@ -3,7 +3,7 @@
  * and dispatches at once where no approval is needed.
  */
 import { environmentNamed } from '../domain/catalog.js';
-import { SourceControlError } from '../domain/errors.js';
+import { failureFrom } from '../domain/errors.js';
 import type { CommitRange, ResolvedRef } from '../domain/ports.js';
 import { transition } from '../domain/request.js';
 import type { DeployContext } from './context.js';
@@ -26,15 +26,15 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   try {
     resolved = await scm.resolveRef(current.repo, current.ref);
   } catch (err) {
-    const failure = err instanceof SourceControlError ? { code: err.code, message: err.message } : { code: 'error', message: 'GitHub could not be reached. Try again in a minute.' };
+    const failure = failureFrom(err, 'prepare');
     ctx.logger.warn('prepare.resolve_failed', { requestId, repo: current.repo, ref: current.ref, err });
-    const { written } = await mutateRequest(ctx.requests, requestId, (r) =>
+    const { written, request: saved } = await mutateRequest(ctx.requests, requestId, (r) =>
       r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false },
       { current },
     );
     if (written) {
-      await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: failure.message });
-      await ctx.cards.whisper(current.channel, current.requester, `:x: I could not prepare the deploy of *${current.service}* \`${current.ref}\` to *${current.environment}*: ${failure.message}`);
+      await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: JSON.stringify(failure) });
+      await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
     }
     return;
   }

@@ -12,12 +12,12 @@
  * because every look moves a request to the back of the queue (`lastRunEventAt`).
  */
 import { environmentNamed } from '../domain/catalog.js';
-import { formatDuration } from '../domain/duration.js';
 import type { RunSnapshot, SourceControl } from '../domain/ports.js';
-import { type DeployRequest, RUN_STATUSES, hasExpired, transition } from '../domain/request.js';
+import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, transition } from '../domain/request.js';
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
-import { scheduleCardUpdate } from './card-sync.js';
+import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
+import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
 
@@ -104,12 +104,7 @@ class CountedGitHub {
 }
 
 async function expire(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
-  const now = ctx.now();
-  const { written } = await mutateRequest(ctx.requests, r.id, (cur) => (hasExpired(cur, now) ? { write: transition(cur, 'expired', now), result: undefined } : { skip: undefined }));
-  if (!written) return;
-  summary.expired += 1;
-  await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'expire', outcome: 'ok', detail: `${r.approvals.length} of ${r.requiredApprovals} approvals` });
-  await scheduleCardUpdate(ctx, r.id);
+  if (await expireIfDue(ctx, r)) summary.expired += 1;
 }
 
 async function requeue(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
@@ -128,10 +123,7 @@ async function resolveDispatch(ctx: DeployContext, github: CountedGitHub, r: Dep
     if (cur.status !== 'dispatching') return { skip: undefined };
     const now = ctx.now();
     if (!found) {
-      const failure = {
-        code: 'dispatch_lost',
-        message: `The dispatch did not finish, and GitHub lists no run of ${cur.workflow} carrying ${cur.id} in its name. If the Actions tab of ${cur.repo} shows no run for this deploy, press Retry dispatch; if it does, the workflow's run-name lacks the deploy id.`,
-      };
+      const failure: Failure = { code: 'dispatch_lost', params: { repo: cur.repo, workflow: cur.workflow, deployId: cur.id } };
       return { write: transition(cur, 'dispatch_failed', now, { failure }), result: cur };
     }
     const dispatched = transition(cur, 'dispatched', now, {
@@ -150,7 +142,7 @@ async function resolveDispatch(ctx: DeployContext, github: CountedGitHub, r: Dep
   } else {
     summary.dispatchFailed += 1;
     ctx.logger.warn('reconcile.dispatch_lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
-    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: after.failure?.message });
+    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(after.failure) });
     await scheduleCardUpdate(ctx, r.id);
   }
 }
@@ -159,18 +151,20 @@ async function resolveDispatch(ctx: DeployContext, github: CountedGitHub, r: Dep
 async function pollRun(ctx: DeployContext, github: CountedGitHub, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
   const env = settingsOf(ctx, r);
   let snapshot: RunSnapshot | undefined;
-  let lost: { code: string; message: string } | undefined;
+  let lost: Failure | undefined;
   let unreachable: unknown;
   try {
     if (r.run?.id !== undefined) {
       snapshot = await github.getRun(r.repo, r.run.id);
-      if (!snapshot) lost = { code: 'run_not_found', message: `GitHub no longer knows run ${r.run.id} (404): it was deleted, or foxops lost access to ${r.repo}.` };
+      // GitHub answers 404 for the run foxops followed.
+      if (!snapshot) lost = { code: 'run_not_found', params: { repo: r.repo, runId: r.run.id } };
     } else {
       const dispatchedAt = r.dispatchedAt ?? r.updatedAt;
       snapshot = await github.findRunByDeployId(r.repo, r.workflow, r.id, new Date(Date.parse(dispatchedAt) - CLOCK_SKEW_MS));
       if (snapshot) await ctx.requests.linkRun(r.repo, snapshot.runId, r.id);
       else if (since(dispatchedAt, ctx.now()) > Math.max(env.staleAfterMs, DEFAULTS.stuckAfterMs)) {
-        lost = { code: 'run_not_found', message: `GitHub lists no run of ${r.workflow} carrying ${r.id} in its name since the dispatch. The workflow's run-name must carry the deploy id for foxops to follow it.` };
+        // No run id to ask about, and no run carrying the deploy id: no `runId` in the params.
+        lost = { code: 'run_not_found', params: { repo: r.repo, workflow: r.workflow, deployId: r.id } };
       }
     }
     if (snapshot) snapshot = { ...snapshot, jobs: await github.listRunJobs(r.repo, snapshot.runId) };
@@ -189,10 +183,7 @@ async function pollRun(ctx: DeployContext, github: CountedGitHub, r: DeployReque
     if (lost) return { write: giveUpOnRun(cur, 'unknown', lost, now), result: { before: cur, news: true } };
     let next = (update && applyRunUpdate(cur, update, now)) ?? cur;
     if (RUN_STATUSES.includes(next.status) && runOverdue(next, env.runTimeoutMs, now)) {
-      next = giveUpOnRun(next, 'timed_out', {
-        code: 'run_overdue',
-        message: `The run went on for more than ${formatDuration(env.runTimeoutMs)} (run_timeout of ${cur.environment}); foxops stopped following it.${unreachable ? ' GitHub did not answer either.' : ''} It may still be running: look at it on GitHub.`,
-      }, now);
+      next = giveUpOnRun(next, 'timed_out', { code: 'run_overdue', params: { runTimeoutMs: env.runTimeoutMs, environment: cur.environment, githubUnreachable: Boolean(unreachable) } }, now);
     }
     return next === cur ? { write: noteRunChecked(cur, now), result: { before: cur, news: false } } : { write: next, result: { before: cur, news: true } };
   });

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { environmentNamed, serviceNamed } from '../domain/catalog.js';
-import { canRequest, groupIds } from '../domain/policy.js';
+import { canRequest, groupIds, type Refusal } from '../domain/policy.js';
 import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
 import type { DeployContext } from './context.js';
 
@@ -20,7 +20,7 @@ export interface DeployAsk {
 }
 
 /** The outcome the command listener turns into its ephemeral answer. */
-export type DeployAskOutcome = { kind: 'accepted'; request: DeployRequest; duplicate: boolean } | { kind: 'refused'; message: string };
+export type DeployAskOutcome = { kind: 'accepted'; request: DeployRequest; duplicate: boolean } | { kind: 'refused'; refusal: Refusal };
 
 /** The request id for a Slack trigger: a retried command maps to the request it already created. */
 export function requestIdForTrigger(triggerId: string): string {
@@ -36,8 +36,8 @@ export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise
   const groups = env.requesters === 'any' ? [] : await ctx.directory.groupsOf(ask.userId, groupIds(env.requesters));
   const decision = canRequest(env, { userId: ask.userId, groups }, ask.channelId);
   if (!decision.allowed) {
-    ctx.logger.info('deploy.request_refused', { code: decision.code, user: ask.userId, channel: ask.channelId, environment: env.name });
-    return { kind: 'refused', message: decision.reason };
+    ctx.logger.info('deploy.request_refused', { code: decision.refusal.code, user: ask.userId, channel: ask.channelId, environment: env.name });
+    return { kind: 'refused', refusal: decision.refusal };
   }
   const request = newRequest({
     id,

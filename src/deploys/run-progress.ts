@@ -6,7 +6,7 @@
 import type { DeploymentRecord } from '../domain/ports.js';
 import { type DeployRequest, findDeployIds, isFinal } from '../domain/request.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
-import { scheduleCardUpdate } from './card-sync.js';
+import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -120,7 +120,7 @@ async function recordStatusChange(ctx: DeployContext, before: DeployRequest, aft
     actor: source === 'webhook' ? 'github' : 'foxops',
     action: 'run',
     outcome: after.status === 'failed' || after.status === 'unknown' || after.status === 'timed_out' ? 'error' : 'ok',
-    detail: `${after.status}: run ${after.run?.id ?? '?'} attempt ${after.run?.attempt ?? 1}${after.failure && isFinal(after.status) ? ` (${after.failure.message})` : ''}`,
+    detail: `${after.status}: run ${after.run?.id ?? '?'} attempt ${after.run?.attempt ?? 1}${after.failure && isFinal(after.status) ? ` ${JSON.stringify(after.failure)}` : ''}`,
   });
 }
 

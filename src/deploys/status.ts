@@ -1,6 +1,6 @@
 /** What runs where: the current deployment per environment, deploys in flight and requests waiting. */
 import type { DeploymentRecord } from '../domain/ports.js';
-import { type DeployRequest, RUN_STATUSES } from '../domain/request.js';
+import { type DeployRequest, isInFlight, WAITING_STATUSES } from '../domain/request.js';
 import type { DeployContext } from './context.js';
 
 /** One environment of one service. */
@@ -17,8 +17,6 @@ export interface ServiceStatus {
   environments: EnvironmentStatus[];
 }
 
-const IN_FLIGHT: readonly DeployRequest['status'][] = ['approved', 'dispatching', ...RUN_STATUSES];
-
 /** Reads the status of `service`, or of every service. */
 export async function readStatus(ctx: DeployContext, service?: string): Promise<ServiceStatus[]> {
   const services = ctx.catalog.services.filter((s) => !service || s.name === service);
@@ -32,8 +30,8 @@ export async function readStatus(ctx: DeployContext, service?: string): Promise<
           return {
             environment: e.name,
             current: await ctx.ledger.current(s.name, e.name),
-            inFlight: mine.filter((r) => IN_FLIGHT.includes(r.status)),
-            waiting: mine.filter((r) => r.status === 'awaiting_approval' || r.status === 'dispatch_failed' || r.status === 'preparing'),
+            inFlight: mine.filter((r) => isInFlight(r.status)),
+            waiting: mine.filter((r) => WAITING_STATUSES.includes(r.status)),
           };
         }),
       ),

@@ -1,10 +1,11 @@
 /**
  * CloudWatch alarms of deployed services, as foxops sees them: which service and environment an alarm
  * belongs to, and whether the deploy that runs there probably caused it. Pure; the SNS payload is
- * parsed in src/aws/alarm-notification.ts.
+ * parsed in src/alarms/envelope.ts.
  */
 import type { Catalog } from './catalog.js';
 import type { DeploymentRecord } from './ports.js';
+import type { DeployRequest } from './request.js';
 
 /** CloudWatch's alarm states. */
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
@@ -28,6 +29,18 @@ export interface AlarmNotice {
 export interface AlarmTarget {
   service: string;
   environment: string;
+}
+
+/** What foxops says about an alarm: the alarm, where it belongs, and the deploys of that service and environment. */
+export interface AlarmReport {
+  alarm: AlarmNotice;
+  target: AlarmTarget;
+  /** What runs there now, if foxops deployed it. */
+  current?: DeploymentRecord;
+  /** True when `current` finished shortly before the alarm (see {@link isLikelyCause}). */
+  likelyCause: boolean;
+  /** Deploys of the same service and environment in flight now. */
+  inFlight: DeployRequest[];
 }
 
 /** A deploy that finished this long before an alarm is a likely cause. */

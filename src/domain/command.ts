@@ -17,15 +17,87 @@ export type DeployCommand =
   | { kind: 'status'; service?: string }
   | { kind: 'history'; environment: string; service: string; count: number };
 
-/** Why a command could not be understood, with what to type instead. */
-export interface CommandError {
-  kind: 'error';
-  /** Stable code for logs and tests. */
-  code: 'unknown_environment' | 'unknown_service' | 'missing_service' | 'bad_ref' | 'too_many_words' | 'bad_count' | 'missing_environment';
-  /** Plain sentence for the user: what was wrong and how to do it right. */
-  message: string;
-  suggestions: string[];
+/** An environment or service as the user may type it: its name and its aliases. */
+export interface KnownName {
+  name: string;
+  aliases: string[];
 }
+
+/** Which form of `/deploy` a usage hint is about: `/deploy <env> …` or `/deploy history <env> …`. */
+export type CommandForm = 'deploy' | 'history';
+
+/**
+ * Why a command could not be understood: a stable `code` (for logs and tests) plus the data needed to explain it
+ * and offer a fix. No sentences and no markup here; `src/slack/blocks/command-errors.ts` words it.
+ */
+export type CommandError = {
+  kind: 'error';
+  /** The closest names to what was typed, or the names to choose from; best first. */
+  suggestions: string[];
+} & (
+  | {
+      /** The text is longer than `/deploy` reads at all. */
+      code: 'too_long';
+      length: number;
+      limit: number;
+    }
+  | {
+      code: 'unknown_environment';
+      /** The word taken for the environment, as typed. */
+      word: string;
+      environments: KnownName[];
+      /** Set when `word` is rather a misspelt subcommand: the words after `/deploy` as probably meant. */
+      meant?: string[];
+    }
+  | {
+      code: 'missing_environment';
+      form: CommandForm;
+      /** For the deploy form: the service as typed, to build a ready command. */
+      word?: string;
+      environments: KnownName[];
+    }
+  | {
+      code: 'unknown_service';
+      /** The word taken for the service, as typed. */
+      word: string;
+      services: KnownName[];
+    }
+  | {
+      code: 'missing_service';
+      form: CommandForm;
+      /** The environment resolved so far, by name. */
+      environment: string;
+      services: KnownName[];
+    }
+  | {
+      code: 'too_many_words';
+      /** The words left over after the environment and service. */
+      words: string[];
+      environment: string;
+      service: string;
+    }
+  | {
+      code: 'bad_ref';
+      ref: string;
+      environment: string;
+      service: string;
+      /** The service's default ref, for an example that works. */
+      defaultRef: string;
+    }
+  | {
+      code: 'bad_count';
+      environment: string;
+      min: number;
+      max: number;
+    }
+);
+
+/**
+ * The longest text `/deploy` reads. Slack documents no limit for a slash command's text, so this is foxops'
+ * own: 4,000 characters, Slack's long-standing advice for message text, is far more than any real command needs,
+ * and it bounds what one command can cost before any parsing.
+ */
+export const MAX_COMMAND_LENGTH = 4000;
 
 const SUBCOMMANDS = ['help', 'status', 'history'];
 const MAX_HISTORY = 50;
@@ -43,15 +115,7 @@ function allEnvironmentNames(catalog: Catalog): string[] {
 function allServiceNames(catalog: Catalog): string[] {
   return catalog.services.flatMap((s) => [s.name, ...s.aliases]);
 }
-function listEnvironments(catalog: Catalog): string {
-  return catalog.environments.map((e) => (e.aliases.length ? `${e.name} (${e.aliases.join(', ')})` : e.name)).join(', ');
-}
-function listServices(catalog: Catalog): string {
-  return catalog.services.map((s) => (s.aliases.length ? `${s.name} (${s.aliases.join(', ')})` : s.name)).join(', ');
-}
-function didYouMean(suggestions: string[]): string {
-  return suggestions.length ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(' or ')}?` : '';
-}
+const known = (entries: KnownName[]): KnownName[] => entries.map((e) => ({ name: e.name, aliases: [...e.aliases] }));
 
 /** The closest words, one per environment or service: `prd` and `prod` are the same suggestion. */
 function distinctSuggestions(word: string, catalog: Catalog, candidates: string[]): string[] {
@@ -68,22 +132,12 @@ function distinctSuggestions(word: string, catalog: Catalog, candidates: string[
 
 function unknownEnvironment(catalog: Catalog, word: string): CommandError {
   const suggestions = distinctSuggestions(word, catalog, [...allEnvironmentNames(catalog), ...SUBCOMMANDS]);
-  return {
-    kind: 'error',
-    code: 'unknown_environment',
-    suggestions,
-    message: `I don't know the environment \`${word}\`.${didYouMean(suggestions)} Environments: ${listEnvironments(catalog)}. Try \`/deploy help\`.`,
-  };
+  return { kind: 'error', code: 'unknown_environment', suggestions, word, environments: known(catalog.environments) };
 }
 
 function unknownService(catalog: Catalog, word: string): CommandError {
   const suggestions = distinctSuggestions(word, catalog, allServiceNames(catalog));
-  return {
-    kind: 'error',
-    code: 'unknown_service',
-    suggestions,
-    message: `I don't know the service \`${word}\`.${didYouMean(suggestions)} Services: ${listServices(catalog)}.`,
-  };
+  return { kind: 'error', code: 'unknown_service', suggestions, word, services: known(catalog.services) };
 }
 
 /** A word that looks like a misspelt service rather than a ref. */
@@ -96,12 +150,14 @@ function defaultService(catalog: Catalog): ServiceDefinition | undefined {
   return catalog.services.length === 1 ? catalog.services[0] : undefined;
 }
 
-function missingService(catalog: Catalog, usage: string): CommandError {
+function missingService(catalog: Catalog, form: CommandForm, environment: EnvironmentDefinition): CommandError {
   return {
     kind: 'error',
     code: 'missing_service',
     suggestions: catalog.services.map((s) => s.name),
-    message: `Which service? Name one: ${usage}. Services: ${listServices(catalog)}.`,
+    form,
+    environment: environment.name,
+    services: known(catalog.services),
   };
 }
 
@@ -112,14 +168,15 @@ function missingService(catalog: Catalog, usage: string): CommandError {
 function takeService(
   catalog: Catalog,
   words: string[],
-  usage: string,
+  form: CommandForm,
+  environment: EnvironmentDefinition,
   mayBeOther: (word: string) => boolean,
 ): ServiceDefinition | CommandError {
   const index = words.findIndex((w) => findService(catalog, w));
   if (index >= 0) return findService(catalog, words.splice(index, 1)[0]!)!;
   const unknown = words.find((w) => !mayBeOther(w) || looksLikeService(catalog, w));
   if (unknown !== undefined) return unknownService(catalog, unknown);
-  return defaultService(catalog) ?? missingService(catalog, usage);
+  return defaultService(catalog) ?? missingService(catalog, form, environment);
 }
 
 const isError = (x: unknown): x is CommandError => typeof x === 'object' && x !== null && (x as CommandError).kind === 'error';
@@ -134,31 +191,22 @@ function parseDeploy(catalog: Catalog, words: string[]): DeployCommand | Command
         kind: 'error',
         code: 'missing_environment',
         suggestions: catalog.environments.map((e) => e.name),
-        message: `Which environment? Try \`/deploy ${catalog.environments.at(-1)?.name ?? 'production'} ${words[0] ?? ''}\`. Environments: ${listEnvironments(catalog)}.`,
+        form: 'deploy',
+        word: words[0],
+        environments: known(catalog.environments),
       };
     }
     return unknownEnvironment(catalog, notService);
   }
   const environment: EnvironmentDefinition = findEnvironment(catalog, words.splice(envIndex, 1)[0]!)!;
-  const usage = `\`/deploy ${environment.name} <service> [ref]\``;
-  const service = takeService(catalog, words, usage, () => words.length === 1);
+  const service = takeService(catalog, words, 'deploy', environment, () => words.length === 1);
   if (isError(service)) return service;
   if (words.length > 1) {
-    return {
-      kind: 'error',
-      code: 'too_many_words',
-      suggestions: [],
-      message: `I can't tell what \`${words.join(' ')}\` means: after the environment and service comes one ref at most. Usage: \`/deploy ${environment.name} ${service.name} [ref]\`.`,
-    };
+    return { kind: 'error', code: 'too_many_words', suggestions: [], words: [...words], environment: environment.name, service: service.name };
   }
   const ref = words[0];
   if (ref !== undefined && !isValidRef(ref)) {
-    return {
-      kind: 'error',
-      code: 'bad_ref',
-      suggestions: [],
-      message: `\`${ref}\` is not a valid git ref. Give a branch, a tag or a commit SHA, e.g. \`/deploy ${environment.name} ${service.name} ${service.defaultRef}\`.`,
-    };
+    return { kind: 'error', code: 'bad_ref', suggestions: [], ref, environment: environment.name, service: service.name, defaultRef: service.defaultRef };
   }
   return { kind: 'deploy', environment: environment.name, service: service.name, ref: ref ?? service.defaultRef, refGiven: ref !== undefined };
 }
@@ -171,7 +219,8 @@ function parseHistory(catalog: Catalog, words: string[]): DeployCommand | Comman
         kind: 'error',
         code: 'missing_environment',
         suggestions: catalog.environments.map((e) => e.name),
-        message: `Which environment? Usage: \`/deploy history <env> [service] [count]\`. Environments: ${listEnvironments(catalog)}.`,
+        form: 'history',
+        environments: known(catalog.environments),
       };
     }
     return unknownEnvironment(catalog, words.find((w) => !findService(catalog, w) && !/^\d+$/.test(w))!);
@@ -182,10 +231,10 @@ function parseHistory(catalog: Catalog, words: string[]): DeployCommand | Comman
   if (countIndex >= 0) {
     count = Number(words.splice(countIndex, 1)[0]);
     if (count < 1 || count > MAX_HISTORY) {
-      return { kind: 'error', code: 'bad_count', suggestions: [], message: `The count must be between 1 and ${MAX_HISTORY}, e.g. \`/deploy history ${environment.name} 10\`.` };
+      return { kind: 'error', code: 'bad_count', suggestions: [], environment: environment.name, min: 1, max: MAX_HISTORY };
     }
   }
-  const service = takeService(catalog, words, `\`/deploy history ${environment.name} <service> [count]\``, () => false);
+  const service = takeService(catalog, words, 'history', environment, () => false);
   if (isError(service)) return service;
   if (words.length) return unknownService(catalog, words[0]!);
   return { kind: 'history', environment: environment.name, service: service.name, count };
@@ -198,8 +247,12 @@ function parseStatus(catalog: Catalog, words: string[]): DeployCommand | Command
   return { kind: 'status', service: service.name };
 }
 
-/** Parses the text after `/deploy`. Never throws: bad input becomes a {@link CommandError} with a fix. */
+/**
+ * Parses the text after `/deploy`. Never throws: bad input becomes a {@link CommandError} with the data for a fix.
+ * A text longer than {@link MAX_COMMAND_LENGTH} is refused before any parsing.
+ */
 export function parseCommand(text: string, catalog: Catalog): DeployCommand | CommandError {
+  if (text.length > MAX_COMMAND_LENGTH) return { kind: 'error', code: 'too_long', suggestions: [], length: text.length, limit: MAX_COMMAND_LENGTH };
   const words = text.trim().split(/\s+/).filter(Boolean);
   const first = words[0]?.toLowerCase();
   if (first === undefined || first === 'help' || first === '-h' || first === '--help' || first === '?') return { kind: 'help' };
@@ -214,7 +267,9 @@ export function parseCommand(text: string, catalog: Catalog): DeployCommand | Co
         kind: 'error',
         code: 'unknown_environment',
         suggestions: [sub],
-        message: `I don't know \`${first}\`. Did you mean \`${['/deploy', sub, ...words.slice(1)].join(' ')}\`? Try \`/deploy help\`.`,
+        word: first,
+        environments: known(catalog.environments),
+        meant: [sub, ...words.slice(1)],
       };
     }
   }

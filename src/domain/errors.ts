@@ -1,4 +1,5 @@
 /** Named errors of the deploy flow, so callers branch on types rather than messages. */
+import type { Failure } from './request.js';
 
 /** Another writer changed the request since it was read; re-read and decide again. */
 export class StaleWriteError extends Error {
@@ -16,14 +17,45 @@ export class RequestNotFoundError extends Error {
   }
 }
 
-/** GitHub refused for a reason a person must fix; `code` is stable, `message` says what to do. */
+/** The reasons GitHub (or any source control) refuses; stable, stored as {@link Failure.code}. */
+export type SourceControlErrorCode = 'ref_not_found' | 'workflow_not_found' | 'repo_not_found' | 'unauthorized' | 'forbidden' | 'invalid' | 'unavailable';
+
+/**
+ * GitHub refused for a reason a person must fix. It carries an outcome, not a sentence: `code`, the `params` of the
+ * explanation (action, repo, workflow, ref, status…) and GitHub's own words in `cause`; the Slack adapter words it.
+ * `message` is a plain line for logs and developers.
+ */
 export class SourceControlError extends Error {
+  /** Names and numbers for the explanation (see {@link Failure.params}). */
+  readonly params: NonNullable<Failure['params']>;
+  /** What GitHub said, verbatim (see {@link Failure.cause}). Not an `Error` like the standard `cause`: a string. */
+  override readonly cause?: string;
+  /** GitHub's HTTP status, when it answered at all. */
+  readonly status?: number;
+
   constructor(
-    readonly code: 'ref_not_found' | 'workflow_not_found' | 'repo_not_found' | 'unauthorized' | 'forbidden' | 'invalid' | 'unavailable',
-    message: string,
-    readonly status?: number,
+    readonly code: SourceControlErrorCode,
+    details: { params?: Record<string, string | number | boolean | undefined>; cause?: string | undefined; status?: number | undefined } = {},
   ) {
-    super(message);
+    // Absent fields are left out, so that the stored failure holds only what is known.
+    const params: NonNullable<Failure['params']> = {};
+    for (const [k, v] of Object.entries({ ...details.params, status: details.status })) if (v !== undefined) params[k] = v;
+    const fields = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+    super(`source control: ${code}${fields.length ? ` (${fields.join(' ')})` : ''}${details.cause !== undefined ? `: ${details.cause}` : ''}`);
     this.name = 'SourceControlError';
+    this.params = params;
+    this.cause = details.cause;
+    this.status = details.status;
   }
+}
+
+/**
+ * The failure to store when a job's call to source control threw: a {@link SourceControlError} as it is, anything
+ * else as `error` with the `step` it broke and its message as the cause. The one mapping of the prepare and dispatch jobs.
+ */
+export function failureFrom(err: unknown, step: 'prepare' | 'dispatch'): Failure {
+  if (err instanceof SourceControlError) {
+    return { code: err.code, ...(Object.keys(err.params).length ? { params: { ...err.params } } : {}), ...(err.cause !== undefined ? { cause: err.cause } : {}) };
+  }
+  return { code: 'error', params: { step }, cause: err instanceof Error ? err.message : String(err) };
 }

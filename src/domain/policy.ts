@@ -1,9 +1,10 @@
 /**
  * Who may request, approve, reject and retry. Decisions come from the stored request and the
- * catalog only, never from anything a Slack button carries.
+ * catalog only, never from anything a Slack button carries. A refusal is a code with the data that
+ * explains it; the words are the surface's (src/slack/blocks/refusals.ts).
  */
 import type { EnvironmentDefinition } from './catalog.js';
-import { type DeployRequest, hasExpired } from './request.js';
+import { type DeployRequest, hasExpired, type RequestStatus } from './request.js';
 
 /** The person acting, and the user groups (among those the policy names) they belong to. */
 export interface Actor {
@@ -11,22 +12,34 @@ export interface Actor {
   groups: string[];
 }
 
-/** Why an action is refused. */
-export type RefusalCode =
-  | 'wrong_channel'
-  | 'not_requester'
-  | 'not_approver'
-  | 'self_approval'
-  | 'already_approved'
-  | 'expired'
-  | 'not_awaiting_approval'
-  | 'not_retryable';
+/** What was asked for: the actions a policy decides on. */
+export type PolicyAction = 'request' | 'approve' | 'reject' | 'retry';
+
+/** Why an action is refused, with what a person needs to know to do it right. */
+export type Refusal =
+  /** Requests for `environment` are made in `channels` only. */
+  | { code: 'wrong_channel'; environment: string; channels: string[] }
+  /** Only `requesters` (user and group ids) may request deploys to `environment`. */
+  | { code: 'not_requester'; environment: string; requesters: string[] }
+  /** Only `approvers` may do `action`; `requesterMay` when the requester may too. */
+  | { code: 'not_approver'; action: 'approve' | 'reject' | 'retry'; environment: string; approvers: string[]; requesterMay: boolean }
+  | { code: 'self_approval' }
+  | { code: 'already_approved' }
+  /** The request waited past `expiresAt`; `request` says how to ask again. */
+  | { code: 'expired'; action: PolicyAction; expiresAt: string; request: Pick<DeployRequest, 'environment' | 'service' | 'ref'> }
+  /** The request is `status`, in which `action` does not apply. */
+  | { code: 'wrong_status'; action: 'approve' | 'reject' | 'retry'; status: RequestStatus }
+  /** No stored request has this id (a forged or very old button). */
+  | { code: 'not_found'; requestId: string };
+
+/** The codes of {@link Refusal}, for logs and audit entries. */
+export type RefusalCode = Refusal['code'];
 
 /** The outcome of a policy check. */
-export type Decision = { allowed: true; viaGroup?: string } | { allowed: false; code: RefusalCode; reason: string };
+export type Decision = { allowed: true; viaGroup?: string } | { allowed: false; refusal: Refusal };
 
 const allow = (viaGroup?: string): Decision => (viaGroup ? { allowed: true, viaGroup } : { allowed: true });
-const refuse = (code: RefusalCode, reason: string): Decision => ({ allowed: false, code, reason });
+const refuse = (refusal: Refusal): Decision => ({ allowed: false, refusal });
 
 /** The user-group ids (`S…`) named in a list of Slack ids. */
 export function groupIds(ids: readonly string[]): string[] {
@@ -40,69 +53,50 @@ function membership(list: readonly string[], actor: Actor): { member: boolean; v
   return group ? { member: true, viaGroup: group } : { member: false };
 }
 
-const mention = (id: string) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`);
+const expired = (action: PolicyAction, r: DeployRequest): Decision =>
+  refuse({ code: 'expired', action, expiresAt: r.expiresAt, request: { environment: r.environment, service: r.service, ref: r.ref } });
 
 /** May `actor` request deploys to `env` from `channel`? */
 export function canRequest(env: EnvironmentDefinition, actor: Actor, channel: string): Decision {
-  if (!env.channels.includes(channel)) {
-    return refuse('wrong_channel', `Deploys to *${env.name}* are requested in ${env.channels.map((c) => `<#${c}>`).join(' or ')}, not here.`);
-  }
+  if (!env.channels.includes(channel)) return refuse({ code: 'wrong_channel', environment: env.name, channels: [...env.channels] });
   if (env.requesters !== 'any' && !membership(env.requesters, actor).member) {
-    return refuse('not_requester', `You are not on the list of people who may request *${env.name}* deploys (${env.requesters.map(mention).join(', ')}). Ask one of them.`);
+    return refuse({ code: 'not_requester', environment: env.name, requesters: [...env.requesters] });
   }
   return allow();
 }
 
 /** May `actor` approve `request` now? The requester never may, nor anyone twice, nor after expiry. */
 export function canApprove(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
-  if (request.status !== 'awaiting_approval') {
-    return refuse('not_awaiting_approval', `This request is ${describeStatus(request.status)}; it takes no more approvals.`);
-  }
-  if (hasExpired(request, now)) return refuse('expired', `This request expired at ${request.expiresAt}. Start a new one with \`/deploy ${env.name} ${request.service} ${request.ref}\`.`);
+  if (request.status !== 'awaiting_approval') return refuse({ code: 'wrong_status', action: 'approve', status: request.status });
+  if (hasExpired(request, now)) return expired('approve', request);
   const { member, viaGroup } = membership(env.approvers, actor);
-  if (!member) return refuse('not_approver', `Only ${env.approvers.map(mention).join(', ')} may approve *${env.name}* deploys.`);
-  if (actor.userId === request.requester) return refuse('self_approval', 'You requested this deploy, so you cannot approve it. Another approver must.');
-  if (request.approvals.some((a) => a.userId === actor.userId)) return refuse('already_approved', 'You have already approved this request.');
+  if (!member) return refuse({ code: 'not_approver', action: 'approve', environment: env.name, approvers: [...env.approvers], requesterMay: false });
+  if (actor.userId === request.requester) return refuse({ code: 'self_approval' });
+  if (request.approvals.some((a) => a.userId === actor.userId)) return refuse({ code: 'already_approved' });
   return allow(viaGroup);
 }
 
 /** May `actor` reject `request`? Any approver may while it waits; so may the requester, to withdraw it. */
 export function canReject(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
   if (request.status !== 'awaiting_approval' && request.status !== 'dispatch_failed') {
-    return refuse('not_awaiting_approval', `This request is ${describeStatus(request.status)}; it can no longer be rejected.`);
+    return refuse({ code: 'wrong_status', action: 'reject', status: request.status });
   }
-  if (hasExpired(request, now)) return refuse('expired', 'This request has already expired.');
+  if (hasExpired(request, now)) return expired('reject', request);
   if (actor.userId === request.requester) return allow();
   const { member, viaGroup } = membership(env.approvers, actor);
-  if (!member) return refuse('not_approver', `Only the requester or ${env.approvers.map(mention).join(', ')} may reject *${env.name}* deploys.`);
+  if (!member) return refuse({ code: 'not_approver', action: 'reject', environment: env.name, approvers: [...env.approvers], requesterMay: true });
   return allow(viaGroup);
 }
 
 /** May `actor` retry a dispatch that GitHub refused? Approvers only, and only before expiry. */
 export function canRetry(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
-  if (request.status !== 'dispatch_failed') return refuse('not_retryable', `This request is ${describeStatus(request.status)}; there is nothing to retry.`);
-  if (hasExpired(request, now)) return refuse('expired', `This request expired at ${request.expiresAt}. Start a new one.`);
+  if (request.status !== 'dispatch_failed') return refuse({ code: 'wrong_status', action: 'retry', status: request.status });
+  if (hasExpired(request, now)) return expired('retry', request);
   const { member, viaGroup } = membership(env.approvers, actor);
   // With no approvals needed there are no approvers: then the requester may retry.
-  if (!member && !(env.approvals === 0 && actor.userId === request.requester)) {
-    return refuse('not_approver', `Only ${env.approvers.map(mention).join(', ') || 'the requester'} may retry *${env.name}* deploys.`);
+  const requesterMay = env.approvals === 0;
+  if (!member && !(requesterMay && actor.userId === request.requester)) {
+    return refuse({ code: 'not_approver', action: 'retry', environment: env.name, approvers: [...env.approvers], requesterMay });
   }
   return allow(viaGroup);
-}
-
-/**
- * True when the request may be dispatched: its SHA is pinned and it holds the approvals it needs,
- * from distinct people other than the requester.
- */
-export function isDeployable(request: DeployRequest): boolean {
-  if (request.status !== 'approved' && request.status !== 'dispatch_failed') return false;
-  if (!request.sha || !/^[0-9a-f]{40}$/.test(request.sha)) return false;
-  const approvers = new Set(request.approvals.map((a) => a.userId));
-  approvers.delete(request.requester);
-  return approvers.size >= request.requiredApprovals;
-}
-
-/** The status in words, for refusals and cards. */
-export function describeStatus(status: DeployRequest['status']): string {
-  return status.replace(/_/g, ' ');
 }

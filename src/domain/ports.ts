@@ -1,7 +1,9 @@
 /**
- * The small interfaces the deploy flow needs from the outside world. Adapters in src/store,
- * src/github, src/slack and src/aws implement them; tests run the real adapters against fakes.
+ * Every port: the small interfaces the use cases need from the outside world. Adapters in src/store,
+ * src/github, src/slack, src/jobs and src/aws implement them; tests run the real adapters against fakes.
+ * Ports carry domain types only: no Slack, GitHub or AWS types, and no sentences.
  */
+import type { AlarmReport } from './alarm.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
 
@@ -86,8 +88,19 @@ export interface CommitRange {
   url: string;
 }
 
-/** Inputs of the production workflow, exactly what the workflow declares. */
-export type DispatchInputs = Record<'environment' | 'sha' | 'deploy_id' | 'requested_by' | 'approved_by', string>;
+/**
+ * The `workflow_dispatch` inputs foxops sends to a service's deploy workflow, in the order it sends them.
+ * The example workflow declares exactly these (test/unit/workflow.test.ts compares it with what is sent):
+ * GitHub rejects a dispatch that carries an input the workflow does not declare.
+ * - `environment`: the foxops environment, also the GitHub environment that guards the deploy job;
+ * - `sha`: the exact commit to build and deploy (the dispatch `ref` is the requested branch or tag);
+ * - `deploy_id`: foxops' id for the deploy; the workflow's `run-name` carries it so foxops can find the run;
+ * - `requested_by`, `approved_by`: who asked and who approved, for the run's summary and audit trail.
+ */
+export const DISPATCH_INPUT_NAMES = ['environment', 'sha', 'deploy_id', 'requested_by', 'approved_by'] as const;
+
+/** Inputs of the deploy workflow: one string per name in {@link DISPATCH_INPUT_NAMES}. */
+export type DispatchInputs = Record<(typeof DISPATCH_INPUT_NAMES)[number], string>;
 
 /** A workflow run as the API shows it now, with its rendered `run-name`. */
 export interface RunSnapshot extends RunUpdate {
@@ -110,7 +123,7 @@ export interface SourceControl {
 }
 
 /**
- * An edit of a deploy card, coalesced per time slot (see src/deploys/card-sync.ts): `lead` edits now if the
+ * An edit of a deploy card, coalesced per time slot (see src/cards/sync.ts): `lead` edits now if the
  * slot is free, `trail` edits once the slot after `slot` begins.
  */
 export type CardJob = {
@@ -143,4 +156,40 @@ export type Job =
 /** Runs jobs out of band: on Lambda an async self-invocation, locally in-process. */
 export interface JobQueue {
   enqueue(job: Job): Promise<void>;
+}
+
+/** How hard {@link CardPublisher.refresh} insists on showing the newest version. */
+export interface RefreshOptions {
+  /**
+   * `newest` (default): re-render while writers keep storing newer versions, so the last refresh to finish
+   * leaves the newest state. `final`: render once, and again only if a final state was stored meanwhile;
+   * for coalesced edits, where every newer write has an edit of its own on the way.
+   */
+  insist?: 'newest' | 'final';
+}
+
+/** Something only the requester needs to know, told privately in the request's channel. */
+export type Whisper = { kind: 'prepare_failed'; request: DeployRequest };
+
+/**
+ * The conversation around deploys: cards, private notes, thread replies, alarm posts. It takes outcomes
+ * (requests, notices, reports); the Slack adapter decides the words and the Block Kit.
+ */
+export interface CardPublisher {
+  /** Posts the card for `request` in its channel; returns the message ts. */
+  post(request: DeployRequest): Promise<string>;
+  /** Re-renders the card from the stored request until Slack shows the newest version (see {@link RefreshOptions}). */
+  refresh(requestId: string, options?: RefreshOptions): Promise<void>;
+  /** Tells the person concerned privately; a failure to deliver is logged, never thrown. */
+  whisper(message: Whisper): Promise<void>;
+  /** The threaded reply under the card for a run milestone, rendered from `request` as stored now. */
+  reply(request: DeployRequest, notice: RunNotice): Promise<void>;
+  /** Posts an alarm report in `channel`; returns its ts. */
+  announce(channel: string, report: AlarmReport): Promise<string>;
+}
+
+/** User-group membership, for policies that name groups. */
+export interface Directory {
+  /** The groups among `groupIds` that `userId` belongs to. */
+  groupsOf(userId: string, groupIds: string[]): Promise<string[]>;
 }

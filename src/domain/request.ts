@@ -54,6 +54,18 @@ const ALLOWED: Record<RequestStatus, readonly RequestStatus[]> = {
 export const FINAL_STATUSES: readonly RequestStatus[] = ['prepare_failed', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown', 'rejected', 'expired'];
 /** Statuses in which a GitHub run exists or is about to. */
 export const RUN_STATUSES: readonly RequestStatus[] = ['dispatched', 'queued', 'running'];
+/**
+ * Statuses of a deploy that is on its way or running: approved (a dispatch is queued), being dispatched, or with a
+ * run. The one meaning of "in flight" for status, alarms and (later) one deploy at a time.
+ */
+export const IN_FLIGHT_STATUSES: readonly RequestStatus[] = ['approved', 'dispatching', ...RUN_STATUSES];
+/** Statuses of a request that waits for people: being prepared, for approvals, or for a retry after a refused dispatch. */
+export const WAITING_STATUSES: readonly RequestStatus[] = ['preparing', 'awaiting_approval', 'dispatch_failed'];
+
+/** True while the deploy is on its way or running (see {@link IN_FLIGHT_STATUSES}). */
+export function isInFlight(status: RequestStatus): boolean {
+  return IN_FLIGHT_STATUSES.includes(status);
+}
 
 /** True when the request needs no more attention. */
 export function isFinal(status: RequestStatus): boolean {
@@ -128,6 +140,25 @@ export interface RunInfo {
   deployment?: RunDeployment;
 }
 
+/**
+ * Why a request failed, as an outcome: a stable code and the data that explains it. The domain, the use cases and
+ * the adapters never word it; the Slack adapter does (src/slack/blocks/failures.ts), so there is one wording.
+ */
+export interface Failure {
+  /** Stable name of what went wrong, e.g. `ref_not_found`, `job_failed`, `run_overdue`; tests and logs branch on it. */
+  code: string;
+  /**
+   * The names and numbers the explanation needs: repo, workflow, ref, run id, job and step names, a limit in ms,
+   * an HTTP status… Never sentences: the wording belongs to whoever shows the failure.
+   */
+  params?: Record<string, string | number | boolean>;
+  /**
+   * What an outside system said, verbatim: e.g. GitHub's own error message. Shown quoted as that system's words,
+   * never reworded, never interpreted.
+   */
+  cause?: string;
+}
+
 /** A production change and everything that happened to it. */
 export interface DeployRequest {
   id: string;
@@ -163,8 +194,8 @@ export interface DeployRequest {
   /** Last time GitHub told us anything about the run; the reconciler looks at requests without news. */
   lastRunEventAt?: string;
   run?: RunInfo;
-  /** Human explanation of the last failure (dispatch or run), shown on the card. */
-  failure?: { code: string; message: string };
+  /** Why the last step failed (prepare, dispatch or run), shown on the card in the Slack adapter's words. */
+  failure?: Failure;
   /** Bumped by every conditional write. */
   version: number;
 }

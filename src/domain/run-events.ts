@@ -10,6 +10,7 @@
  */
 import {
   type DeployRequest,
+  type Failure,
   type GitHubRunStatus,
   type RequestStatus,
   type RunDeployment,
@@ -114,23 +115,26 @@ export function failingStepUrl(job: RunJob): string | undefined {
   return job.failedStepNumber ? `${job.url}#step:${job.failedStepNumber}:1` : job.url;
 }
 
-/** The explanation shown on the card (plain text; the card adds the links). */
-function failureFor(status: RequestStatus, run: RunInfo, environment: string): DeployRequest['failure'] {
+/** The job that made the run fail, as params of the failure: its name, GitHub's conclusion of it, the failed step. */
+function jobParams(job: RunJob): NonNullable<Failure['params']> {
+  return { job: job.name, jobConclusion: job.conclusion ?? 'failure', ...(job.failedStep ? { step: job.failedStep } : {}) };
+}
+
+/** Why the run ended as it did, as an outcome (the Slack adapter words it, and adds the links). */
+function failureFor(status: RequestStatus, run: RunInfo, environment: string): Failure | undefined {
   const job = failingJob(run);
-  const where = job ? `Job “${job.name}” ${job.conclusion === 'cancelled' ? 'was cancelled' : job.conclusion === 'timed_out' ? 'timed out' : 'failed'}${job.failedStep ? ` at step “${job.failedStep}”` : ''}.` : undefined;
   switch (status) {
     case 'failed':
-      if (run.conclusion === 'startup_failure') return { code: 'startup_failure', message: 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.' };
-      if (run.conclusion === 'action_required') return { code: 'action_required', message: 'GitHub wants someone to allow this run (action_required); open the run.' };
-      return where ? { code: 'job_failed', message: where } : { code: 'run_failed', message: 'The run failed.' };
+      if (run.conclusion === 'startup_failure') return { code: 'startup_failure' };
+      if (run.conclusion === 'action_required') return { code: 'action_required' };
+      return job ? { code: 'job_failed', params: jobParams(job) } : { code: 'run_failed' };
     case 'timed_out':
-      return { code: 'run_timed_out', message: `GitHub stopped the run at a time limit.${where ? ` ${where}` : ''}` };
+      return job ? { code: 'run_timed_out', params: jobParams(job) } : { code: 'run_timed_out' };
     case 'cancelled':
-      return run.conclusion === 'skipped'
-        ? { code: 'run_skipped', message: 'GitHub skipped every job: nothing was deployed.' }
-        : { code: 'run_cancelled', message: 'The run was cancelled on GitHub: the deploy may have stopped halfway.' };
+      return { code: run.conclusion === 'skipped' ? 'run_skipped' : 'run_cancelled' };
     case 'unknown':
-      return { code: `run_${run.conclusion ?? 'unknown'}`, message: `GitHub ended the run as \`${run.conclusion ?? 'unknown'}\`, which says neither success nor failure. Check ${environment} by hand before deploying again.` };
+      // A conclusion that says neither success nor failure (`neutral`, `stale`, or one GitHub adds later).
+      return { code: `run_${run.conclusion ?? 'unknown'}`, params: { conclusion: run.conclusion ?? 'unknown', environment } };
     default:
       return undefined;
   }
@@ -244,7 +248,7 @@ export function applyRunUpdate(request: DeployRequest, update: RunUpdate, now: D
 }
 
 /** Ends a run that foxops stops following: GitHub lost it (`unknown`) or it ran past the limit (`timed_out`). */
-export function giveUpOnRun(request: DeployRequest, status: 'unknown' | 'timed_out', failure: { code: string; message: string }, now: Date): DeployRequest {
+export function giveUpOnRun(request: DeployRequest, status: 'unknown' | 'timed_out', failure: Failure, now: Date): DeployRequest {
   return transition(request, status, now, { failure, lastRunEventAt: now.toISOString() });
 }
 

@@ -25,7 +25,24 @@ export interface OctokitOptions {
 }
 
 const FoxopsOctokit = Octokit.plugin(retry, throttling);
+
 export type FoxopsOctokitClient = InstanceType<typeof FoxopsOctokit>;
+
+/**
+ * Octokit's only `log.error` is its request log's line for each failed attempt, e.g.
+ * `GET /repos/o/r/actions/runs/1 - 404 with id … in 3ms`. Such a failure is not an error of its own: it reaches
+ * the caller (source-control.ts), which handles it (getRun's 404 means "no such run") or turns it into a
+ * SourceControlError that is logged once, at the level it deserves, where the deploy fails. So a 4xx,
+ * GitHub's definite answer, is kept for debugging; a 5xx or no answer is GitHub failing, retried by the retry
+ * plugin, and a warning, since GitHub failing again and again is worth seeing even when a retry succeeds.
+ */
+function requestFailed(logger: Logger): (msg: string) => void {
+  return (msg: string) => {
+    const status = Number(/ - (\d{3}) with id /.exec(msg)?.[1]) || undefined;
+    if (status !== undefined && status < 500) logger.debug('github.octokit', { msg, status });
+    else logger.warn('github.octokit', { msg, status });
+  };
+}
 
 /** Creates the Octokit client with auth, retries, throttling and timeouts. */
 export async function createOctokit(options: OctokitOptions): Promise<FoxopsOctokitClient> {
@@ -60,6 +77,6 @@ export async function createOctokit(options: OctokitOptions): Promise<FoxopsOcto
         return retryCount < rateLimitRetries;
       },
     },
-    log: { debug: () => {}, info: () => {}, warn: (msg: string) => logger.warn('github.octokit', { msg }), error: (msg: string) => logger.error('github.octokit', { msg }) },
+    log: { debug: () => {}, info: () => {}, warn: (msg: string) => logger.warn('github.octokit', { msg }), error: requestFailed(logger) },
   });
 }

@@ -1,6 +1,7 @@
 /**
  * GitHub as the {@link SourceControl} of deploys: resolve refs, compare commits, dispatch workflows, follow runs.
- * GitHub's refusals become {@link SourceControlError}s whose message says what a person must fix.
+ * GitHub's refusals become {@link SourceControlError}s: a code a person can act on, what was attempted and GitHub's
+ * own words. The wording is the Slack adapter's (src/slack/blocks/failures.ts).
  */
 import { SourceControlError } from '../domain/errors.js';
 import type { CommitRange, DispatchInputs, ResolvedRef, RunSnapshot, SourceControl } from '../domain/ports.js';
@@ -40,45 +41,47 @@ function githubMessage(err: HttpError): string {
   return err.response?.data?.message ?? err.message ?? 'no message';
 }
 
-/** The explanation a person needs for an error GitHub gave. */
-function explain(err: unknown, what: { repo: string; workflow?: string; ref?: string; action: string }): SourceControlError {
+/** What foxops was doing when GitHub refused, as the params of the failure: the action and what it was done to. */
+type Attempted = {
+  action: 'resolve' | 'compare' | 'dispatch' | 'read_run' | 'list_jobs' | 'list_runs';
+  repo: string;
+  workflow?: string;
+  /** The ref asked for; for `compare`, the head. */
+  ref?: string;
+  /** The base of a `compare`. */
+  base?: string;
+  runId?: number;
+};
+
+/** The outcome of an error GitHub gave: a code a person can act on, what was attempted, and GitHub's own words. */
+function explain(err: unknown, what: Attempted): SourceControlError {
   const e = err as HttpError;
   const status = e.status;
-  const said = githubMessage(e).split('\n')[0];
-  if (status === 401) {
-    return new SourceControlError('unauthorized', `GitHub rejected foxops' credentials (401: ${said}). Renew GITHUB_TOKEN, or the GitHub App key, where foxops reads its secrets.`, status);
-  }
-  if (status === 403) {
-    return new SourceControlError(
-      'forbidden',
-      `GitHub refused to ${what.action} on ${what.repo} (403: ${said}). foxops needs Actions: read and write and Contents: read on ${what.repo} (fine-grained token or GitHub App permissions).`,
-      status,
-    );
-  }
-  if (status === 404 && what.workflow) {
-    return new SourceControlError(
-      'workflow_not_found',
-      `GitHub cannot find the workflow \`${what.workflow}\` in ${what.repo} (404). Check that .github/workflows/${what.workflow} exists on the default branch, has an \`on: workflow_dispatch\` trigger, and that foxops' token can see the repository.`,
-      status,
-    );
-  }
-  if (status === 404) return new SourceControlError('repo_not_found', `GitHub cannot find ${what.repo} (404). Check the \`repo\` in foxops.yml and that foxops' token can see it.`, status);
-  if (status === 422 && /no (ref|commit) found/i.test(said ?? '')) {
-    return new SourceControlError('ref_not_found', `The ref \`${what.ref}\` does not exist in ${what.repo}. Give a branch, tag or commit SHA that exists.`, status);
-  }
-  if (status === 422) {
-    return new SourceControlError('invalid', `GitHub refused to ${what.action} (422: ${said}). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.`, status);
-  }
-  return new SourceControlError('unavailable', `GitHub did not answer properly after retries (${status ?? 'no status'}: ${said}). Try again in a minute; see githubstatus.com.`, status);
+  const said = (e.response?.data?.message ?? e.message)?.split('\n')[0];
+  const details = { params: what, cause: said, status };
+  if (status === 401) return new SourceControlError('unauthorized', details);
+  if (status === 403) return new SourceControlError('forbidden', details);
+  if (status === 404 && what.workflow) return new SourceControlError('workflow_not_found', details);
+  if (status === 404) return new SourceControlError('repo_not_found', details);
+  if (status === 422 && /no (ref|commit) found/i.test(said ?? '')) return new SourceControlError('ref_not_found', details);
+  if (status === 422) return new SourceControlError('invalid', details);
+  return new SourceControlError('unavailable', details);
 }
 
 /** Runs listed per page when looking for a deploy's run; a deploy's run is among the newest of its workflow. */
 const RUN_SEARCH_PAGE = 50;
 
-/** Validates a run or job from a REST answer; a shape GitHub changed becomes an `unavailable` error, never a crash. */
-function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
+/**
+ * Validates a run or job from a REST answer; a shape GitHub changed becomes an `unavailable` error (with
+ * `shape: 'run' | 'job' | 'workflow_run'` and the validator's complaint as the cause), never a crash.
+ */
+function parseOr<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+  value: unknown,
+  what: { shape: 'run' | 'job' | 'workflow_run'; repo: string; runId?: number; workflow?: string },
+): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new SourceControlError('unavailable', `GitHub answered ${what} in a shape foxops does not understand: ${parsed.error.message.slice(0, 200)}`);
+  if (!parsed.success) throw new SourceControlError('unavailable', { params: what, cause: parsed.error.message.slice(0, 200) });
   return parsed.data;
 }
 
@@ -111,7 +114,7 @@ export class GitHubSourceControl implements SourceControl {
       const { data } = await this.octokit.rest.repos.getCommit({ ...split(repo), ref, per_page: 1 });
       return { sha: data.sha, url: data.html_url, commit: summary(data as GitHubCommit) };
     } catch (err) {
-      throw explain(err, { repo, ref, action: `resolve ${ref}` });
+      throw explain(err, { action: 'resolve', repo, ref });
     }
   }
 
@@ -122,7 +125,7 @@ export class GitHubSourceControl implements SourceControl {
       const commits = (data.commits as GitHubCommit[]).map(summary);
       return { commits: commits.slice(-limit), total: data.total_commits ?? commits.length, url: data.html_url };
     } catch (err) {
-      throw explain(err, { repo, ref: head, action: `compare ${base.slice(0, 7)}...${head.slice(0, 7)}` });
+      throw explain(err, { action: 'compare', repo, base, ref: head });
     }
   }
 
@@ -140,7 +143,7 @@ export class GitHubSourceControl implements SourceControl {
       try {
         return await this.dispatchOnce(repo, workflow, ref, inputs);
       } catch (err) {
-        if (!isAmbiguous(err) || attempt >= DISPATCH_ATTEMPTS) throw explain(err, { repo, workflow, ref, action: `dispatch ${workflow}` });
+        if (!isAmbiguous(err) || attempt >= DISPATCH_ATTEMPTS) throw explain(err, { action: 'dispatch', repo, workflow, ref });
         this.logger.warn('github.dispatch_uncertain', { repo, workflow, deployId: inputs.deploy_id, attempt, status: (err as HttpError).status, err });
         await new Promise((r) => setTimeout(r, this.retryBaseMs * attempt * attempt));
         const started = await this.findRunByDeployId(repo, workflow, inputs.deploy_id, since).catch(() => undefined);
@@ -177,11 +180,11 @@ export class GitHubSourceControl implements SourceControl {
   async getRun(repo: string, runId: number): Promise<RunSnapshot | undefined> {
     try {
       const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...split(repo), run_id: runId });
-      return runUpdateFromRun(parseOr(runSchema, data, `run ${runId}`));
+      return runUpdateFromRun(parseOr(runSchema, data, { shape: 'run', repo, runId }));
     } catch (err) {
       if (err instanceof SourceControlError) throw err;
       if ((err as HttpError).status === 404) return undefined;
-      throw explain(err, { repo, action: `read run ${runId}` });
+      throw explain(err, { action: 'read_run', repo, runId });
     }
   }
 
@@ -189,10 +192,10 @@ export class GitHubSourceControl implements SourceControl {
   async listRunJobs(repo: string, runId: number): Promise<RunJob[]> {
     try {
       const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', { ...split(repo), run_id: runId, filter: 'latest', per_page: 100 });
-      return (data.jobs as unknown[]).map((job) => toRunJob(parseOr(jobSchema, job, `a job of run ${runId}`)));
+      return (data.jobs as unknown[]).map((job) => toRunJob(parseOr(jobSchema, job, { shape: 'job', repo, runId })));
     } catch (err) {
       if (err instanceof SourceControlError) throw err;
-      throw explain(err, { repo, action: `list the jobs of run ${runId}` });
+      throw explain(err, { action: 'list_jobs', repo, runId });
     }
   }
 
@@ -207,13 +210,13 @@ export class GitHubSourceControl implements SourceControl {
         per_page: RUN_SEARCH_PAGE,
       });
       for (const raw of data.workflow_runs as unknown[]) {
-        const run = runUpdateFromRun(parseOr(runSchema, raw, 'a workflow run'));
+        const run = runUpdateFromRun(parseOr(runSchema, raw, { shape: 'workflow_run', repo, workflow }));
         if (findDeployIds(run.title).includes(deployId)) return run;
       }
       return undefined;
     } catch (err) {
       if (err instanceof SourceControlError) throw err;
-      throw explain(err, { repo, workflow, action: `list the runs of ${workflow}` });
+      throw explain(err, { action: 'list_runs', repo, workflow });
     }
   }
 }

@@ -18,7 +18,7 @@ import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import { findRequestForRun, recordRunUpdate } from '../deploys/run-progress.js';
 import type { RunUpdate } from '../domain/run-events.js';
-import type { HttpEvent, HttpResult } from '../lambda/index.js';
+import { type HttpEvent, type HttpResult, json } from '../http.js';
 import type { Logger } from '../log.js';
 import { type WebhookEventName, type WebhookPayload, deploymentOf, runUpdateFromJob, runUpdateFromRun, webhookSchemas } from './run-payloads.js';
 import { verifyWebhookSignature } from './signature.js';
@@ -26,7 +26,6 @@ import { verifyWebhookSignature } from './signature.js';
 /** GitHub redelivers by hand or by API for up to three days; a delivery id is remembered that long. */
 const DELIVERY_TTL_SECONDS = 3 * 86_400;
 
-const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Run news taken from one event, or why the event concerns no run. */
 type RunNews = { repo: string; runId: number; update: RunUpdate; title?: string; workflowPath?: string } | { ignore: string };

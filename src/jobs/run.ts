@@ -1,5 +1,5 @@
 /** Runs one async job. Jobs are idempotent: each re-reads the request and does only what is left. */
-import { postNotice, syncCard } from '../deploys/card-sync.js';
+import { postNotice, syncCard } from '../cards/sync.js';
 import type { DeployContext } from '../deploys/context.js';
 import { dispatchRequest } from '../deploys/dispatch.js';
 import { prepareRequest } from '../deploys/prepare.js';

@@ -7,32 +7,19 @@
  *  - SNS: CloudWatch alarms of the deployed services, posted in their environment's channel.
  * Each path loads only the modules it needs, so a cold `/deploy help` does not pay for GitHub or DynamoDB.
  */
-import type { SnsEvent } from '../aws/alarm-notification.js';
+import type { SnsEvent } from '../alarms/envelope.js';
 import type { Env, FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
+import { type HttpEvent, type HttpResult, json } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
+import type { ContextTuning } from '../wiring.js';
 import type { SlackHandler } from './slack-handler.js';
 
-/** A Function URL / HTTP API payload v2 request (the parts foxops reads). */
-export interface HttpEvent {
-  rawPath: string;
-  headers: Record<string, string | undefined>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  requestContext: { http: { method: string; path?: string } };
-}
-
-/** The response shape Function URLs expect. */
-export interface HttpResult {
-  statusCode: number;
-  headers?: Record<string, string>;
-  body: string;
-}
+export type { HttpEvent, HttpResult } from '../http.js';
 
 const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
 const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) && (e as SnsEvent).Records.some((r) => r?.EventSource === 'aws:sns');
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
-const json = (statusCode: number, body: unknown): HttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /**
  * True when a Slack request will touch the store: every button, and every `/deploy` except help.
@@ -46,13 +33,8 @@ export function needsDeployContext(body: string): boolean {
   return text !== '' && !/^(help|-h|--help|\?)$/.test(text);
 }
 
-/** Options for tests and the benchmark: clock, GitHub tuning and card edit spacing. */
-export interface HandlerOptions {
-  now?: () => Date;
-  github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
-  /** Least time between coalesced edits of one card; default 1000 ms. */
-  cards?: { spacingMs?: number };
-}
+/** Options for tests and the benchmark: clock, GitHub tuning and card edit spacing (see {@link ContextTuning}). */
+export type HandlerOptions = ContextTuning;
 
 /** Creates a Lambda handler reading its settings from `env`. */
 export function createHandler(env: Env = process.env, options: HandlerOptions = {}) {
@@ -118,7 +100,7 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
 
   /** CloudWatch alarms of deployed services, through the alarm topic. A failed record fails the invocation so SNS retries it. */
   async function alarms(event: SnsEvent): Promise<undefined> {
-    const [ctx, { parseAlarmMessage }, { announceAlarm }] = await Promise.all([context(), import('../aws/alarm-notification.js'), import('../deploys/alarms.js')]);
+    const [ctx, { parseAlarmMessage }, { announceAlarm }] = await Promise.all([context(), import('../alarms/envelope.js'), import('../alarms/announce.js')]);
     const failures: unknown[] = [];
     for (const record of event.Records) {
       const notice = parseAlarmMessage(record.Sns?.Message);

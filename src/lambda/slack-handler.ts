@@ -7,7 +7,7 @@ import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import type { Logger } from '../log.js';
 import { buildApp } from '../slack/app.js';
-import type { HttpResult } from './index.js';
+import type { HttpResult } from '../http.js';
 
 /** A Function URL handler for `/slack/events`. */
 export type SlackHandler = (event: unknown, context: unknown) => Promise<HttpResult>;

@@ -14,25 +14,21 @@ import type { DeployContext } from '../deploys/context.js';
 import { handleGitHubWebhook } from '../github/webhooks.js';
 import { InProcessJobQueue } from '../jobs/queues.js';
 import { runJob } from '../jobs/run.js';
-import type { HttpEvent } from '../lambda/index.js';
+import type { HttpEvent } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { buildApp } from '../slack/app.js';
 import { ensureTable } from '../store/table.js';
-import { createDeployContext } from '../wiring.js';
+import { type ContextTuning, createDeployContext } from '../wiring.js';
 import { startEmbeddedDynamo } from './embedded-dynamo.js';
 
 /** Options for {@link startLocalServer}. */
-export interface LocalServerOptions {
+export interface LocalServerOptions extends ContextTuning {
   env: Env;
   /** 0 picks a free port. Default `PORT` or 3000. */
   port?: number;
   /** Folder for dynalite's data; undefined keeps it in memory. */
   dataDir?: string;
   logger?: Logger;
-  now?: () => Date;
-  github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
-  /** Least time between coalesced edits of one card; default 1000 ms. */
-  cards?: { spacingMs?: number };
   /** How often the reconciler runs; 0 turns it off (tests drive it by hand). */
   reconcileEveryMs?: number;
 }

@@ -4,20 +4,14 @@
  */
 import { App, type LogLevel, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { FoxopsConfig } from '../config/load.js';
-import type { DeployContext } from '../deploys/context.js';
 import type { Logger } from '../log.js';
 import { register as registerActions } from './actions/index.js';
 import { register as registerCommands } from './commands/index.js';
 import { register as registerEvents } from './events/index.js';
 import { register as registerViews } from './views/index.js';
+import type { SlackDeps } from './deps.js';
 
-/** What listeners need besides Bolt's own arguments. */
-export interface SlackDeps {
-  config: FoxopsConfig;
-  logger: Logger;
-  /** The deploy context, created on first use so that `/deploy help` never loads the store. */
-  context: () => Promise<DeployContext>;
-}
+export type { SlackDeps } from './deps.js';
 
 /** Options for {@link buildApp}. */
 export interface BuildAppOptions {

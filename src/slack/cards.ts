@@ -1,12 +1,16 @@
 /**
- * Deploy cards in Slack: post once, then edit in place from the stored request.
+ * The conversation in Slack: deploy cards (posted once, then edited in place from the stored request), private
+ * notes, thread replies and alarm posts. The use cases hand over outcomes; the words and blocks are chosen here.
  */
 import type { WebClient } from '@slack/web-api';
-import type { RequestRepository } from '../domain/ports.js';
+import type { AlarmReport } from '../domain/alarm.js';
+import type { CardPublisher, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
-import type { CardPublisher, RefreshOptions } from '../deploys/context.js';
+import type { RunNotice } from '../domain/run-events.js';
 import type { Logger } from '../log.js';
-import { deployCard, type SlackMessage } from './blocks/deploy-card.js';
+import { alarmMessage } from './blocks/alarm.js';
+import { deployCard } from './blocks/deploy-card.js';
+import { runNoticeText, whisperText } from './blocks/run-notice.js';
 
 /** {@link CardPublisher} over the Slack Web API. */
 export class SlackCardPublisher implements CardPublisher {
@@ -40,7 +44,9 @@ export class SlackCardPublisher implements CardPublisher {
   }
 
   /** {@inheritDoc CardPublisher.whisper} */
-  async whisper(channel: string, user: string, text: string): Promise<void> {
+  async whisper(message: Whisper): Promise<void> {
+    const { channel, requester: user } = message.request;
+    const text = whisperText(message);
     try {
       await this.client.chat.postEphemeral({ channel, user, text });
     } catch (err) {
@@ -50,13 +56,21 @@ export class SlackCardPublisher implements CardPublisher {
   }
 
   /** {@inheritDoc CardPublisher.reply} */
-  async reply(request: DeployRequest, text: string): Promise<void> {
+  async reply(request: DeployRequest, notice: RunNotice): Promise<void> {
     if (!request.cardTs) return;
-    await this.client.chat.postMessage({ channel: request.channel, thread_ts: request.cardTs, text, unfurl_links: false });
+    const text = runNoticeText(request, notice);
+    try {
+      await this.client.chat.postMessage({ channel: request.channel, thread_ts: request.cardTs, text, unfurl_links: false });
+    } catch (err) {
+      // The log keeps what people would have read; the caller decides whether to try again.
+      this.logger.warn('slack.reply_failed', { requestId: request.id, notice, channel: request.channel, text });
+      throw err;
+    }
   }
 
   /** {@inheritDoc CardPublisher.announce} */
-  async announce(channel: string, message: SlackMessage): Promise<string> {
+  async announce(channel: string, report: AlarmReport): Promise<string> {
+    const message = alarmMessage(report);
     const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
     return result.ts!;
   }

@@ -3,7 +3,7 @@
  * and membership changes rarely within a minute.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Directory } from '../deploys/context.js';
+import type { Directory } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 
 /** {@link Directory} over `usergroups.users.list`. */

@@ -1,6 +1,8 @@
 /**
  * DynamoDB adapters for the repository, audit log, idempotency keys and deployment ledger.
- * One table (see `table.ts`); every state change is a conditional write.
+ * One table (see `table.ts`). Every write that could race is a single conditional write: requests (on
+ * `version`), idempotency claims, audit events (on a fresh key) and the current deployment (on `finishedAt`).
+ * Run links, history entries and releases of keys are plain writes; repeating one changes nothing.
  */
 import {
   ConditionalCheckFailedException,
@@ -235,7 +237,8 @@ export class DynamoDeploymentLedger implements DeploymentLedger {
         new PutItemCommand({
           TableName: this.tableName,
           Item: { PK: S(`SVC#${entry.service}`), SK: S(`ENV#${entry.environment}`), finishedAt: S(entry.finishedAt), data: S(JSON.stringify(entry)) },
-          // A late event for an older deploy must not replace a newer one.
+          // A late event for an older deploy must not replace a newer one: one conditional write, so of two
+          // concurrent successes the newer wins in either order. An equal `finishedAt` (a repeat) replaces it.
           ConditionExpression: 'attribute_not_exists(PK) OR finishedAt <= :finished',
           ExpressionAttributeValues: { ':finished': S(entry.finishedAt) },
         }),
@@ -253,7 +256,7 @@ export class DynamoDeploymentLedger implements DeploymentLedger {
     return parseData<DeploymentRecord>(Item);
   }
 
-  /** {@inheritDoc DeploymentLedger.history} */
+  /** {@inheritDoc DeploymentLedger.history} Newest first: the sort key starts with `finishedAt`, read backwards. */
   async history(service: string, environment: string, count: number): Promise<DeploymentRecord[]> {
     const { Items } = await this.client.send(
       new QueryCommand({
@@ -269,11 +272,11 @@ export class DynamoDeploymentLedger implements DeploymentLedger {
 }
 
 /** All the DynamoDB adapters over one client and table. */
-export function dynamoStore(client: DynamoDBClient, tableName: string) {
+export function dynamoStore(client: DynamoDBClient, tableName: string, now: () => Date = () => new Date()) {
   return {
     requests: new DynamoRequestRepository(client, tableName),
     audit: new DynamoAuditLog(client, tableName),
-    idempotency: new DynamoIdempotencyKeys(client, tableName),
+    idempotency: new DynamoIdempotencyKeys(client, tableName, now),
     ledger: new DynamoDeploymentLedger(client, tableName),
   };
 }

@@ -4,14 +4,22 @@
  * | item              | PK                       | SK                     | notes                                   |
  * |-------------------|--------------------------|------------------------|-----------------------------------------|
  * | request           | `REQ#<id>`               | `#REQ`                 | `version` guards every write; approvals live inside |
- * | audit event       | `REQ#<id>`               | `AUDIT#<iso time>#<n>` | append-only                             |
+ * | audit event       | `REQ#<id>`               | `AUDIT#<iso time>#<n>` | append-only; sorts oldest first          |
  * | run link          | `RUN#<repo>#<run id>`    | `#RUN`                 | which request a GitHub run belongs to   |
- * | idempotency key   | `IDEM#<key>`             | `#IDEM`                | `ttl` expires it                         |
- * | current deploy    | `SVC#<service>`          | `ENV#<env>`            | what runs where                          |
- * | deploy history    | `HIST#<service>#<env>`   | `<finished iso>#<id>`  | newest last                              |
+ * | idempotency key   | `IDEM#<key>`             | `#IDEM`                | `ttl` = claim time + ttlSeconds; the claim itself treats a key past its `ttl` as free |
+ * | current deploy    | `SVC#<service>`          | `ENV#<env>`            | what runs where: successes only, and only one whose `finishedAt` is not older than the stored one |
+ * | deploy history    | `HIST#<service>#<env>`   | `<finished iso>#<id>`  | every outcome; sorts oldest first, `history` reads it newest first |
  *
- * GSI1 (`GSI1PK`/`GSI1SK`) is sparse: only requests that are not final carry `GSI1PK = ACTIVE`,
- * so the reconciler and status queries read just the live ones.
+ * GSI1 (`GSI1PK`/`GSI1SK`) is sparse: only requests that are not final carry `GSI1PK = ACTIVE`, with
+ * `GSI1SK = <lastRunEventAt or updatedAt>#<id>`, so the reconciler and status queries read just the live
+ * ones, oldest news first.
+ *
+ * Times in keys and in the `finishedAt` condition are compared as strings, which orders them correctly
+ * because every writer uses `Date.prototype.toISOString()` (UTC, milliseconds, `Z`).
+ *
+ * `ttl` (epoch seconds) is on final requests, audit events and run links (a year) and idempotency keys.
+ * DynamoDB deletes expired items lazily (typically within days); dynalite never does. Only the idempotency
+ * claim looks at `ttl`; every other read returns an expired item until it is deleted.
  */
 import {
   CreateTableCommand,
@@ -71,6 +79,6 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   try {
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
   } catch {
-    // dynalite has no TTL; expired items are simply ignored by reads that check `ttl`.
+    // dynalite has no TimeToLive API and never deletes expired items (see the note on `ttl` above).
   }
 }

@@ -143,7 +143,7 @@ describe('the card and its approvals', () => {
     const request = await h.store.requests.get(id);
     expect(request!.approvals).toHaveLength(0);
     const audit = await h.store.audit.list(id);
-    expect(audit.filter((a) => a.outcome === 'refused').map((a) => a.detail?.split(':')[0])).toEqual(['self_approval', 'not_approver']);
+    expect(audit.filter((a) => a.outcome === 'refused').map((a) => JSON.parse(a.detail!).code)).toEqual(['self_approval', 'not_approver']);
   });
 
   test('a member of an approver group approves, and a button from another message is refused', async () => {
@@ -285,7 +285,13 @@ describe('dispatch', () => {
     await approveBoth(id);
     // Assess
     let request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'workflow_not_found' } });
+    expect(request).toMatchObject({
+      status: 'dispatch_failed',
+      failure: { code: 'workflow_not_found', params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 404 }, cause: 'Not Found' },
+    });
+    expect(h.logs.take('dispatch.failed')).toEqual([
+      expect.objectContaining({ level: 'error', requestId: id, workflow: 'deploy.yml', err: expect.objectContaining({ name: 'SourceControlError', message: expect.stringMatching(/workflow_not_found .*workflow=deploy\.yml.*: Not Found/) }) }),
+    ]);
     const text = blocksText(await card(id));
     expect(text).toContain('.github/workflows/deploy.yml');
     expect(JSON.stringify((await card(id))!.blocks)).toContain('deploy_retry');
@@ -304,8 +310,11 @@ describe('dispatch', () => {
     h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'Resource not accessible by integration' });
     await approveBoth(id);
     const request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'forbidden' } });
-    expect(blocksText(await card(id))).toContain('Actions: read and write');
+    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'forbidden', params: { action: 'dispatch', repo: REPO, status: 403 }, cause: 'Resource not accessible by integration' } });
+    expect(blocksText(await card(id))).toContain(`GitHub refused to dispatch deploy.yml on ${REPO} (403: Resource not accessible by integration). foxops needs Actions: read and write`);
+    expect(h.logs.take('dispatch.failed')).toEqual([
+      expect.objectContaining({ level: 'error', requestId: id, err: expect.objectContaining({ message: expect.stringMatching(/forbidden .*status=403.*: Resource not accessible by integration/) }) }),
+    ]);
   });
 
   test('a server that refuses return_run_details still dispatches, without a run id', async () => {
@@ -323,7 +332,10 @@ describe('dispatch', () => {
     const result = await h.command('prod backend no-such-branch');
     const id = deployIdFrom(result);
     await h.idle();
-    expect((await h.store.requests.get(id))!.status).toBe('prepare_failed');
+    expect(await h.store.requests.get(id)).toMatchObject({
+      status: 'prepare_failed',
+      failure: { code: 'ref_not_found', params: { action: 'resolve', repo: REPO, ref: 'no-such-branch', status: 422 }, cause: 'No commit found for SHA: no-such-branch' },
+    });
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
     const ephemeral = h.slack.callsTo('chat.postEphemeral')[0]!.args;
     expect(ephemeral).toMatchObject({ channel: 'C0PROD', user: 'U0DAVE' });

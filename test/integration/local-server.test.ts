@@ -9,6 +9,7 @@ import { startLocalServer, type LocalServer } from '../../src/local/server.js';
 import { memoryLogger } from '../../src/log.js';
 import { startFakeGitHub, startFakeSlack, type FakeGitHub, type FakeSlack } from '../fakes/index.js';
 import { blocksText, REPO, SIGNING_SECRET, slackSignature, TEST_CONFIG } from '../support/harness.js';
+import { captureConsole } from '../support/logs.js';
 
 let slack: FakeSlack;
 let github: FakeGitHub;
@@ -19,6 +20,8 @@ beforeAll(async () => {
   [slack, github] = await Promise.all([startFakeSlack(), startFakeGitHub()]);
   github.addRepo(REPO, { defaultBranch: 'main', workflows: ['deploy.yml'] });
   github.pushCommits(REPO, 'main', 2);
+  // TEST_CONFIG names the group S0RELEASE among the approvers; as in the Lambda harness, it exists.
+  slack.setUserGroup('S0RELEASE', ['U0CAROL']);
   configPath = path.join(mkdtempSync(path.join(tmpdir(), 'foxops-local-')), 'foxops.yml');
   writeFileSync(configPath, TEST_CONFIG);
   server = await startLocalServer({
@@ -60,8 +63,11 @@ test('health answers', async () => {
 });
 
 test('a forged signature gets 401 and stores nothing', async () => {
-  const res = await post(command('prod'), false);
+  // The local server's HTTPReceiver logs through Bolt's default ConsoleLogger.
+  const consoleLines = captureConsole();
+  const res = await post(command('prod'), false).finally(() => consoleLines.restore());
   expect(res.status).toBe(401);
+  expect(consoleLines.lines).toEqual([expect.stringContaining('Failed to verify authenticity: signature mismatch')]);
   await server.idle();
   expect(await server.context.requests.listActive()).toHaveLength(0);
 });

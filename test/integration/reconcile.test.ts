@@ -104,7 +104,7 @@ test('ends a run GitHub no longer knows as unknown, visibly', async () => {
   // Assess
   const request = await stored(seeded);
   expect(request.status).toBe('unknown');
-  expect(request.failure?.code).toBe('run_not_found');
+  expect(request.failure).toEqual({ code: 'run_not_found', params: { repo: REPO, runId: seeded.runId } });
   expect(cardText(seeded)).toContain(`*Unknown*: <https://github.com/${REPO}/actions/runs/${seeded.runId}|run ${seeded.runId}>. GitHub no longer knows run ${seeded.runId} (404)`);
   expect(repliesTo(seeded)).toEqual([expect.stringMatching(/^:grey_question: <@U0DAVE> <@U0ALICE> <@U0BOB> foxops lost track/)]);
   expect(await h.store.ledger.history('foxy-backend', 'production', 5)).toEqual([expect.objectContaining({ outcome: 'unknown', requestId: seeded.request.id })]);
@@ -123,9 +123,10 @@ test('ends a run past run_timeout as timed_out, even while GitHub says it still 
   // Assess
   const request = await stored(seeded);
   expect(request.status).toBe('timed_out');
-  expect(request.failure?.code).toBe('run_overdue');
+  expect(request.failure).toEqual({ code: 'run_overdue', params: { runTimeoutMs: 60 * MINUTE, environment: 'production', githubUnreachable: false } });
   expect(cardText(seeded)).toContain('*Timed out*: no result from');
   expect(cardText(seeded)).toContain('The run went on for more than 1h (run_timeout of production)');
+  expect(cardText(seeded)).not.toContain('GitHub did not answer either.');
   expect(repliesTo(seeded)).toEqual([expect.stringContaining('timed out')]);
 });
 
@@ -141,7 +142,8 @@ test('keeps the clock running when GitHub does not answer: an overdue run still 
   // Assess
   const request = await stored(seeded);
   expect(request.status).toBe('timed_out');
-  expect(request.failure?.message).toContain('GitHub did not answer either.');
+  expect(request.failure).toMatchObject({ code: 'run_overdue', params: { githubUnreachable: true } });
+  expect(cardText(seeded)).toContain('GitHub did not answer either.');
 });
 
 test('leaves a run alone for this pass when GitHub does not answer and it is not overdue', async () => {
@@ -216,7 +218,7 @@ describe('a dispatch job that died halfway', () => {
     // Assess
     const request = await stored(seeded);
     expect(request.status).toBe('dispatch_failed');
-    expect(request.failure?.code).toBe('dispatch_lost');
+    expect(request.failure).toEqual({ code: 'dispatch_lost', params: { repo: REPO, workflow: 'deploy.yml', deployId: seeded.request.id } });
     expect(cardText(seeded)).toContain('Retry dispatch');
     expect(cardText(seeded)).toContain(`GitHub lists no run of deploy.yml carrying ${seeded.request.id} in its name`);
   });

@@ -12,6 +12,7 @@ import { createHandler, type HttpResult } from '../../src/lambda/index.js';
 import { dynamoStore } from '../../src/store/dynamo-store.js';
 import { ensureTable } from '../../src/store/table.js';
 import { startDynalite, startFakeGitHub, startFakeLambda, startFakeSlack, type FakeGitHub, type FakeLambda, type FakeSlack } from '../fakes/index.js';
+import { captureLogLines, type CapturedLogs } from './logs.js';
 
 export { blocksText } from './blocks.js';
 
@@ -54,6 +55,11 @@ export interface Harness {
   store: ReturnType<typeof dynamoStore>;
   /** The clock the handler sees; tests move it forward. */
   clock: { now: Date };
+  /**
+   * foxops' log lines (at LOG_LEVEL, default `error`), captured instead of printed: a test that causes a failure
+   * takes its line with `logs.take(event)` and asserts on it. Lines no test took are printed at `close()`.
+   */
+  logs: CapturedLogs;
   /** Sends a signed Slack request to `/slack/events` through the Function URL event shape. */
   slackRequest(body: string, options?: { contentType?: string; signature?: string | null; timestamp?: number; headers?: Record<string, string>; base64?: boolean }): Promise<HttpResult>;
   /** Sends `/deploy <text>` as `user` from `channel`. */
@@ -132,7 +138,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   github.requireToken('ghp_test');
   slack.setUserGroup('S0RELEASE', ['U0CAROL']);
 
+  // Decisions see a clock that stands still until a test moves it; card-edit slots keep real time (slotClock).
   const clock = { now: new Date() };
+  // The handler builds its logger from LOG_LEVEL and writes to stdout; the capture is the seam a test can reach.
+  const logs = captureLogLines();
   const handler = (options.createHandler ?? createHandler)(env, {
     now: () => clock.now,
     github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table, ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}) },
@@ -239,6 +248,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     handler,
     store,
     clock,
+    logs,
     slackRequest,
     command,
     click,
@@ -249,6 +259,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await lambda.idle();
       dynamoClient.destroy();
       await Promise.all([slack.close(), github.close(), lambda.close(), dynamo.close()]);
+      logs.stop();
     },
   };
 }

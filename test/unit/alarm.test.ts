@@ -1,7 +1,7 @@
 import { alarmConsoleUrl, alarmTarget, isLikelyCause, type AlarmNotice } from '../../src/domain/alarm.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 import type { DeploymentRecord } from '../../src/domain/ports.js';
-import { parseAlarmMessage } from '../../src/aws/alarm-notification.js';
+import { parseAlarmMessage } from '../../src/alarms/envelope.js';
 
 const catalog: Catalog = {
   services: [

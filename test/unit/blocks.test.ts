@@ -125,11 +125,27 @@ describe('deployCard: awaiting approval', () => {
 });
 
 describe('deployCard: dispatch failed', () => {
-  const failed = () => request('dispatch_failed', { failure: { code: 'workflow_not_found', message: 'The workflow deploy.yml does not exist on main.' } });
+  const failed = () =>
+    request('dispatch_failed', {
+      failure: { code: 'workflow_not_found', params: { action: 'dispatch', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', status: 404 }, cause: 'Not Found' },
+    });
 
-  it('shows the failure message', () => {
+  it('explains the failure in words', () => {
     // Act
     const text = allText(deployCard(failed()));
+
+    // Assess
+    expect(text).toContain(
+      ":x: *Dispatch failed.* GitHub cannot find the workflow `deploy.yml` in foxy-org/foxy-backend (404). Check that .github/workflows/deploy.yml exists on the default branch, has an `on: workflow_dispatch` trigger, and that foxops' token can see the repository.",
+    );
+  });
+
+  it('shows the sentence stored by an older version as it was written', () => {
+    // Prepare
+    const legacy = { code: 'workflow_not_found', message: 'The workflow deploy.yml does not exist on main.' };
+
+    // Act
+    const text = allText(deployCard(request('dispatch_failed', { failure: legacy as DeployRequest['failure'] })));
 
     // Assess
     expect(text).toContain(':x: *Dispatch failed.* The workflow deploy.yml does not exist on main.');
@@ -233,13 +249,21 @@ describe('deployCard: escaping user text', () => {
     const r = request('failed', {
       ref: mention,
       commits: [{ ...commit(1, mention), author: mention }],
-      failure: { code: 'x', message: mention },
+      failure: { code: 'forbidden', params: { action: 'dispatch', repo: mention, workflow: mention }, cause: mention },
       rejectionReason: mention,
       run: { id: 1, url: 'https://github.com/r/1', attempt: 1, jobs: [{ id: 1, name: mention, status: 'completed', conclusion: 'failure', failedStep: mention }] },
     });
 
     // Act
-    const texts = [deployCard(r), deployCard({ ...r, status: 'preparing' }), deployCard({ ...r, status: 'rejected', rejectedBy: 'U0BOB' }), deployCard({ ...r, status: 'dispatch_failed' })].map(allText);
+    const legacy = { code: 'x', message: mention } as DeployRequest['failure'];
+    const texts = [
+      deployCard(r),
+      deployCard({ ...r, status: 'preparing' }),
+      deployCard({ ...r, status: 'rejected', rejectedBy: 'U0BOB' }),
+      deployCard({ ...r, status: 'dispatch_failed' }),
+      deployCard({ ...r, status: 'prepare_failed', failure: { code: 'ref_not_found', params: { repo: mention, ref: mention } } }),
+      deployCard({ ...r, status: 'dispatch_failed', failure: legacy }),
+    ].map(allText);
 
     // Assess
     for (const text of texts) expect(text).not.toContain(mention);

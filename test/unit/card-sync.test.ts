@@ -2,50 +2,42 @@
  * The card-edit coalescing protocol on in-memory stand-ins: which writes queue a job, which jobs edit,
  * and what happens when Slack fails an edit.
  */
+import { postNotice, scheduleCardUpdate, syncCard } from '../../src/cards/sync.js';
+import type { CardJob } from '../../src/domain/ports.js';
+import { memoryContext } from '../support/memory-context.js';
 import { productionRequest } from '../support/requests.js';
-import type { CardPublisher, DeployContext } from '../../src/deploys/context.js';
-import { postNotice, scheduleCardUpdate, syncCard } from '../../src/deploys/card-sync.js';
-import type { CardJob, Job } from '../../src/domain/ports.js';
-import { memoryLogger } from '../../src/log.js';
 
-/** Slots long enough that a test's few in-memory steps stay within one, even on a busy machine. */
+/** Slot length; the clock is jest's fake one, so slots pass only when a test (or a job's own wait) moves it. */
 const SPACING = 100;
 
-/** A context with one-time keys in a Set, jobs and edits recorded, and `refresh` doing what `edits` says. */
-function stubContext(refresh: () => Promise<void> = async () => {}, reply: () => Promise<void> = async () => {}) {
-  const keys = new Set<string>();
-  const jobs: Job[] = [];
-  const edits: number[] = [];
-  const replies: string[] = [];
-  const logger = memoryLogger();
+/** A context on in-memory ports, with one running request whose card was posted. */
+function stubContext(refresh?: () => Promise<void>, reply?: () => Promise<void>) {
   const request = { ...productionRequest({ requester: 'U0DAVE', requiredApprovals: 0, ttlMs: 60_000, now: new Date() }), status: 'running' as const, cardTs: '1.2' };
-  const cards: Partial<CardPublisher> = {
-    refresh: async () => {
-      edits.push(Date.now());
-      await refresh();
-    },
-    reply: async (_r, text) => {
-      await reply();
-      replies.push(text);
-    },
-  };
-  const ctx = {
-    idempotency: { claim: async (key: string) => (keys.has(key) ? false : (keys.add(key), true)), release: async (key: string) => void keys.delete(key) },
-    jobs: { enqueue: async (job: Job) => void jobs.push(job) },
-    requests: { get: async () => request },
-    cards,
-    logger,
-    now: () => new Date(),
-    cardUpdateSpacingMs: SPACING,
-  } as unknown as DeployContext;
-  return { ctx, keys, jobs, edits, replies, logger };
+  return memoryContext({ requests: [request], cardUpdateSpacingMs: SPACING, ...(refresh ? { refresh } : {}), ...(reply ? { reply } : {}) });
 }
 
-/** Waits until the start of a fresh slot, so a test's writes fall in one slot. */
+/** Moves the fake clock to the start of a fresh slot, so a test's writes fall in one slot; returns that slot. */
 async function slotStart(): Promise<number> {
-  await new Promise((r) => setTimeout(r, SPACING - (Date.now() % SPACING) + 1));
+  jest.setSystemTime(Math.floor(Date.now() / SPACING + 1) * SPACING);
   return Math.floor(Date.now() / SPACING);
 }
+
+/** Runs `work` while advancing the fake timers, so the jobs' waits for the next slot pass at once. */
+async function settle<T>(work: Promise<T>): Promise<T> {
+  let done = false;
+  const result = work.finally(() => {
+    done = true;
+  });
+  while (!done) await jest.advanceTimersByTimeAsync(10);
+  return result;
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: new Date('2030-01-01T12:00:00.000Z') });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 describe('scheduleCardUpdate', () => {
   it('queues a lead job for the first write of a slot, one trail job for the rest, nothing more', async () => {
@@ -71,7 +63,7 @@ describe('syncCard', () => {
     const slot = await slotStart();
 
     // Act
-    await syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' });
+    await settle(syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' }));
 
     // Assess
     expect(edits).toHaveLength(1);
@@ -85,7 +77,7 @@ describe('syncCard', () => {
     keys.add(`card-slot:d-0123456789:${slot}`);
 
     // Act
-    await syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' });
+    await settle(syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' }));
 
     // Assess
     expect(edits).toHaveLength(1);
@@ -100,7 +92,7 @@ describe('syncCard', () => {
     keys.add(`card-trail:d-0123456789:${slot}`);
 
     // Act
-    await syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' });
+    await settle(syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot, phase: 'lead' }));
 
     // Assess
     expect(edits).toEqual([]);
@@ -113,7 +105,7 @@ describe('syncCard', () => {
     keys.add(`card-slot:d-0123456789:${slot}`);
 
     // Act
-    await syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot: slot - 3, phase: 'lead' });
+    await settle(syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot: slot - 3, phase: 'lead' }));
 
     // Assess
     expect(edits).toEqual([]);
@@ -127,11 +119,11 @@ describe('syncCard', () => {
     const first: CardJob = { type: 'card', requestId: 'd-0123456789', slot: await slotStart(), phase: 'lead' };
 
     // Act
-    await syncCard(ctx, first);
+    await settle(syncCard(ctx, first));
     const again = jobs.at(-1) as CardJob;
-    await syncCard(ctx, again);
+    await settle(syncCard(ctx, again));
     const third = jobs.at(-1) as CardJob;
-    await syncCard(ctx, third);
+    await settle(syncCard(ctx, third));
 
     // Assess
     expect(jobs.map((j) => (j as CardJob).tries)).toEqual([1, 2]);
@@ -147,7 +139,7 @@ describe('syncCard', () => {
     });
 
     // Act
-    await syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot: await slotStart(), phase: 'lead' });
+    await settle(syncCard(ctx, { type: 'card', requestId: 'd-0123456789', slot: await slotStart(), phase: 'lead' }));
 
     // Assess
     expect(jobs).toEqual([]);
@@ -161,10 +153,13 @@ describe('postNotice', () => {
     const { ctx, replies } = stubContext();
 
     // Act
-    for (const attempt of [1, 1, 2]) await postNotice(ctx, { type: 'notice', requestId: 'd-0123456789', notice: 'started', attempt });
+    for (const attempt of [1, 1, 2]) await settle(postNotice(ctx, { type: 'notice', requestId: 'd-0123456789', notice: 'started', attempt }));
 
     // Assess
-    expect(replies).toHaveLength(2);
+    expect(replies).toEqual([
+      { requestId: 'd-0123456789', notice: 'started' },
+      { requestId: 'd-0123456789', notice: 'started' },
+    ]);
   });
 });
 
@@ -177,9 +172,9 @@ describe('postNotice when Slack fails', () => {
     });
     const job = { type: 'notice', requestId: 'd-0123456789', notice: 'failed', attempt: 1 } as const;
     // Act
-    await postNotice(ctx, job);
+    await settle(postNotice(ctx, job));
     fail = false;
-    await postNotice(ctx, jobs[0] as typeof job);
+    await settle(postNotice(ctx, jobs[0] as typeof job));
     // Assess
     expect(jobs).toEqual([{ ...job, tries: 1 }]);
     expect(replies).toHaveLength(1);
@@ -190,7 +185,7 @@ describe('postNotice when Slack fails', () => {
     const { ctx, jobs, logger } = stubContext(undefined, async () => {
       throw Object.assign(new Error('An API error occurred: channel_not_found'), { code: 'slack_webapi_platform_error' });
     });
-    await postNotice(ctx, { type: 'notice', requestId: 'd-0123456789', notice: 'failed', attempt: 1 });
+    await settle(postNotice(ctx, { type: 'notice', requestId: 'd-0123456789', notice: 'failed', attempt: 1 }));
     expect(jobs).toEqual([]);
     expect(logger.lines.find((l) => l.event === 'card.notice_failed')).toMatchObject({ tries: 1, notice: 'failed' });
   });

@@ -2,8 +2,9 @@
  * The `/deploy` command language: what people type, what foxops understands, and the fix it offers when it cannot.
  */
 import type { Catalog, EnvironmentDefinition, ServiceDefinition } from '../../src/domain/catalog.js';
-import { type CommandError, type DeployCommand, isCommandError, isValidRef, parseCommand } from '../../src/domain/command.js';
-import { closestNames, editDistance } from '../../src/domain/suggest.js';
+import { type CommandError, type DeployCommand, MAX_COMMAND_LENGTH, isCommandError, isValidRef, parseCommand } from '../../src/domain/command.js';
+import { MAX_SUGGESTED_WORD, closestNames, editDistance } from '../../src/domain/suggest.js';
+import { commandErrorText } from '../../src/slack/blocks/command-errors.js';
 
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
 
@@ -166,12 +167,13 @@ describe('parseCommand: missing service', () => {
   it('asks which service when there is no default and several services', () => {
     // Act
     const error = parseError('prod', noDefault);
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('missing_service');
     expect(error.suggestions).toEqual(['foxy-backend', 'foxy-frontend']);
-    expect(error.message).toContain('`/deploy production <service> [ref]`');
-    expect(error.message).toContain('foxy-frontend (frontend, web)');
+    expect(text).toContain('`/deploy production <service> [ref]`');
+    expect(text).toContain('foxy-frontend (frontend, web)');
   });
 
   it('does not guess a service for a ref without a service', () => {
@@ -187,13 +189,14 @@ describe('parseCommand: unknown or missing environment', () => {
   it('suggests `prod` first for `prdo`', () => {
     // Act
     const error = parseError('prdo backend main');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('unknown_environment');
     expect(error.suggestions[0]).toBe('prod');
-    expect(error.message).toContain("I don't know the environment `prdo`");
-    expect(error.message).toContain('Did you mean `prod`?');
-    expect(error.message).toContain('production (prod, prd)');
+    expect(text).toContain("I don't know the environment `prdo`");
+    expect(text).toContain('Did you mean `prod`?');
+    expect(text).toContain('production (prod, prd)');
   });
 
   it('makes one suggestion per environment: `prd` and `prod` are the same one', () => {
@@ -226,22 +229,24 @@ describe('parseCommand: unknown or missing environment', () => {
   it('lists the environments without a "did you mean" for a word close to none', () => {
     // Act
     const error = parseError('zzzzzzzz');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('unknown_environment');
     expect(error.suggestions).toEqual([]);
-    expect(error.message).not.toContain('Did you mean');
-    expect(error.message).toContain('Environments: staging (stg, stage), production (prod, prd)');
+    expect(text).not.toContain('Did you mean');
+    expect(text).toContain('Environments: staging (stg, stage), production (prod, prd)');
   });
 
   it('asks for the environment when only a service is given, with a ready command', () => {
     // Act
     const error = parseError('backend');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('missing_environment');
     expect(error.suggestions).toEqual(['staging', 'production']);
-    expect(error.message).toContain('`/deploy production backend`');
+    expect(text).toContain('`/deploy production backend`');
   });
 });
 
@@ -249,12 +254,13 @@ describe('parseCommand: unknown service', () => {
   it('treats a misspelt service as a service, not as a ref, and suggests the right one', () => {
     // Act
     const error = parseError('prod foxy-backnd');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('unknown_service');
     expect(error.suggestions[0]).toBe('foxy-backend');
-    expect(error.message).toContain('Did you mean `foxy-backend`?');
-    expect(error.message).toContain('Services: foxy-backend (backend, api), foxy-frontend (frontend, web).');
+    expect(text).toContain('Did you mean `foxy-backend`?');
+    expect(text).toContain('Services: foxy-backend (backend, api), foxy-frontend (frontend, web).');
   });
 
   it('reports a misspelt service followed by a ref', () => {
@@ -269,10 +275,11 @@ describe('parseCommand: unknown service', () => {
   it('reports an unknown word before a ref as an unknown service even without a close match', () => {
     // Act
     const error = parseError('prod payments main');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('unknown_service');
-    expect(error.message).toContain('`payments`');
+    expect(text).toContain('`payments`');
   });
 });
 
@@ -280,11 +287,12 @@ describe('parseCommand: too many words and bad refs', () => {
   it('refuses more than one ref after environment and service', () => {
     // Act
     const error = parseError('prod backend main extra');
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('too_many_words');
-    expect(error.message).toContain('`main extra`');
-    expect(error.message).toContain('`/deploy production foxy-backend [ref]`');
+    expect(text).toContain('`main extra`');
+    expect(text).toContain('`/deploy production foxy-backend [ref]`');
   });
 
   it('refuses a ref with a space in it as too many words', () => {
@@ -298,11 +306,145 @@ describe('parseCommand: too many words and bad refs', () => {
   it.each(['../x', '-rf', 'a..b', 'x.lock', 'x~1', 'a:b', 'HEAD^', 'a//b', 'a@{1}'])('refuses the ref %p with an example that works', (ref) => {
     // Act
     const error = parseError(`prod backend ${ref}`);
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('bad_ref');
-    expect(error.message).toContain(`\`${ref}\` is not a valid git ref`);
-    expect(error.message).toContain('`/deploy production foxy-backend main`');
+    expect(text).toContain(`\`${ref}\` is not a valid git ref`);
+    expect(text).toContain('`/deploy production foxy-backend main`');
+  });
+});
+
+describe('parseCommand: the error is data, not sentences', () => {
+  it('carries the word, the suggestions and the known environments with their aliases', () => {
+    // Act
+    const error = parseError('prdo backend main');
+
+    // Assess
+    expect(error).toEqual({
+      kind: 'error',
+      code: 'unknown_environment',
+      suggestions: ['prod'],
+      word: 'prdo',
+      environments: [
+        { name: 'staging', aliases: ['stg', 'stage'] },
+        { name: 'production', aliases: ['prod', 'prd'] },
+      ],
+    });
+  });
+
+  it('carries the command as probably meant for a misspelt subcommand', () => {
+    // Act
+    const error = parseError('histroy prod 5');
+
+    // Assess
+    expect(error).toMatchObject({ code: 'unknown_environment', word: 'histroy', meant: ['history', 'prod', '5'] });
+  });
+
+  it('carries the form and the environment resolved so far for a missing service', () => {
+    // Act
+    const deploy = parseError('prod', noDefault);
+    const history = parseError('history prd', noDefault);
+
+    // Assess
+    expect(deploy).toMatchObject({ code: 'missing_service', form: 'deploy', environment: 'production' });
+    expect(history).toMatchObject({ code: 'missing_service', form: 'history', environment: 'production' });
+  });
+
+  it('carries the environment, service and default ref for a bad ref', () => {
+    // Act
+    const error = parseError('stg web a..b');
+
+    // Assess
+    expect(error).toEqual({ kind: 'error', code: 'bad_ref', suggestions: [], ref: 'a..b', environment: 'staging', service: 'foxy-frontend', defaultRef: 'trunk' });
+  });
+
+  it('carries the range for a bad count', () => {
+    // Act
+    const error = parseError('history prod 51');
+
+    // Assess
+    expect(error).toEqual({ kind: 'error', code: 'bad_count', suggestions: [], environment: 'production', min: 1, max: 50 });
+  });
+
+  it.each([
+    ['an unknown environment', 'prdo'],
+    ['a misspelt subcommand', 'histroy'],
+    ['a missing environment', 'backend'],
+    ['a missing environment in history', 'history'],
+    ['an unknown service', 'prod foxy-backnd'],
+    ['a missing service', 'prod'],
+    ['two services', 'status a b'],
+    ['too many words', 'prod backend a b'],
+    ['a bad ref', 'prod backend ../x'],
+    ['a bad count', 'history prod backend 0'],
+    ['a text too long', 'x'.repeat(MAX_COMMAND_LENGTH + 1)],
+  ])('holds no sentence and no markup for %s', (_why, text) => {
+    // Act
+    const error = parseError(text, noDefault);
+
+    // Assess
+    expect(error).not.toHaveProperty('message');
+    expect(JSON.stringify(error)).not.toMatch(/[`*<>]|\/deploy|Did you mean/);
+  });
+});
+
+describe('parseCommand: bounded input', () => {
+  it('refuses a text longer than 4,000 characters before parsing it, with its length and the limit', () => {
+    // Act
+    const error = parseError(`prod backend ${'a'.repeat(3988)}`);
+
+    // Assess
+    expect(MAX_COMMAND_LENGTH).toBe(4000);
+    expect(error).toEqual({ kind: 'error', code: 'too_long', suggestions: [], length: 4001, limit: 4000 });
+  });
+
+  it('refuses a one-megabyte word as too long', () => {
+    // Act
+    const error = parseError('x'.repeat(1024 * 1024));
+
+    // Assess
+    expect(error.code).toBe('too_long');
+    expect(error).toMatchObject({ length: 1024 * 1024 });
+  });
+
+  it('still reads a text of exactly the limit', () => {
+    // Act
+    const result = parseCommand('prod backend'.padEnd(MAX_COMMAND_LENGTH), catalog);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'deploy', environment: 'production', service: 'foxy-backend' });
+  });
+
+  it('answers a word of the full length without suggestions', () => {
+    // Act
+    const error = parseError('prod'.repeat(MAX_COMMAND_LENGTH / 4));
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions).toEqual([]);
+  });
+
+  it('still suggests for every word of a text of many short typos', () => {
+    // Act
+    const error = parseError('prdo '.repeat(MAX_COMMAND_LENGTH / 5));
+
+    // Assess
+    expect(error.code).toBe('unknown_environment');
+    expect(error.suggestions).toEqual(['prod']);
+  });
+
+  it(`gives no suggestions for a word longer than ${MAX_SUGGESTED_WORD} characters, even one close to a name`, () => {
+    // Prepare
+    const longNames: Catalog = { ...catalog, environments: [environment('e'.repeat(MAX_SUGGESTED_WORD + 1), [], 0)] };
+
+    // Act
+    const atLimit = parseError('e'.repeat(MAX_SUGGESTED_WORD), longNames);
+    const overLimit = parseError(`${'e'.repeat(MAX_SUGGESTED_WORD)}x`, longNames);
+
+    // Assess
+    expect(atLimit.suggestions).toEqual(['e'.repeat(MAX_SUGGESTED_WORD + 1)]);
+    expect(overLimit.suggestions).toEqual([]);
   });
 });
 
@@ -377,11 +519,12 @@ describe('parseCommand: history', () => {
   it.each(['0', '51', '1000'])('refuses the count %p and says the range', (count) => {
     // Act
     const error = parseError(`history prod ${count}`);
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('bad_count');
-    expect(error.message).toContain('between 1 and 50');
-    expect(error.message).toContain('`/deploy history production 10`');
+    expect(text).toContain('between 1 and 50');
+    expect(text).toContain('`/deploy history production 10`');
   });
 
   it.each(['-3', '2.5', 'ten'])('does not read %p as a count', (count) => {
@@ -392,13 +535,14 @@ describe('parseCommand: history', () => {
     expect(result.kind).toBe('error');
   });
 
-  it.each(['history', 'history backend', 'history 5'])('asks for the environment in %p', (text) => {
+  it.each(['history', 'history backend', 'history 5'])('asks for the environment in %p', (typed) => {
     // Act
-    const error = parseError(text);
+    const error = parseError(typed);
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('missing_environment');
-    expect(error.message).toContain('`/deploy history <env> [service] [count]`');
+    expect(text).toContain('`/deploy history <env> [service] [count]`');
   });
 
   it('suggests the environment for a misspelt one', () => {
@@ -413,10 +557,11 @@ describe('parseCommand: history', () => {
   it('asks which service when there is no default', () => {
     // Act
     const error = parseError('history prod', noDefault);
+    const text = commandErrorText(error);
 
     // Assess
     expect(error.code).toBe('missing_service');
-    expect(error.message).toContain('`/deploy history production <service> [count]`');
+    expect(text).toContain('`/deploy history production <service> [count]`');
   });
 
   it('refuses an unknown service', () => {
@@ -498,6 +643,36 @@ describe('editDistance', () => {
     expect(distance).toBe(expected);
   });
 
+  it.each([
+    ['prdo', 'prod', 1, 1],
+    ['kitten', 'sitting', 3, 3],
+    ['kitten', 'sitting', 2, 3],
+    ['abc', 'xyz', 1, 2],
+    ['a', 'abcdef', 2, 3],
+  ])('bounds %p -> %p at %p edits as %p', (a, b, max, expected) => {
+    // Act
+    const distance = editDistance(a, b, max);
+
+    // Assess
+    expect(distance).toBe(expected);
+  });
+
+  it('answers max + 1 at once for a megabyte against a short name', () => {
+    // Act
+    const distance = editDistance('x'.repeat(1024 * 1024), 'prod', 2);
+
+    // Assess
+    expect(distance).toBe(3);
+  });
+
+  it('gives up on two long, different words of the same length once past the bound', () => {
+    // Act
+    const distance = editDistance('a'.repeat(100_000), 'b'.repeat(100_000), 2);
+
+    // Assess
+    expect(distance).toBe(3);
+  });
+
   it('is symmetric', () => {
     // Act
     const there = editDistance('foxy-backnd', 'foxy-backend');
@@ -551,6 +726,21 @@ describe('closestNames', () => {
     expect(names).toEqual(['prod']);
   });
 
+  it(`suggests nothing for a word longer than ${MAX_SUGGESTED_WORD} characters`, () => {
+    // Prepare
+    const near = 'a'.repeat(MAX_SUGGESTED_WORD + 2);
+
+    // Act
+    const atLimit = closestNames('a'.repeat(MAX_SUGGESTED_WORD), [near.slice(1)]);
+    const overLimit = closestNames('a'.repeat(MAX_SUGGESTED_WORD + 1), [near]);
+    const megabyte = closestNames('a'.repeat(1024 * 1024), [near, 'prod']);
+
+    // Assess
+    expect(atLimit).toEqual([near.slice(1)]);
+    expect(overLimit).toEqual([]);
+    expect(megabyte).toEqual([]);
+  });
+
   it('returns each candidate once and at most `limit`', () => {
     // Act
     const deduped = closestNames('prod', ['prod', 'prod']);
@@ -574,6 +764,6 @@ describe('misspelt subcommands', () => {
     const result = parseCommand('histroy prod', catalog);
     // Assess
     expect(result).toMatchObject({ kind: 'error', suggestions: ['history'] });
-    expect((result as { message: string }).message).toContain('`/deploy history prod`');
+    expect(commandErrorText(result as CommandError)).toContain('`/deploy history prod`');
   });
 });

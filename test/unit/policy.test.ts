@@ -1,9 +1,11 @@
 /**
- * Who may request, approve, reject and retry, and when a request may be dispatched.
+ * Who may request, approve, reject and retry: codes and data from the domain, and the words the Slack side makes of them.
  */
 import { productionRequest } from '../support/requests.js';
 import type { EnvironmentDefinition } from '../../src/domain/catalog.js';
-import { type Actor, canApprove, canReject, canRequest, canRetry, describeStatus, groupIds, isDeployable } from '../../src/domain/policy.js';
+import { type Actor, canApprove, canReject, canRequest, canRetry, groupIds } from '../../src/domain/policy.js';
+import { refusalText } from '../../src/slack/blocks/refusals.js';
+import { describeStatus } from '../../src/slack/blocks/text.js';
 import type { DeployRequest, RequestStatus, } from '../../src/domain/request.js';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');
@@ -48,8 +50,8 @@ describe('canRequest', () => {
     const decision = canRequest(production, actor('U0ALICE'), 'C0RANDOM');
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'wrong_channel' });
-    expect(decision.allowed || decision.reason).toContain('<#C0PROD> or <#C0RELEASES>');
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'wrong_channel' } });
+    expect(decision.allowed || refusalText(decision.refusal)).toContain('<#C0PROD> or <#C0RELEASES>');
   });
 
   it('checks the channel before the requester list', () => {
@@ -60,7 +62,7 @@ describe('canRequest', () => {
     const decision = canRequest(env, actor('U0CAROL'), 'C0RANDOM');
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'wrong_channel' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'wrong_channel' } });
   });
 
   it('allows a requester listed by name', () => {
@@ -93,8 +95,8 @@ describe('canRequest', () => {
     const decision = canRequest(env, actor('U0ERIN', ['S0OTHER']), 'C0PROD');
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_requester' });
-    expect(decision.allowed || decision.reason).toContain('<@U0DAVE>, <!subteam^S0DEVS>');
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'not_requester' } });
+    expect(decision.allowed || refusalText(decision.refusal)).toContain('<@U0DAVE>, <!subteam^S0DEVS>');
   });
 });
 
@@ -128,8 +130,8 @@ describe('canApprove', () => {
     const decision = canApprove(request('awaiting_approval'), production, actor('U0DAVE', ['S0OTHER']), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_approver' });
-    expect(decision.allowed || decision.reason).toContain('<@U0ALICE>, <@U0BOB>, <!subteam^S0RELEASE>');
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'not_approver' } });
+    expect(decision.allowed || refusalText(decision.refusal)).toContain('<@U0ALICE>, <@U0BOB>, <!subteam^S0RELEASE>');
   });
 
   it('refuses self-approval even when the requester is an approver', () => {
@@ -140,7 +142,7 @@ describe('canApprove', () => {
     const decision = canApprove(own, production, actor('U0ALICE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'self_approval' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'self_approval' } });
   });
 
   it('refuses self-approval through a group', () => {
@@ -151,7 +153,7 @@ describe('canApprove', () => {
     const decision = canApprove(own, production, actor('U0DAVE', ['S0RELEASE']), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'self_approval' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'self_approval' } });
   });
 
   it('refuses a second approval by the same person', () => {
@@ -162,7 +164,7 @@ describe('canApprove', () => {
     const decision = canApprove(once, production, actor('U0ALICE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'already_approved' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'already_approved' } });
   });
 
   it('allows a second approver after the first', () => {
@@ -181,8 +183,8 @@ describe('canApprove', () => {
     const decision = canApprove(request('awaiting_approval'), production, actor('U0ALICE'), LATER);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'expired' });
-    expect(decision.allowed || decision.reason).toContain('`/deploy production foxy-backend main`');
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
+    expect(decision.allowed || refusalText(decision.refusal)).toContain('`/deploy production foxy-backend main`');
   });
 
   it('refuses at the exact expiry instant', () => {
@@ -193,7 +195,7 @@ describe('canApprove', () => {
     const decision = canApprove(r, production, actor('U0ALICE'), new Date(r.expiresAt));
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'expired' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
   });
 
   it.each<RequestStatus>(['preparing', 'approved', 'dispatching', 'running', 'succeeded', 'rejected', 'expired', 'dispatch_failed'])(
@@ -203,8 +205,8 @@ describe('canApprove', () => {
       const decision = canApprove(request(status), production, actor('U0ALICE'), NOW);
 
       // Assess
-      expect(decision).toMatchObject({ allowed: false, code: 'not_awaiting_approval' });
-      expect(decision.allowed || decision.reason).toContain(describeStatus(status));
+      expect(decision).toMatchObject({ allowed: false, refusal: { code: 'wrong_status' } });
+      expect(decision.allowed || refusalText(decision.refusal)).toContain(describeStatus(status));
     },
   );
 });
@@ -239,7 +241,7 @@ describe('canReject', () => {
     const decision = canReject(request('awaiting_approval'), production, actor('U0DAVE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_approver' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'not_approver' } });
   });
 
   it('lets an approver give up on a failed dispatch', () => {
@@ -255,7 +257,7 @@ describe('canReject', () => {
     const decision = canReject(request('awaiting_approval'), production, actor('U0CAROL'), LATER);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'expired' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
   });
 
   it.each<RequestStatus>(['approved', 'dispatching', 'running', 'succeeded', 'rejected'])('refuses a request in %p', (status) => {
@@ -263,7 +265,7 @@ describe('canReject', () => {
     const decision = canReject(request(status), production, actor('U0ALICE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_awaiting_approval' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'wrong_status' } });
   });
 });
 
@@ -289,7 +291,7 @@ describe('canRetry', () => {
     const decision = canRetry(request('dispatch_failed'), production, actor('U0CAROL'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_approver' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'not_approver' } });
   });
 
   it('lets the requester retry when the environment needs no approvals', () => {
@@ -311,8 +313,8 @@ describe('canRetry', () => {
     const decision = canRetry(r, staging, actor('U0DAVE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_approver' });
-    expect(decision.allowed || decision.reason).toContain('the requester');
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'not_approver' } });
+    expect(decision.allowed || refusalText(decision.refusal)).toContain('the requester');
   });
 
   it('refuses after expiry', () => {
@@ -320,7 +322,7 @@ describe('canRetry', () => {
     const decision = canRetry(request('dispatch_failed'), production, actor('U0ALICE'), LATER);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'expired' });
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
   });
 
   it.each<RequestStatus>(['awaiting_approval', 'approved', 'failed', 'succeeded'])('refuses a request in %p', (status) => {
@@ -328,90 +330,7 @@ describe('canRetry', () => {
     const decision = canRetry(request(status), production, actor('U0ALICE'), NOW);
 
     // Assess
-    expect(decision).toMatchObject({ allowed: false, code: 'not_retryable' });
-  });
-});
-
-describe('isDeployable', () => {
-  const approved = (overrides: Partial<DeployRequest> = {}) => request('approved', { approvals: [approval('U0ALICE'), approval('U0BOB')], ...overrides });
-
-  it('is true for an approved request with a pinned SHA and enough approvals', () => {
-    // Act
-    const deployable = isDeployable(approved());
-
-    // Assess
-    expect(deployable).toBe(true);
-  });
-
-  it('is true for a failed dispatch that holds its approvals (the retry)', () => {
-    // Act
-    const deployable = isDeployable(approved({ status: 'dispatch_failed' }));
-
-    // Assess
-    expect(deployable).toBe(true);
-  });
-
-  it('is true with no approvals when none are required', () => {
-    // Act
-    const deployable = isDeployable(request('approved', { requiredApprovals: 0 }));
-
-    // Assess
-    expect(deployable).toBe(true);
-  });
-
-  it.each<RequestStatus>(['preparing', 'awaiting_approval', 'dispatching', 'dispatched', 'running', 'succeeded', 'rejected', 'expired'])('is false in %p', (status) => {
-    // Act
-    const deployable = isDeployable(approved({ status }));
-
-    // Assess
-    expect(deployable).toBe(false);
-  });
-
-  it.each([
-    ['no SHA', undefined],
-    ['a short SHA', SHA.slice(0, 7)],
-    ['a branch name', 'main'],
-    ['an upper-case SHA', SHA.toUpperCase()],
-    ['41 characters', SHA + 'a'],
-    ['a non-hex character', SHA.slice(0, 39) + 'g'],
-  ])('is false with %s', (_why, sha) => {
-    // Act
-    const deployable = isDeployable(approved({ sha }));
-
-    // Assess
-    expect(deployable).toBe(false);
-  });
-
-  it('is false with fewer approvals than required', () => {
-    // Act
-    const deployable = isDeployable(approved({ approvals: [approval('U0ALICE')] }));
-
-    // Assess
-    expect(deployable).toBe(false);
-  });
-
-  it('counts the same approver twice as one', () => {
-    // Act
-    const deployable = isDeployable(approved({ approvals: [approval('U0ALICE'), approval('U0ALICE')] }));
-
-    // Assess
-    expect(deployable).toBe(false);
-  });
-
-  it('does not count the requester’s own approval', () => {
-    // Act
-    const deployable = isDeployable(approved({ requester: 'U0ALICE' }));
-
-    // Assess
-    expect(deployable).toBe(false);
-  });
-
-  it('is true with more approvals than required', () => {
-    // Act
-    const deployable = isDeployable(approved({ approvals: [approval('U0ALICE'), approval('U0BOB'), approval('U0DAVE')] }));
-
-    // Assess
-    expect(deployable).toBe(true);
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'wrong_status' } });
   });
 });
 

@@ -95,10 +95,12 @@ describe('the status line', () => {
 
   it('says why foxops lost track of a run', () => {
     // Act
-    const card = text(request('unknown', { failure: { code: 'run_not_found', message: 'GitHub no longer knows run 42 (404).' } }));
+    const card = text(request('unknown', { failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: 42 } } }));
 
     // Assess
-    expect(card).toContain(`*Unknown*: <${RUN_URL}|run 42>. GitHub no longer knows run 42 (404). Check the workflow and the environment by hand.`);
+    expect(card).toContain(
+      `*Unknown*: <${RUN_URL}|run 42>. GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. Check the workflow and the environment by hand.`,
+    );
   });
 
   it('shows the GitHub environment the run deployed to', () => {
@@ -152,5 +154,30 @@ describe('runNoticeText', () => {
 
     // Assess
     expect(out).toContain('started (re-run, attempt 3)');
+  });
+
+  it('says in words why a run without a failing job failed, was cancelled, timed out or was lost', () => {
+    // Act
+    const failed = runNoticeText(request('failed', { failure: { code: 'startup_failure' } }), 'failed');
+    const cancelled = runNoticeText(request('cancelled', { failure: { code: 'run_skipped' } }), 'cancelled');
+    const overdue = runNoticeText(request('timed_out', { failure: { code: 'run_overdue', params: { runTimeoutMs: 3_600_000, environment: 'production', githubUnreachable: true } } }), 'timed_out');
+    const lost = runNoticeText(request('unknown', { failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: 42 } } }), 'unknown');
+
+    // Assess
+    expect(failed).toContain('failed: The workflow could not start (startup_failure): check the workflow file on the dispatched ref. See ');
+    expect(cancelled).toContain('was cancelled. GitHub skipped every job: nothing was deployed. See ');
+    expect(overdue).toContain(
+      'timed out. The run went on for more than 1h (run_timeout of production); foxops stopped following it. GitHub did not answer either. It may still be running: look at it on GitHub. Check ',
+    );
+    expect(lost).toContain('lost track of the deploy of *foxy-backend* `3f78685` to *production*. GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. Check ');
+  });
+
+  it('escapes the names and GitHub’s words in a failure', () => {
+    // Act
+    const out = runNoticeText(request('unknown', { failure: { code: 'run_not_found', params: { repo: '<!channel>', runId: 42 } } }), 'unknown');
+
+    // Assess
+    expect(out).not.toContain('<!channel>');
+    expect(out).toContain('foxops lost access to &lt;!channel&gt;.');
   });
 });

@@ -4,6 +4,7 @@
  */
 import { productionRequest } from '../support/requests.js';
 import { type DeployRequest, type RequestStatus, type RunJob, findDeployIds, transition } from '../../src/domain/request.js';
+import { failureText } from '../../src/slack/blocks/failures.js';
 import {
   type RunUpdate,
   applyRunUpdate,
@@ -111,7 +112,7 @@ describe('applyRunUpdate: the normal path', () => {
 
   it('follows a run that shows up after the dispatch was reported failed (GitHub did it despite the error)', () => {
     // Act
-    const next = applyRunUpdate(dispatched({ status: 'dispatch_failed', failure: { code: 'unavailable', message: 'timeout' } }, undefined), update('queued'), at(1))!;
+    const next = applyRunUpdate(dispatched({ status: 'dispatch_failed', failure: { code: 'unavailable', params: { action: 'dispatch', status: 504 }, cause: 'timeout' } }, undefined), update('queued'), at(1))!;
 
     // Assess
     expect(next.status).toBe('queued');
@@ -201,9 +202,11 @@ describe('applyRunUpdate: late, repeated and out-of-order news', () => {
     const detailed = applyRunUpdate(failed, update('in_progress', { job: job(7, 'smoke test', 'completed', { conclusion: 'failure', failedStep: 'Run smoke tests', failedStepNumber: 4 }) }), at(4))!;
 
     // Assess
-    expect(failed.failure).toEqual({ code: 'run_failed', message: 'The run failed.' });
+    expect(failed.failure).toEqual({ code: 'run_failed' });
+    expect(failureText(failed.failure!)).toBe('The run failed.');
     expect(detailed.status).toBe('failed');
-    expect(detailed.failure).toEqual({ code: 'job_failed', message: 'Job “smoke test” failed at step “Run smoke tests”.' });
+    expect(detailed.failure).toEqual({ code: 'job_failed', params: { job: 'smoke test', jobConclusion: 'failure', step: 'Run smoke tests' } });
+    expect(failureText(detailed.failure!)).toBe('Job “smoke test” failed at step “Run smoke tests”.');
     expect(detailed.finishedAt).toBe(failed.finishedAt);
     expect(runNotice(failed, detailed)).toBeUndefined();
     expect(runOutcome(failed, detailed)).toBeUndefined();
@@ -265,7 +268,8 @@ describe('applyRunUpdate: re-runs', () => {
 });
 
 describe('applyRunUpdate: after foxops gave up', () => {
-  const gaveUp = () => giveUpOnRun(dispatched({ status: 'running' }), 'timed_out', { code: 'run_overdue', message: 'too long' }, at(61));
+  const overdue = { code: 'run_overdue', params: { runTimeoutMs: 3_600_000, environment: 'production', githubUnreachable: false } };
+  const gaveUp = () => giveUpOnRun(dispatched({ status: 'running' }), 'timed_out', overdue, at(61));
 
   it('does not come back to running on progress alone', () => {
     // Act
@@ -273,7 +277,7 @@ describe('applyRunUpdate: after foxops gave up', () => {
 
     // Assess
     expect(next.status).toBe('timed_out');
-    expect(next.failure).toEqual({ code: 'run_overdue', message: 'too long' });
+    expect(next.failure).toEqual(overdue);
     expect(next.run?.jobs).toHaveLength(1);
   });
 
@@ -292,18 +296,25 @@ describe('applyRunUpdate: after foxops gave up', () => {
 });
 
 describe('failures', () => {
-  it.each<[string, string, DeployRequest['failure']]>([
-    ['startup_failure', 'failed', { code: 'startup_failure', message: 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.' }],
-    ['skipped', 'cancelled', { code: 'run_skipped', message: 'GitHub skipped every job: nothing was deployed.' }],
-    ['cancelled', 'cancelled', { code: 'run_cancelled', message: 'The run was cancelled on GitHub: the deploy may have stopped halfway.' }],
-    ['neutral', 'unknown', { code: 'run_neutral', message: 'GitHub ended the run as `neutral`, which says neither success nor failure. Check production by hand before deploying again.' }],
-  ])('explains a run that ended %p', (conclusion, status, failure) => {
+  it.each<[string, string, DeployRequest['failure'], string]>([
+    ['startup_failure', 'failed', { code: 'startup_failure' }, 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.'],
+    ['action_required', 'failed', { code: 'action_required' }, 'GitHub wants someone to allow this run (action_required); open the run.'],
+    ['skipped', 'cancelled', { code: 'run_skipped' }, 'GitHub skipped every job: nothing was deployed.'],
+    ['cancelled', 'cancelled', { code: 'run_cancelled' }, 'The run was cancelled on GitHub: the deploy may have stopped halfway.'],
+    [
+      'neutral',
+      'unknown',
+      { code: 'run_neutral', params: { conclusion: 'neutral', environment: 'production' } },
+      'GitHub ended the run as `neutral`, which says neither success nor failure. Check production by hand before deploying again.',
+    ],
+  ])('explains a run that ended %p', (conclusion, status, failure, words) => {
     // Act
     const next = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion }), at(2))!;
 
     // Assess
     expect(next.status).toBe(status);
     expect(next.failure).toEqual(failure);
+    expect(failureText(next.failure!)).toBe(words);
   });
 
   it('names the job that timed out at GitHub’s limit', () => {
@@ -312,7 +323,8 @@ describe('failures', () => {
 
     // Assess
     expect(next.status).toBe('timed_out');
-    expect(next.failure?.message).toBe('GitHub stopped the run at a time limit. Job “deploy” timed out.');
+    expect(next.failure).toEqual({ code: 'run_timed_out', params: { job: 'deploy', jobConclusion: 'timed_out' } });
+    expect(failureText(next.failure!)).toBe('GitHub stopped the run at a time limit. Job “deploy” timed out.');
   });
 });
 
@@ -360,10 +372,10 @@ describe('the reconciler’s helpers', () => {
 
   it('gives up with a visible status and reason', () => {
     // Act
-    const next = giveUpOnRun(dispatched({ status: 'running' }), 'unknown', { code: 'run_not_found', message: 'gone' }, at(5));
+    const next = giveUpOnRun(dispatched({ status: 'running' }), 'unknown', { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } }, at(5));
 
     // Assess
-    expect(next).toMatchObject({ status: 'unknown', failure: { code: 'run_not_found', message: 'gone' }, finishedAt: at(5).toISOString() });
+    expect(next).toMatchObject({ status: 'unknown', failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } }, finishedAt: at(5).toISOString() });
   });
 
   it('measures the run timeout from the dispatch, and from the start of a re-run', () => {

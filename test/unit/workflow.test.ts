@@ -1,14 +1,16 @@
 /**
  * The example deploy workflow (examples/foxy-backend/.github/workflows/deploy.yml) against what foxops sends
- * and expects: exactly the dispatch inputs of src/github/dispatch-inputs.ts, a run name that carries the deploy
+ * and expects: exactly the inputs `dispatchInputs` builds (src/deploys/dispatch.ts), a run name that carries the deploy
  * id in the form foxops searches for, and the seed's production pipeline shape (one build, per-environment
  * artifact and role, versioned release, smoke test, summary).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DISPATCH_INPUT_NAMES } from '../../src/github/dispatch-inputs.js';
+import { dispatchInputs } from '../../src/deploys/dispatch.js';
+import { DISPATCH_INPUT_NAMES } from '../../src/domain/ports.js';
 import { findDeployIds } from '../../src/domain/request.js';
+import { productionRequest } from '../support/requests.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -51,11 +53,12 @@ describe('the dispatch contract with foxops', () => {
     // Prepare
     const declared = Object.keys(workflow.on.workflow_dispatch.inputs);
 
-    // Act
-    const sent = [...DISPATCH_INPUT_NAMES];
+    // Act: the inputs of a real dispatch, as the use case builds them
+    const sent = Object.keys(dispatchInputs({ ...productionRequest(), sha: 'a'.repeat(40), approvals: [{ userId: 'U0ALICE', at: '2026-01-01T00:00:00Z' }] }));
 
-    // Assess: GitHub rejects a dispatch with an undeclared input, and foxops fills every one
-    expect(declared.sort()).toEqual(sent.sort());
+    // Assess: GitHub rejects a dispatch with an undeclared input, and foxops fills every one, in the documented order
+    expect(declared.sort()).toEqual([...sent].sort());
+    expect(sent).toEqual([...DISPATCH_INPUT_NAMES]);
   });
 
   it('is started only by workflow_dispatch', () => {

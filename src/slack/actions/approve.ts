@@ -1,6 +1,6 @@
 /** The Approve button on a deploy card. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
 import { cardAction, useCases } from './card-action.js';
 

@@ -6,7 +6,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { ActionOutcome } from '../../deploys/approval.js';
 import type { DeployContext } from '../../deploys/context.js';
 import type { DeployRequest } from '../../domain/request.js';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
+import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -40,7 +41,7 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
         return;
       }
       const outcome = await run(ctx, requestId, userId, { request: stored, client, triggerId: body.trigger_id });
-      if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${outcome.message}`);
+      if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
     } catch (err) {
       await tell(reportFailure(deps.logger, `card.${name}`, err, { requestId, user: userId })).catch(() => undefined);
     }

@@ -1,6 +1,6 @@
 /** Registers the card buttons. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { registerApprove } from './approve.js';
 import { registerReject } from './reject.js';
 import { registerRetry } from './retry.js';

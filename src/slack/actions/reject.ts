@@ -3,7 +3,7 @@
  * dialog (see views/reject-reason.ts, which does the rejecting).
  */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
 import { rejectModal } from '../blocks/reject-modal.js';
 import { cardAction, useCases } from './card-action.js';

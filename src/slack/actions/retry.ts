@@ -1,6 +1,6 @@
 /** The Retry dispatch button, shown when GitHub refused a dispatch. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS } from '../blocks/action-ids.js';
 import { cardAction, useCases } from './card-action.js';
 

@@ -1,25 +1,15 @@
 /** The message for a service's CloudWatch alarm, with the deploy that probably caused it. Pure. */
 import type { KnownBlock } from '@slack/types';
-import { type AlarmNotice, type AlarmTarget, alarmConsoleUrl } from '../../domain/alarm.js';
+import { type AlarmNotice, type AlarmReport, alarmConsoleUrl } from '../../domain/alarm.js';
 import { formatDuration } from '../../domain/duration.js';
-import type { DeploymentRecord } from '../../domain/ports.js';
-import { type DeployRequest, shortSha } from '../../domain/request.js';
+import { shortSha } from '../../domain/request.js';
 import { escapeText, type SlackMessage, slackDate } from './deploy-card.js';
+import { describeStatus } from './text.js';
 
 const STATE_ICON: Record<AlarmNotice['state'], string> = { ALARM: ':rotating_light:', OK: ':white_check_mark:', INSUFFICIENT_DATA: ':grey_question:' };
 const STATE_WORDS: Record<AlarmNotice['state'], string> = { ALARM: 'in alarm', OK: 'back to OK', INSUFFICIENT_DATA: 'has insufficient data' };
 
-/** What the alarm message says about the deploys of the alarm's service and environment. */
-export interface AlarmContext {
-  target: AlarmTarget;
-  current?: DeploymentRecord;
-  /** True when `current` finished shortly before the alarm. */
-  likelyCause: boolean;
-  /** Deploys of the same service and environment that are running now. */
-  inFlight: DeployRequest[];
-}
-
-function deployLine(alarm: AlarmNotice, c: AlarmContext): string {
+function deployLine(alarm: AlarmNotice, c: AlarmReport): string {
   const d = c.current;
   if (!d) return `Nothing has been deployed to *${c.target.environment}* through foxops yet.`;
   const sha = d.shaUrl ? `<${d.shaUrl}|\`${shortSha(d.sha)}\`>` : `\`${shortSha(d.sha)}\``;
@@ -29,8 +19,9 @@ function deployLine(alarm: AlarmNotice, c: AlarmContext): string {
   return `${head} ${sha} (\`${escapeText(d.ref)}\`, deploy \`${d.requestId}\`${d.runUrl ? `, <${d.runUrl}|run>` : ''}), finished ${ago} before the alarm, ${who}.`;
 }
 
-/** Renders the alarm message. */
-export function alarmMessage(alarm: AlarmNotice, c: AlarmContext): SlackMessage {
+/** Renders the alarm report as a message. */
+export function alarmMessage(c: AlarmReport): SlackMessage {
+  const { alarm } = c;
   const url = alarmConsoleUrl(alarm);
   const name = url ? `<${url}|${escapeText(alarm.name)}>` : `\`${escapeText(alarm.name)}\``;
   const title = `${STATE_ICON[alarm.state]} *${c.target.service}* in *${c.target.environment}*: ${name} is ${STATE_WORDS[alarm.state]}`;
@@ -40,7 +31,7 @@ export function alarmMessage(alarm: AlarmNotice, c: AlarmContext): SlackMessage 
   ];
   if (alarm.state === 'ALARM') {
     const lines = [deployLine(alarm, c)];
-    for (const r of c.inFlight) lines.push(`:arrows_counterclockwise: Deploy \`${r.id}\` of \`${shortSha(r.sha)}\` is ${r.status.replace(/_/g, ' ')} right now${r.run?.url ? ` (<${r.run.url}|run>)` : ''}.`);
+    for (const r of c.inFlight) lines.push(`:arrows_counterclockwise: Deploy \`${r.id}\` of \`${shortSha(r.sha)}\` is ${describeStatus(r.status)} right now${r.run?.url ? ` (<${r.run.url}|run>)` : ''}.`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
   }
   return { text: `${c.target.service} ${c.target.environment}: ${alarm.name} is ${STATE_WORDS[alarm.state]}`, blocks };

@@ -7,6 +7,8 @@ import { formatDuration } from '../../domain/duration.js';
 import { type DeployRequest, type RunJob, shortSha } from '../../domain/request.js';
 import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
+import { failureText } from './failures.js';
+import { describeStatus } from './text.js';
 
 /** A Slack message body: fallback text for notifications plus blocks. */
 export interface SlackMessage {
@@ -58,12 +60,12 @@ function statusLine(r: DeployRequest): string {
   // Total duration: from the dispatch, or from the start of a re-run attempt.
   const duration = deployDuration(r);
   const took = duration ? ` in ${formatDuration(duration.ms)}` : '';
-  const why = r.failure ? ` ${escapeText(r.failure.message)}` : '';
+  const why = r.failure ? ` ${failureText(r.failure)}` : '';
   switch (r.status) {
     case 'preparing':
       return `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
     case 'prepare_failed':
-      return `:x: Could not prepare: ${escapeText(r.failure?.message ?? 'unknown error')}`;
+      return `:x: Could not prepare: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
     case 'awaiting_approval':
       return `:hourglass: Waiting for approvals: ${approvals}`;
     case 'approved':
@@ -71,7 +73,7 @@ function statusLine(r: DeployRequest): string {
     case 'dispatching':
       return ':rocket: Dispatching the workflow…';
     case 'dispatch_failed':
-      return `:x: *Dispatch failed.* ${escapeText(r.failure?.message ?? '')}`;
+      return `:x: *Dispatch failed.* ${r.failure ? failureText(r.failure) : ''}`;
     case 'dispatched':
       return `:rocket: Dispatched: ${run}`;
     case 'queued':
@@ -177,7 +179,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
   if (r.run?.deployment) {
     const d = r.run.deployment;
     const where = d.url ? `<${d.url}|${escapeText(d.environment)}>` : escapeText(d.environment);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(d.state.replace(/_/g, ' '))}`, MAX_TEXT) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(describeStatus(d.state))}`, MAX_TEXT) }] });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
   if (r.status === 'awaiting_approval') {
@@ -211,6 +213,6 @@ export function deployCard(r: DeployRequest): SlackMessage {
       ],
     });
   }
-  const text = `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${r.status.replace(/_/g, ' ')}`;
+  const text = `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${describeStatus(r.status)}`;
   return { text, blocks };
 }

@@ -1,8 +1,10 @@
 /** The threaded replies under a deploy card at run milestones. Pure: request in, mrkdwn out. */
 import { formatDuration } from '../../domain/duration.js';
+import type { Whisper } from '../../domain/ports.js';
 import { type DeployRequest, shortSha } from '../../domain/request.js';
 import { type RunNotice, deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { escapeText } from './deploy-card.js';
+import { failureText } from './failures.js';
 
 /** The people who must hear about a deploy that did not go through: the requester and every approver. */
 function people(r: DeployRequest): string {
@@ -17,7 +19,7 @@ function runLink(r: DeployRequest): string {
 /** Where it broke, with links to the job and the failing step's log. */
 function failureDetail(r: DeployRequest): string {
   const job = failingJob(r.run);
-  if (!job) return r.failure ? ` ${escapeText(r.failure.message)}` : '';
+  if (!job) return r.failure ? ` ${failureText(r.failure)}` : '';
   const name = job.url ? `<${job.url}|${escapeText(job.name)}>` : `“${escapeText(job.name)}”`;
   const stepUrl = failingStepUrl(job);
   const step = job.failedStep ? ` at step ${stepUrl ? `<${stepUrl}|${escapeText(job.failedStep)}>` : `“${escapeText(job.failedStep)}”`}` : '';
@@ -38,10 +40,19 @@ export function runNoticeText(r: DeployRequest, notice: RunNotice): string {
     case 'failed':
       return `:red_circle: ${people(r)} the deploy of ${what} failed${attempt}${took}:${failureDetail(r)} See ${runLink(r)}.`;
     case 'cancelled':
-      return `:white_circle: <@${r.requester}> the deploy of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} See ${runLink(r)}.`;
+      return `:white_circle: <@${r.requester}> the deploy of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} See ${runLink(r)}.`;
     case 'timed_out':
-      return `:alarm_clock: ${people(r)} the deploy of ${what} timed out${attempt}${took}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
+      return `:alarm_clock: ${people(r)} the deploy of ${what} timed out${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
     case 'unknown':
-      return `:grey_question: ${people(r)} foxops lost track of the deploy of ${what}${attempt}.${r.failure ? ` ${escapeText(r.failure.message)}` : ''} Check *${r.environment}* by hand.`;
+      return `:grey_question: ${people(r)} foxops lost track of the deploy of ${what}${attempt}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check *${r.environment}* by hand.`;
+  }
+}
+
+/** A private note to the person concerned. */
+export function whisperText(message: Whisper): string {
+  const r = message.request;
+  switch (message.kind) {
+    case 'prepare_failed':
+      return `:x: I could not prepare the deploy of *${r.service}* \`${r.ref}\` to *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
   }
 }

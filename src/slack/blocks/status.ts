@@ -5,6 +5,7 @@ import type { DeploymentRecord } from '../../domain/ports.js';
 import { shortSha } from '../../domain/request.js';
 import type { ServiceStatus } from '../../deploys/status.js';
 import { escapeText } from './deploy-card.js';
+import { describeStatus } from './text.js';
 
 const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
   succeeded: ':large_green_circle:',
@@ -42,10 +43,10 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
         lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
       }
       for (const r of e.inFlight) {
-        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')} ${r.status.replace(/_/g, ' ')}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')} ${describeStatus(r.status)}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
       }
       for (const r of e.waiting) {
-        const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : r.status.replace(/_/g, ' ');
+        const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : describeStatus(r.status);
         lines.push(`    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`) ${state}, requested by <@${r.requester}>, deploy \`${r.id}\``);
       }
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
@@ -69,7 +70,7 @@ export function historyMessage(service: string, environment: string, entries: De
     const took = d.startedAt ? ` in ${formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
     const run = d.runUrl ? ` <${d.runUrl}|run${d.attempt && d.attempt > 1 ? ` attempt ${d.attempt}` : ''}>` : '';
     const approvers = d.approvers.length ? `, approved by ${people(d.approvers)}` : '';
-    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)} (\`${escapeText(d.ref)}\`) ${d.outcome.replace(/_/g, ' ')}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
+    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)} (\`${escapeText(d.ref)}\`) ${describeStatus(d.outcome)}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
   });
   return [
     `Last ${entries.length} deploy(s) of ${service} to ${environment}`,

@@ -4,8 +4,11 @@
  */
 import type { App, SlashCommand } from '@slack/bolt';
 import { isCommandError, parseCommand } from '../../domain/command.js';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
+import { commandErrorText } from '../blocks/command-errors.js';
 import { helpText } from '../blocks/help.js';
+import { refusalText } from '../blocks/refusals.js';
+import { describeStatus } from '../blocks/text.js';
 import { reportFailure } from '../failure.js';
 import { shortSha } from '../../domain/request.js';
 
@@ -16,8 +19,10 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
   const { catalog } = deps.config;
   const parsed = parseCommand(command.text ?? '', catalog);
   if (isCommandError(parsed)) {
-    deps.logger.info('command.invalid', { code: parsed.code, text: command.text, user: command.user_id });
-    return ephemeral(`:thinking_face: ${parsed.message}`);
+    // A bounded preview: the text is whatever was pasted, however long.
+    const text = command.text ?? '';
+    deps.logger.info('command.invalid', { code: parsed.code, text: text.slice(0, 200), length: text.length, user: command.user_id });
+    return ephemeral(`:thinking_face: ${commandErrorText(parsed)}`);
   }
   switch (parsed.kind) {
     case 'help':
@@ -33,12 +38,12 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
         channelId: command.channel_id,
         triggerId: command.trigger_id,
       });
-      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${outcome.message}`);
+      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
       const r = outcome.request;
       if (r.status === 'preparing') {
         return ephemeral(`:hourglass_flowing_sand: Resolving \`${r.ref}\` of *${r.service}* for *${r.environment}* (deploy \`${r.id}\`). The deploy card appears in this channel in a moment.`);
       }
-      return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${r.status.replace(/_/g, ' ')}; see its card in this channel.`);
+      return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
     }
     case 'status': {
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);

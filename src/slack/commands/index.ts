@@ -1,6 +1,6 @@
 /** Registers the slash commands. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { registerDeployCommand } from './deploy.js';
 
 /** Registers every slash command listener on `app`. */

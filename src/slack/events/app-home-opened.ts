@@ -1,6 +1,6 @@
 /** The App Home tab: what runs where, for every service. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 
 /** Registers the `app_home_opened` listener, which publishes the status view. */
 export function registerAppHome(app: App, deps: SlackDeps): void {

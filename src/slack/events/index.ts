@@ -1,6 +1,6 @@
 /** Registers Events API listeners. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { registerAppHome } from './app-home-opened.js';
 
 /** Registers every event listener on `app`. */

@@ -1,6 +1,6 @@
 /** Registers the dialog (view submission) listeners. */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { registerRejectReason } from './reject-reason.js';
 
 /** Registers every view listener on `app`. */

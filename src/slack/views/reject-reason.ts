@@ -3,8 +3,9 @@
  * Who may reject is decided again on the stored request; a refusal shows in the dialog itself.
  */
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../app.js';
+import type { SlackDeps } from '../deps.js';
 import { REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
+import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 
 function metadataOf(text: string): RejectViewMetadata | undefined {
@@ -31,7 +32,7 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
       const ctx = await deps.context();
       const { rejectRequest } = await import('../../deploys/approval.js');
       const outcome = await rejectRequest(ctx, metadata.requestId, body.user.id, reason);
-      if (outcome.kind === 'refused') await errors(outcome.message);
+      if (outcome.kind === 'refused') await errors(refusalText(outcome.refusal));
       else await ack();
     } catch (err) {
       await errors(reportFailure(deps.logger, 'view.reject', err, { requestId: metadata.requestId, user: body.user.id }));

@@ -2,11 +2,10 @@
  * A service's CloudWatch alarm, posted in its environment's channel with the deploy that runs there
  * (flagged as the likely cause when it finished shortly before). Each state change is posted once.
  */
+import type { DeployContext } from '../deploys/context.js';
 import { type AlarmNotice, alarmTarget, isLikelyCause } from '../domain/alarm.js';
 import { environmentNamed } from '../domain/catalog.js';
-import { RUN_STATUSES } from '../domain/request.js';
-import { alarmMessage } from '../slack/blocks/alarm.js';
-import type { DeployContext } from './context.js';
+import { isInFlight } from '../domain/request.js';
 
 const ALARM_KEY_TTL_SECONDS = 7 * 86_400;
 
@@ -27,10 +26,10 @@ export async function announceAlarm(ctx: DeployContext, alarm: AlarmNotice): Pro
   if (!(await ctx.idempotency.claim(key, ALARM_KEY_TTL_SECONDS))) return 'duplicate';
   const env = environmentNamed(ctx.catalog, target.environment);
   const [current, active] = await Promise.all([ctx.ledger.current(target.service, target.environment), ctx.requests.listActive(200)]);
-  const inFlight = active.filter((r) => r.service === target.service && r.environment === target.environment && (RUN_STATUSES.includes(r.status) || r.status === 'dispatching'));
+  const inFlight = active.filter((r) => r.service === target.service && r.environment === target.environment && isInFlight(r.status));
   const likelyCause = isLikelyCause(current, alarm);
   try {
-    await ctx.cards.announce(env.channels[0]!, alarmMessage(alarm, { target, current, likelyCause, inFlight }));
+    await ctx.cards.announce(env.channels[0]!, { alarm, target, current, likelyCause, inFlight });
   } catch (err) {
     await ctx.idempotency.release(key);
     throw err;

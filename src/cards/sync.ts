@@ -2,8 +2,8 @@
  * Deploy-card edits for run progress, coalesced so that a burst of GitHub events makes at most one
  * `chat.update` per card per slot (1 s by default) across every process, and the newest state always lands.
  *
- * Time is cut into slots of `cardUpdateSpacingMs`, by the real clock: this is about Slack's rate, not the deploy's
- * clock. The claims are one-time keys in the store (`ctx.idempotency`), so they hold across Lambda invocations:
+ * Time is cut into slots of `cardUpdateSpacingMs`, by the context's slot clock: real time, since this is about Slack's
+ * rate, not the deploy's clock; tests inject it or fake the timers. The claims are one-time keys in the store (`ctx.idempotency`), so they hold across Lambda invocations:
  *  - `card-slot:<id>:<n>`, the one edit allowed in slot n. Whoever claims it reads the request after claiming,
  *    so that edit shows every write made before the claim.
  *  - `card-lead:<id>:<n>`: the first write in slot n queues a `lead` job, which edits at once if the slot is free.
@@ -17,9 +17,8 @@
  * newer one. So every edit re-reads the request once it landed and, if a final state was stored meanwhile,
  * edits again: the card can lag behind progress for a moment, never behind the end.
  */
+import type { DeployContext } from '../deploys/context.js';
 import type { CardJob, NoticeJob } from '../domain/ports.js';
-import { runNoticeText } from '../slack/blocks/run-notice.js';
-import type { DeployContext } from './context.js';
 
 /** Default spacing of edits of one card: Slack allows about one `chat.update` per second per message. */
 export const CARD_UPDATE_SPACING_MS = 1000;
@@ -30,6 +29,8 @@ const NOTICE_TTL_SECONDS = 7 * 86_400;
 
 const spacingOf = (ctx: DeployContext) => Math.max(1, ctx.cardUpdateSpacingMs ?? CARD_UPDATE_SPACING_MS);
 const slotAt = (ctx: DeployContext, ms: number) => Math.floor(ms / spacingOf(ctx));
+/** The slots are cut by the context's slot clock (real time unless a test injects one or fakes the timers). */
+const nowMs = (ctx: DeployContext) => (ctx.slotClock ?? Date.now)();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -37,7 +38,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * what the card shows. Costs one or two conditional writes and at most one job; makes no Slack call itself.
  */
 export async function scheduleCardUpdate(ctx: DeployContext, requestId: string): Promise<void> {
-  const slot = slotAt(ctx, Date.now());
+  const slot = slotAt(ctx, nowMs(ctx));
   if (await ctx.idempotency.claim(`card-lead:${requestId}:${slot}`, CLAIM_TTL_SECONDS)) {
     return ctx.jobs.enqueue({ type: 'card', requestId, slot, phase: 'lead' });
   }
@@ -67,7 +68,7 @@ async function edit(ctx: DeployContext, job: CardJob): Promise<void> {
     // Lambda does not retry foxops' async jobs (a blind retry could dispatch twice), so the edit queues itself
     // again: a trail of the current slot, which edits in the next one with whatever is newest by then.
     ctx.logger.warn('card.update_retried', { requestId: job.requestId, phase: job.phase, tries, err });
-    await ctx.jobs.enqueue({ type: 'card', requestId: job.requestId, slot: slotAt(ctx, Date.now()), phase: 'trail', tries });
+    await ctx.jobs.enqueue({ type: 'card', requestId: job.requestId, slot: slotAt(ctx, nowMs(ctx)), phase: 'trail', tries });
   }
 }
 
@@ -75,16 +76,16 @@ async function edit(ctx: DeployContext, job: CardJob): Promise<void> {
 export async function syncCard(ctx: DeployContext, job: CardJob): Promise<void> {
   const claimSlot = (slot: number) => ctx.idempotency.claim(`card-slot:${job.requestId}:${slot}`, CLAIM_TTL_SECONDS);
   if (job.phase === 'lead') {
-    const current = slotAt(ctx, Date.now());
+    const current = slotAt(ctx, nowMs(ctx));
     if (await claimSlot(current)) return edit(ctx, job);
     // Someone claimed a later slot than the write's, so they read after it: nothing left to do.
     if (current > job.slot) return;
     // Slot taken by an edit that may have read before the write that queued this job: make sure one follows.
     if (!(await ctx.idempotency.claim(`card-trail:${job.requestId}:${job.slot}`, CLAIM_TTL_SECONDS))) return;
   }
-  const wait = (job.slot + 1) * spacingOf(ctx) - Date.now();
+  const wait = (job.slot + 1) * spacingOf(ctx) - nowMs(ctx);
   if (wait > 0) await sleep(Math.min(wait, spacingOf(ctx)));
-  if (await claimSlot(Math.max(job.slot + 1, slotAt(ctx, Date.now())))) return edit(ctx, job);
+  if (await claimSlot(Math.max(job.slot + 1, slotAt(ctx, nowMs(ctx))))) return edit(ctx, job);
   ctx.logger.debug('card.trail_covered', { requestId: job.requestId, slot: job.slot });
 }
 
@@ -101,13 +102,12 @@ export async function postNotice(ctx: DeployContext, job: NoticeJob): Promise<vo
   }
   const request = await ctx.requests.get(job.requestId);
   if (!request) return;
-  const text = runNoticeText(request, job.notice);
   try {
-    await ctx.cards.reply(request, text);
+    await ctx.cards.reply(request, job.notice);
   } catch (err) {
     const tries = (job.tries ?? 0) + 1;
     if (isSlackRefusal(err) || tries >= MAX_EDIT_TRIES) {
-      ctx.logger.error('card.notice_failed', { requestId: job.requestId, notice: job.notice, attempt: job.attempt, tries, channel: request.channel, text, err });
+      ctx.logger.error('card.notice_failed', { requestId: job.requestId, notice: job.notice, attempt: job.attempt, tries, channel: request.channel, err });
       return;
     }
     ctx.logger.warn('card.notice_retried', { requestId: job.requestId, notice: job.notice, tries, err });

@@ -1,0 +1,26 @@
+/**
+ * The HTTP shapes every inbound route shares: a Function URL / HTTP API payload v2 request and its response.
+ * The Lambda entry receives them from AWS, the local server builds them from Node's requests, and the routes
+ * (Slack, GitHub webhooks, health) take and return them, so one code path serves both.
+ */
+
+/** A Function URL / HTTP API payload v2 request (the parts foxops reads). */
+export interface HttpEvent {
+  rawPath: string;
+  headers: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext: { http: { method: string; path?: string } };
+}
+
+/** The response shape Function URLs expect. */
+export interface HttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,44 @@
+/** The sentences for a `/deploy` that could not be understood: what was wrong and what to type instead, as mrkdwn. */
+import type { CommandError, CommandForm, KnownName } from '../../domain/command.js';
+
+/** `production (prod, prd), staging`: each name with its aliases. */
+function listNames(entries: KnownName[]): string {
+  return entries.map((e) => (e.aliases.length ? `${e.name} (${e.aliases.join(', ')})` : e.name)).join(', ');
+}
+
+function didYouMean(suggestions: string[]): string {
+  return suggestions.length ? ` Did you mean ${suggestions.map((s) => `\`${s}\``).join(' or ')}?` : '';
+}
+
+function serviceUsage(form: CommandForm, environment: string): string {
+  return form === 'history' ? `\`/deploy history ${environment} <service> [count]\`` : `\`/deploy ${environment} <service> [ref]\``;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The sentence that tells the user why `/deploy` did not understand them and how to do it right:
+ * the offending word, the closest names, the known ones and a command that works. Plain mrkdwn, no emoji.
+ */
+export function commandErrorText(error: CommandError): string {
+  switch (error.code) {
+    case 'too_long':
+      return `That is too long for me: \`/deploy\` reads at most ${count(error.limit)} characters, and this text has ${count(error.length)}. Try \`/deploy help\`.`;
+    case 'unknown_environment':
+      if (error.meant) return `I don't know \`${error.word}\`. Did you mean \`${['/deploy', ...error.meant].join(' ')}\`? Try \`/deploy help\`.`;
+      return `I don't know the environment \`${error.word}\`.${didYouMean(error.suggestions)} Environments: ${listNames(error.environments)}. Try \`/deploy help\`.`;
+    case 'missing_environment':
+      if (error.form === 'history') return `Which environment? Usage: \`/deploy history <env> [service] [count]\`. Environments: ${listNames(error.environments)}.`;
+      return `Which environment? Try \`/deploy ${error.environments.at(-1)?.name ?? 'production'} ${error.word ?? ''}\`. Environments: ${listNames(error.environments)}.`;
+    case 'unknown_service':
+      return `I don't know the service \`${error.word}\`.${didYouMean(error.suggestions)} Services: ${listNames(error.services)}.`;
+    case 'missing_service':
+      return `Which service? Name one: ${serviceUsage(error.form, error.environment)}. Services: ${listNames(error.services)}.`;
+    case 'too_many_words':
+      return `I can't tell what \`${error.words.join(' ')}\` means: after the environment and service comes one ref at most. Usage: \`/deploy ${error.environment} ${error.service} [ref]\`.`;
+    case 'bad_ref':
+      return `\`${error.ref}\` is not a valid git ref. Give a branch, a tag or a commit SHA, e.g. \`/deploy ${error.environment} ${error.service} ${error.defaultRef}\`.`;
+    case 'bad_count':
+      return `The count must be between ${error.min} and ${error.max}, e.g. \`/deploy history ${error.environment} 10\`.`;
+  }
+}

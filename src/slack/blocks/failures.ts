@@ -1,0 +1,136 @@
+/**
+ * The words for a failure: what went wrong and what a person can do about it. The domain, the use cases and the
+ * GitHub adapter store a code with its params and the outside system's own words (see {@link Failure}); this is
+ * the one place that turns them into a sentence. Pure: failure in, mrkdwn out.
+ */
+import { formatDuration } from '../../domain/duration.js';
+import type { Failure } from '../../domain/request.js';
+
+/** A failure as stored: requests written before failures were outcomes hold a sentence in `message` instead of params. */
+type StoredFailure = Failure & { message?: unknown };
+
+type Params = NonNullable<Failure['params']>;
+
+/**
+ * Slack's escapes, so that a name or GitHub's words never turn into mentions or links. The same as `escapeText` of
+ * deploy-card.ts, which imports this file (importing it back would make a cycle).
+ */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A param as text, escaped; `fallback` when it is missing. */
+function param(p: Params, name: string, fallback = '?'): string {
+  const value = p[name];
+  return value === undefined ? fallback : escapeMrkdwn(String(value));
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/** What foxops asked GitHub for, from the `action` param of a source-control failure. */
+function attempted(p: Params): string {
+  switch (p.action) {
+    case 'resolve':
+      return `resolve ${param(p, 'ref')}`;
+    case 'compare':
+      return `compare ${short(param(p, 'base'))}...${short(param(p, 'ref'))}`;
+    case 'dispatch':
+      return `dispatch ${param(p, 'workflow')}`;
+    case 'read_run':
+      return `read run ${param(p, 'runId')}`;
+    case 'list_jobs':
+      return `list the jobs of run ${param(p, 'runId')}`;
+    case 'list_runs':
+      return `list the runs of ${param(p, 'workflow')}`;
+    default:
+      return param(p, 'action', 'answer');
+  }
+}
+
+/** The answer GitHub gave in a shape foxops does not understand, from the `shape` param. */
+function answered(p: Params): string {
+  switch (p.shape) {
+    case 'run':
+      return `run ${param(p, 'runId')}`;
+    case 'job':
+      return `a job of run ${param(p, 'runId')}`;
+    default:
+      return 'a workflow run';
+  }
+}
+
+/** The job that made a run fail, from the `job`, `jobConclusion` and `step` params. */
+function jobSentence(p: Params): string | undefined {
+  if (p.job === undefined) return undefined;
+  const ended = p.jobConclusion === 'cancelled' ? 'was cancelled' : p.jobConclusion === 'timed_out' ? 'timed out' : 'failed';
+  return `Job “${param(p, 'job')}” ${ended}${p.step !== undefined ? ` at step “${param(p, 'step')}”` : ''}.`;
+}
+
+/** Explains `failure` in plain mrkdwn-safe text: every name and everything GitHub said is escaped. */
+export function failureText(failure: Failure): string {
+  const legacy = (failure as StoredFailure).message;
+  // Requests stored by older versions carry their sentence in `message` and no params to word it from; they are
+  // shown as they were written, until they age out of the table.
+  if (typeof legacy === 'string' && failure.params === undefined) return escapeMrkdwn(legacy);
+  const p: Params = failure.params ?? {};
+  // GitHub's own words, quoted as it said them.
+  const said = failure.cause !== undefined ? escapeMrkdwn(failure.cause) : 'no message';
+  switch (failure.code) {
+    // How a run ended (src/domain/run-events.ts).
+    case 'startup_failure':
+      return 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.';
+    case 'action_required':
+      return 'GitHub wants someone to allow this run (action_required); open the run.';
+    case 'job_failed':
+      return jobSentence(p) ?? 'The run failed.';
+    case 'run_failed':
+      return 'The run failed.';
+    case 'run_timed_out': {
+      const job = jobSentence(p);
+      return `GitHub stopped the run at a time limit.${job ? ` ${job}` : ''}`;
+    }
+    case 'run_skipped':
+      return 'GitHub skipped every job: nothing was deployed.';
+    case 'run_cancelled':
+      return 'The run was cancelled on GitHub: the deploy may have stopped halfway.';
+
+    // What the reconciler gave up on (src/deploys/reconcile.ts).
+    case 'dispatch_lost':
+      return `The dispatch did not finish, and GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name. If the Actions tab of ${param(p, 'repo')} shows no run for this deploy, press Retry dispatch; if it does, the workflow's run-name lacks the deploy id.`;
+    case 'run_not_found':
+      // With a run id GitHub answered 404 for the run; without one, no run carried the deploy id.
+      return p.runId !== undefined
+        ? `GitHub no longer knows run ${param(p, 'runId')} (404): it was deleted, or foxops lost access to ${param(p, 'repo')}.`
+        : `GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name since the dispatch. The workflow's run-name must carry the deploy id for foxops to follow it.`;
+    case 'run_overdue': {
+      const limit = typeof p.runTimeoutMs === 'number' ? formatDuration(p.runTimeoutMs) : 'its run_timeout';
+      return `The run went on for more than ${limit} (run_timeout of ${param(p, 'environment')}); foxops stopped following it.${p.githubUnreachable === true ? ' GitHub did not answer either.' : ''} It may still be running: look at it on GitHub.`;
+    }
+
+    // What GitHub refused (src/github/source-control.ts).
+    case 'unauthorized':
+      return `GitHub rejected foxops' credentials (401: ${said}). Renew GITHUB_TOKEN, or the GitHub App key, where foxops reads its secrets.`;
+    case 'forbidden':
+      return `GitHub refused to ${attempted(p)} on ${param(p, 'repo')} (403: ${said}). foxops needs Actions: read and write and Contents: read on ${param(p, 'repo')} (fine-grained token or GitHub App permissions).`;
+    case 'workflow_not_found':
+      return `GitHub cannot find the workflow \`${param(p, 'workflow')}\` in ${param(p, 'repo')} (404). Check that .github/workflows/${param(p, 'workflow')} exists on the default branch, has an \`on: workflow_dispatch\` trigger, and that foxops' token can see the repository.`;
+    case 'repo_not_found':
+      return `GitHub cannot find ${param(p, 'repo')} (404). Check the \`repo\` in foxops.yml and that foxops' token can see it.`;
+    case 'ref_not_found':
+      return `The ref \`${param(p, 'ref')}\` does not exist in ${param(p, 'repo')}. Give a branch, tag or commit SHA that exists.`;
+    case 'invalid':
+      return `GitHub refused to ${attempted(p)} (422: ${said}). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.`;
+    case 'unavailable':
+      if (p.shape !== undefined) return `GitHub answered ${answered(p)} in a shape foxops does not understand: ${said}`;
+      return `GitHub did not answer properly after retries (${param(p, 'status', 'no status')}: ${said}). Try again in a minute; see githubstatus.com.`;
+
+    // Anything else a job's call threw (src/domain/errors.ts `failureFrom`).
+    case 'error':
+      return p.step === 'dispatch' ? `Dispatch failed unexpectedly: ${said}` : 'GitHub could not be reached. Try again in a minute.';
+  }
+  // A run conclusion that says neither success nor failure (`run_neutral`, `run_stale`, or one GitHub adds later).
+  if (p.conclusion !== undefined) {
+    return `GitHub ended the run as \`${param(p, 'conclusion')}\`, which says neither success nor failure. Check ${param(p, 'environment', 'the environment')} by hand before deploying again.`;
+  }
+  return `foxops stopped with \`${escapeMrkdwn(failure.code)}\`${failure.cause !== undefined ? ` (${said})` : ''}.`;
+}
