@@ -6,7 +6,8 @@ import { productionRequest } from '../support/requests.js';
 import type { Catalog, EnvironmentDefinition, ServiceDefinition } from '../../src/domain/catalog.js';
 import { type CommitSummary, type DeployRequest, REQUEST_STATUSES, type RequestStatus, } from '../../src/domain/request.js';
 import { ACTION_IDS } from '../../src/slack/blocks/action-ids.js';
-import { type SlackMessage, deployCard, escapeText } from '../../src/slack/blocks/deploy-card.js';
+import { type SlackMessage, deployCard } from '../../src/slack/blocks/deploy-card.js';
+import { escapeText } from '../../src/slack/blocks/text.js';
 import { helpText } from '../../src/slack/blocks/help.js';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');

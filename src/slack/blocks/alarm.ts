@@ -3,8 +3,8 @@ import type { KnownBlock } from '@slack/types';
 import { type AlarmNotice, type AlarmReport, alarmConsoleUrl } from '../../domain/alarm.js';
 import { formatDuration } from '../../domain/duration.js';
 import { shortSha } from '../../domain/request.js';
-import { escapeText, type SlackMessage, slackDate } from './deploy-card.js';
-import { describeStatus } from './text.js';
+import type { SlackMessage } from './deploy-card.js';
+import { describeStatus, escapeText, slackDate } from './text.js';
 
 const STATE_ICON: Record<AlarmNotice['state'], string> = { ALARM: ':rotating_light:', OK: ':white_check_mark:', INSUFFICIENT_DATA: ':grey_question:' };
 const STATE_WORDS: Record<AlarmNotice['state'], string> = { ALARM: 'in alarm', OK: 'back to OK', INSUFFICIENT_DATA: 'has insufficient data' };

@@ -8,7 +8,7 @@ import { type DeployRequest, type RunJob, shortSha } from '../../domain/request.
 import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
 import { failureText } from './failures.js';
-import { describeStatus } from './text.js';
+import { describeStatus, escapeText, slackDate } from './text.js';
 
 /** A Slack message body: fallback text for notifications plus blocks. */
 export interface SlackMessage {
@@ -17,16 +17,6 @@ export interface SlackMessage {
 }
 
 const KIND_VERB: Record<DeployRequest['kind'], string> = { deploy: 'Deploy', promote: 'Promote', rollback: 'Roll back' };
-
-/** Slack escapes: user text must not turn into mentions or links. */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** `<!date>` shows the time in each reader's own time zone, with a fallback for old clients. */
-export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
-  return `<!date^${Math.floor(Date.parse(iso) / 1000)}^${format}|${iso}>`;
-}
 
 /** Slack refuses a text object of 3000 characters or more; stay clear of it. */
 const MAX_TEXT = 2900;

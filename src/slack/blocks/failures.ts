@@ -5,24 +5,17 @@
  */
 import { formatDuration } from '../../domain/duration.js';
 import type { Failure } from '../../domain/request.js';
+import { escapeText } from './text.js';
 
 /** A failure as stored: requests written before failures were outcomes hold a sentence in `message` instead of params. */
 type StoredFailure = Failure & { message?: unknown };
 
 type Params = NonNullable<Failure['params']>;
 
-/**
- * Slack's escapes, so that a name or GitHub's words never turn into mentions or links. The same as `escapeText` of
- * deploy-card.ts, which imports this file (importing it back would make a cycle).
- */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 /** A param as text, escaped; `fallback` when it is missing. */
 function param(p: Params, name: string, fallback = '?'): string {
   const value = p[name];
-  return value === undefined ? fallback : escapeMrkdwn(String(value));
+  return value === undefined ? fallback : escapeText(String(value));
 }
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -71,10 +64,10 @@ export function failureText(failure: Failure): string {
   const legacy = (failure as StoredFailure).message;
   // Requests stored by older versions carry their sentence in `message` and no params to word it from; they are
   // shown as they were written, until they age out of the table.
-  if (typeof legacy === 'string' && failure.params === undefined) return escapeMrkdwn(legacy);
+  if (typeof legacy === 'string' && failure.params === undefined) return escapeText(legacy);
   const p: Params = failure.params ?? {};
   // GitHub's own words, quoted as it said them.
-  const said = failure.cause !== undefined ? escapeMrkdwn(failure.cause) : 'no message';
+  const said = failure.cause !== undefined ? escapeText(failure.cause) : 'no message';
   switch (failure.code) {
     // How a run ended (src/domain/run-events.ts).
     case 'startup_failure':
@@ -132,5 +125,5 @@ export function failureText(failure: Failure): string {
   if (p.conclusion !== undefined) {
     return `GitHub ended the run as \`${param(p, 'conclusion')}\`, which says neither success nor failure. Check ${param(p, 'environment', 'the environment')} by hand before deploying again.`;
   }
-  return `foxops stopped with \`${escapeMrkdwn(failure.code)}\`${failure.cause !== undefined ? ` (${said})` : ''}.`;
+  return `foxops stopped with \`${escapeText(failure.code)}\`${failure.cause !== undefined ? ` (${said})` : ''}.`;
 }

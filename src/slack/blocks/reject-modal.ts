@@ -1,7 +1,7 @@
 /** The dialog that asks why a deploy is rejected. Pure. */
 import type { View } from '@slack/types';
 import { type DeployRequest, shortSha } from '../../domain/request.js';
-import { escapeText } from './deploy-card.js';
+import { escapeText } from './text.js';
 
 /** Callback, block and action ids of the dialog, shared with its listener. */
 export const REJECT_VIEW = { callbackId: 'deploy_reject_reason', block: 'reason', input: 'reason_input' } as const;

@@ -3,7 +3,7 @@ import { formatDuration } from '../../domain/duration.js';
 import type { Whisper } from '../../domain/ports.js';
 import { type DeployRequest, shortSha } from '../../domain/request.js';
 import { type RunNotice, deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
-import { escapeText } from './deploy-card.js';
+import { escapeText } from './text.js';
 import { failureText } from './failures.js';
 
 /** The people who must hear about a deploy that did not go through: the requester and every approver. */

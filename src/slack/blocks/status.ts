@@ -4,8 +4,7 @@ import { formatDuration } from '../../domain/duration.js';
 import type { DeploymentRecord } from '../../domain/ports.js';
 import { shortSha } from '../../domain/request.js';
 import type { ServiceStatus } from '../../deploys/status.js';
-import { escapeText } from './deploy-card.js';
-import { describeStatus } from './text.js';
+import { describeStatus, escapeText } from './text.js';
 
 const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
   succeeded: ':large_green_circle:',

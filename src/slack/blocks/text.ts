@@ -15,3 +15,13 @@ export function mention(id: string): string {
 export function channelLink(id: string): string {
   return `<#${id}>`;
 }
+
+/** Slack escapes: user text must not turn into mentions or links. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `<!date>` shows the time in each reader's own time zone, with a fallback for old clients. */
+export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
+  return `<!date^${Math.floor(Date.parse(iso) / 1000)}^${format}|${iso}>`;
+}
