@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/store/table.js';
-import { startDynalite, startFakeLambda, startFakeSlack, startFakeGitHub } from '../test/fakes/index.js';
+import { startDynalite, startDynamoStream, startFakeLambda, startFakeSlack, startFakeGitHub } from '../test/fakes/index.js';
 import { measureWarm } from './warm.js';
 import { measureWebhooks } from './webhooks.js';
 
@@ -98,7 +98,6 @@ async function main() {
     PATH: process.env.PATH,
     LAMBDA_TASK_ROOT: dist,
     FOXOPS_TABLE: table,
-    FOXOPS_SELF_FUNCTION: 'foxops',
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_SIGNING_SECRET: 'bench-secret',
     SLACK_BOT_ID: 'B0FOXOPS',
@@ -125,7 +124,7 @@ async function main() {
   dynamoClient.destroy();
   await Promise.all([dynamo.close(), lambda.close()]);
 
-  const warm = await measureWarm(bundle, { startDynalite, startFakeLambda, startFakeSlack, startFakeGitHub }, mkdtempSync(path.join(tmpdir(), 'foxops-bench-')));
+  const warm = await measureWarm(bundle, { startDynalite, startDynamoStream, startFakeSlack, startFakeGitHub }, mkdtempSync(path.join(tmpdir(), 'foxops-bench-')));
 
   const { createHandler } = (await import(`${bundle}?webhooks`)) as typeof import('../src/lambda/index.js');
   const hooks = await measureWebhooks(createHandler);

@@ -1,6 +1,6 @@
 /**
  * Warm ack latency: the bundled handler, already loaded, answering `/deploy prod` and Approve
- * with dynalite and the loopback fakes behind it. Async jobs are held back while acks are timed,
+ * with dynalite and the loopback fakes behind it. Jobs wait in the (fake) table stream while acks are timed,
  * then run, so the timings are the acks alone.
  */
 import { createHmac } from 'node:crypto';
@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../src/store/table.js';
 import type * as Fakes from '../test/fakes/index.js';
 
-type FakeStarters = Pick<typeof Fakes, 'startDynalite' | 'startFakeLambda' | 'startFakeSlack' | 'startFakeGitHub'>;
+type FakeStarters = Pick<typeof Fakes, 'startDynalite' | 'startDynamoStream' | 'startFakeSlack' | 'startFakeGitHub'>;
 type Handler = (event: unknown, context?: unknown) => Promise<{ statusCode: number; body: string } | undefined>;
 
 /** p50 and p99 of a list of ms. */
@@ -47,7 +47,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 /** Measures warm acks of the bundle at `bundleUrl`. `workDir` holds the bench's config. */
 export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDir: string): Promise<{ samples: number; prod: Percentiles; approve: Percentiles }> {
-  const [dynamo, lambda, slack, github] = await Promise.all([fakes.startDynalite(), fakes.startFakeLambda(), fakes.startFakeSlack(), fakes.startFakeGitHub()]);
+  const [dynamo, slack, github] = await Promise.all([fakes.startDynalite(), fakes.startFakeSlack(), fakes.startFakeGitHub()]);
+  const stream = await fakes.startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
   const repo = 'foxy-org/foxy-backend';
   github.addRepo(repo, { defaultBranch: 'main', workflows: ['deploy.yml'] });
   github.pushCommits(repo, 'main', 5);
@@ -62,17 +63,19 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   await ensureTable(dynamoClient, table);
   Object.assign(process.env, {
-    FOXOPS_CONFIG: config, FOXOPS_TABLE: table, FOXOPS_SELF_FUNCTION: 'foxops',
+    FOXOPS_CONFIG: config, FOXOPS_TABLE: table,
     SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_ID: 'B0FOXOPS', SLACK_BOT_USER_ID: 'U0FOXOPS', SLACK_API_URL: slack.apiUrl,
     GITHUB_TOKEN: 'ghp_bench', GITHUB_API_URL: github.url, GITHUB_WEBHOOK_SECRET: 'bench-webhook',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_ENDPOINT_URL_LAMBDA: lambda.url, LOG_LEVEL: 'error',
+    AWS_ENDPOINT_URL_DYNAMODB: stream.url, LOG_LEVEL: 'error',
   });
   const { handler } = (await import(`${bundleUrl}?warm`)) as { handler: Handler };
-  const held: unknown[] = [];
-  lambda.onInvoke((payload) => void held.push(payload));
+  stream.pause();
+  stream.subscribe((event) => handler(event) as Promise<undefined>);
   const runHeldJobs = async () => {
-    while (held.length) await Promise.all(held.splice(0, 8).map((p) => handler(p)));
+    stream.resume();
+    await stream.idle();
+    stream.pause();
   };
 
   let trigger = 0;
@@ -89,7 +92,6 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
     if (i >= 20) prodTimes.push(ms); // the first 20 warm up the JIT and connections
   }
   await runHeldJobs();
-  await lambda.idle();
 
   const cards = new Map(slack.callsTo('chat.postMessage').map((c) => [String(c.args.text), c]));
   const tsOf = new Map<string, string>();
@@ -111,6 +113,6 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   }
   await runHeldJobs();
   dynamoClient.destroy();
-  await Promise.all([dynamo.close(), lambda.close(), slack.close(), github.close()]);
+  await Promise.all([stream.close(), dynamo.close(), slack.close(), github.close()]);
   return { samples: SAMPLES, prod: percentiles(prodTimes), approve: percentiles(approveTimes) };
 }

@@ -6,11 +6,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WebClient } from '@slack/web-api';
 import type { FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
-import type { JobQueue, SourceControl } from './domain/ports.js';
+import type { SourceControl } from './domain/ports.js';
+import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackCardPublisher } from './slack/cards.js';
 import { SlackDirectory } from './slack/directory.js';
 import { dynamoStore } from './store/dynamo-store.js';
+import { DynamoJobOutbox } from './store/job-outbox.js';
 
 /** What tests, the benchmark and the sandbox may tune; every entry point takes the same shape. */
 export interface ContextTuning {
@@ -28,11 +30,21 @@ export interface ContextParts extends ContextTuning {
   logger: Logger;
   dynamo: DynamoDBClient;
   slackClient: WebClient;
-  jobs: JobQueue;
+  /**
+   * Run queued jobs in this process (npm start, the sandbox). On Lambda the table's stream delivers them to the
+   * function instead, so queueing costs the ack one conditional put and nothing else.
+   */
+  runJobsHere?: boolean;
+}
+
+/** The deploy context and its job queue (whose `idle()` local runs and tests wait on). */
+export interface Wired {
+  context: DeployContext;
+  jobs: OutboxJobQueue;
 }
 
 /** Creates the deploy context; GitHub's client is created on first use. */
-export function createDeployContext(parts: ContextParts): DeployContext {
+export function createDeployContext(parts: ContextParts): Wired {
   const { config, logger } = parts;
   const now = parts.now ?? (() => new Date());
   const store = dynamoStore(parts.dynamo, config.tableName, now);
@@ -44,10 +56,15 @@ export function createDeployContext(parts: ContextParts): DeployContext {
       const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
       return new GitHubSourceControl(octokit, logger, parts.github?.retryBaseMs);
     })());
-  return {
+  const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
+  // Local delivery loads the job runner on first use, so the Lambda ack path never does.
+  const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
+  const jobs = new OutboxJobQueue(outbox, now, logger, deliver);
+  const context: DeployContext = {
     catalog: config.catalog,
     ...store,
-    jobs: parts.jobs,
+    outbox,
+    jobs,
     cards: new SlackCardPublisher(parts.slackClient, store.requests, logger),
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
@@ -55,4 +72,5 @@ export function createDeployContext(parts: ContextParts): DeployContext {
     now,
     ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),
   };
+  return { context, jobs };
 }

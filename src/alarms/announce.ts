@@ -7,10 +7,12 @@ import { type AlarmNotice, alarmTarget, isLikelyCause } from '../domain/alarm.js
 import { environmentNamed } from '../domain/catalog.js';
 import { isInFlight } from '../domain/request.js';
 
-const ALARM_KEY_TTL_SECONDS = 7 * 86_400;
-
-/** Posts `alarm` in its environment's home channel; alarms of unknown services are logged and skipped. */
-export async function announceAlarm(ctx: DeployContext, alarm: AlarmNotice): Promise<'posted' | 'duplicate' | 'unknown_target'> {
+/**
+ * Posts `alarm` in its environment's home channel; alarms of unknown services are logged and skipped. Runs as the
+ * `alarm` job, queued once per alarm, state and time (src/jobs/keys.ts): SNS's repeated deliveries queue nothing
+ * new, and a post that failed or was cut short is delivered again until it lands.
+ */
+export async function announceAlarm(ctx: DeployContext, alarm: AlarmNotice): Promise<'posted' | 'unknown_target'> {
   const target = alarmTarget(ctx.catalog, alarm);
   if (!target) {
     ctx.logger.error('alarm.unknown_target', {
@@ -20,20 +22,11 @@ export async function announceAlarm(ctx: DeployContext, alarm: AlarmNotice): Pro
     });
     return 'unknown_target';
   }
-  // SNS delivers at least once: one post per alarm state change. A post that fails gives the claim
-  // back, so the redelivery posts it: an alarm is never lost to its own deduplication.
-  const key = `alarm:${alarm.name}:${alarm.state}:${alarm.at}`;
-  if (!(await ctx.idempotency.claim(key, ALARM_KEY_TTL_SECONDS))) return 'duplicate';
   const env = environmentNamed(ctx.catalog, target.environment);
   const [current, active] = await Promise.all([ctx.ledger.current(target.service, target.environment), ctx.requests.listActive(200)]);
   const inFlight = active.filter((r) => r.service === target.service && r.environment === target.environment && isInFlight(r.status));
   const likelyCause = isLikelyCause(current, alarm);
-  try {
-    await ctx.cards.announce(env.channels[0]!, { alarm, target, current, likelyCause, inFlight });
-  } catch (err) {
-    await ctx.idempotency.release(key);
-    throw err;
-  }
+  await ctx.cards.announce(env.channels[0]!, { alarm, target, current, likelyCause, inFlight });
   ctx.logger.info('alarm.posted', { alarm: alarm.name, state: alarm.state, ...target, likelyCause, deploy: current?.requestId });
   return 'posted';
 }

@@ -24,8 +24,6 @@ import type { CardJob, NoticeJob } from '../domain/ports.js';
 export const CARD_UPDATE_SPACING_MS = 1000;
 /** Slot claims are only compared within seconds of each other; the TTL just keeps the table small. */
 const CLAIM_TTL_SECONDS = 120;
-/** Notices are claimed for as long as GitHub may redeliver or re-run (a re-run notice has its own attempt). */
-const NOTICE_TTL_SECONDS = 7 * 86_400;
 
 const spacingOf = (ctx: DeployContext) => Math.max(1, ctx.cardUpdateSpacingMs ?? CARD_UPDATE_SPACING_MS);
 const slotAt = (ctx: DeployContext, ms: number) => Math.floor(ms / spacingOf(ctx));
@@ -40,10 +38,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function scheduleCardUpdate(ctx: DeployContext, requestId: string): Promise<void> {
   const slot = slotAt(ctx, nowMs(ctx));
   if (await ctx.idempotency.claim(`card-lead:${requestId}:${slot}`, CLAIM_TTL_SECONDS)) {
-    return ctx.jobs.enqueue({ type: 'card', requestId, slot, phase: 'lead' });
+    await ctx.jobs.enqueue({ type: 'card', requestId, slot, phase: 'lead' });
+    return;
   }
   if (await ctx.idempotency.claim(`card-trail:${requestId}:${slot}`, CLAIM_TTL_SECONDS)) {
-    return ctx.jobs.enqueue({ type: 'card', requestId, slot, phase: 'trail' });
+    await ctx.jobs.enqueue({ type: 'card', requestId, slot, phase: 'trail' });
+    return;
   }
   ctx.logger.debug('card.coalesced', { requestId, slot });
 }
@@ -90,16 +90,12 @@ export async function syncCard(ctx: DeployContext, job: CardJob): Promise<void> 
 }
 
 /**
- * The `notice` job: the threaded reply for a run milestone, once per request, milestone and attempt. The claim
- * comes first, so a repeated job never posts twice. A post that fails for a reason that may pass gives the claim
- * back and queues itself again (up to {@link MAX_EDIT_TRIES}); one Slack refuses is logged with its text.
+ * The `notice` job: the threaded reply for a run milestone. It is queued once per request, milestone and attempt
+ * (the job's key, see src/jobs/keys.ts), and the outbox runs a key to its end once, so a repeated webhook never
+ * posts twice; a delivery that died before the post is delivered again and posts it. A post that fails for a
+ * reason that may pass queues itself again (up to {@link MAX_EDIT_TRIES}); one Slack refuses is logged.
  */
 export async function postNotice(ctx: DeployContext, job: NoticeJob): Promise<void> {
-  const key = `notice:${job.requestId}:${job.notice}:${job.attempt}`;
-  if (!(await ctx.idempotency.claim(key, NOTICE_TTL_SECONDS))) {
-    ctx.logger.debug('card.notice_repeated', { requestId: job.requestId, notice: job.notice, attempt: job.attempt });
-    return;
-  }
   const request = await ctx.requests.get(job.requestId);
   if (!request) return;
   try {
@@ -111,7 +107,6 @@ export async function postNotice(ctx: DeployContext, job: NoticeJob): Promise<vo
       return;
     }
     ctx.logger.warn('card.notice_retried', { requestId: job.requestId, notice: job.notice, tries, err });
-    await ctx.idempotency.release(key);
     await sleep(spacingOf(ctx));
     await ctx.jobs.enqueue({ ...job, tries });
   }

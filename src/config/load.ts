@@ -29,8 +29,6 @@ export interface FoxopsConfig {
   };
   github: { auth?: GitHubAuth; apiUrl?: string; webhookSecret?: string };
   tableName: string;
-  /** This function's name or ARN, which async jobs invoke. Lambda only. */
-  selfFunction?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Settings that are missing; fatal on Lambda, reported by `npm start`. */
   missing: ConfigProblem[];
@@ -129,7 +127,6 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
     slack: { botToken, signingSecret, appToken, botId: optional('SLACK_BOT_ID'), botUserId: optional('SLACK_BOT_USER_ID'), apiUrl: optional('SLACK_API_URL') },
     github: { auth, apiUrl: optional('GITHUB_API_URL'), webhookSecret: optional('GITHUB_WEBHOOK_SECRET') },
     tableName: optional('FOXOPS_TABLE') ?? 'foxops',
-    selfFunction: optional('FOXOPS_SELF_FUNCTION') ?? optional('AWS_LAMBDA_FUNCTION_NAME'),
     logLevel: logLevel as FoxopsConfig['logLevel'],
     missing: options.strict ? [] : missing,
   };

@@ -74,7 +74,7 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
   ctx.logger.info(DONE_EVENT[d.action], { requestId, user: userId, status: request.status, approvals: request.approvals.length, required: request.requiredApprovals });
   // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
-  if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId });
+  if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId, version: request.version });
   await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
 }

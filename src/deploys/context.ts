@@ -9,6 +9,7 @@ import type {
   DeploymentLedger,
   Directory,
   IdempotencyKeys,
+  JobOutbox,
   JobQueue,
   RequestRepository,
   SourceControl,
@@ -23,6 +24,8 @@ export interface DeployContext {
   idempotency: IdempotencyKeys;
   ledger: DeploymentLedger;
   jobs: JobQueue;
+  /** The items behind `jobs`: the stream runner leases them, the reconciler sweeps the ones left behind. */
+  outbox: JobOutbox;
   cards: CardPublisher;
   directory: Directory;
   /** Loaded on first use: only jobs talk to GitHub. */

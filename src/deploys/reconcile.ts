@@ -17,6 +17,7 @@ import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, transition 
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
+import { jobKey } from '../jobs/keys.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
@@ -109,7 +110,9 @@ async function expire(ctx: DeployContext, r: DeployRequest, summary: ReconcileSu
 
 async function requeue(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
   // Both jobs re-read the request and do only what is left, so a job that was merely slow is harmless.
-  await ctx.jobs.enqueue(r.status === 'preparing' ? { type: 'prepare', requestId: r.id } : { type: 'dispatch', requestId: r.id });
+  const job = r.status === 'preparing' ? ({ type: 'prepare', requestId: r.id } as const) : ({ type: 'dispatch', requestId: r.id, version: r.version } as const);
+  // A key of its own: the first job's key may be closed already (it ran and left the request where it was).
+  await ctx.jobs.enqueue(job, { key: `${jobKey(job)}:requeue:${ctx.now().toISOString()}` });
   summary.requeued += 1;
   ctx.logger.warn('reconcile.job_requeued', { requestId: r.id, status: r.status, since: r.updatedAt });
 }

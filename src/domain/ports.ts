@@ -3,7 +3,7 @@
  * src/github, src/slack, src/jobs and src/aws implement them; tests run the real adapters against fakes.
  * Ports carry domain types only: no Slack, GitHub or AWS types, and no sentences.
  */
-import type { AlarmReport } from './alarm.js';
+import type { AlarmNotice, AlarmReport } from './alarm.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
 
@@ -148,14 +148,64 @@ export type NoticeJob = {
 /** Work that must not hold up Slack's 3-second ack or GitHub's 10-second webhook timeout. */
 export type Job =
   | { type: 'prepare'; requestId: string }
-  | { type: 'dispatch'; requestId: string }
-  | { type: 'reconcile' }
+  /** `version`: the request version that queued it (approval or Retry), so each arming dispatches at most once. */
+  | { type: 'dispatch'; requestId: string; version?: number }
+  /** `at`: the minute of the pass, so one pass is queued once per minute. */
+  | { type: 'reconcile'; at?: string }
   | CardJob
-  | NoticeJob;
+  | NoticeJob
+  /** A CloudWatch alarm state change to post; queued by the SNS route, one job per alarm, state and time. */
+  | { type: 'alarm'; alarm: AlarmNotice };
 
-/** Runs jobs out of band: on Lambda an async self-invocation, locally in-process. */
+/** Options of {@link JobQueue.enqueue}. */
+export interface EnqueueOptions {
+  /**
+   * The job's identity: a job whose key was queued before is not queued again, even after it ran (for a week), so
+   * a repeated webhook, command or job cannot run the same work twice. Default: derived from the job (`jobKey`).
+   */
+  key?: string;
+}
+
+/**
+ * Queues jobs durably: on AWS a job item in the table (the outbox), delivered by the table's stream with retries
+ * and a dead-letter queue, and swept by the reconciler if a delivery was lost; locally the same item, run in-process.
+ */
 export interface JobQueue {
-  enqueue(job: Job): Promise<void>;
+  /** Stores `job` to run soon; resolves once it is stored (not run). False when its key was queued before. */
+  enqueue(job: Job, options?: EnqueueOptions): Promise<boolean>;
+}
+
+/** A stored job and how often it was started. */
+export interface StoredJob {
+  key: string;
+  job: Job;
+  attempts: number;
+  createdAt: string;
+}
+
+/** The answer of {@link JobOutbox.lease}. */
+export type Lease =
+  /** This caller may run the job now, until `until`; `attempts` counts this start. */
+  | { state: 'leased'; job: Job; attempts: number; until: string }
+  /** Nothing to do: the job ran to the end, was buried, or never existed. */
+  | { state: 'done' }
+  /** Another delivery holds it until `until`; try again later. */
+  | { state: 'busy'; until: string };
+
+/** The job items behind {@link JobQueue}: stored once per key, leased to one runner at a time, then closed. */
+export interface JobOutbox {
+  /** Stores a pending job; false when `key` exists already (pending, done or buried). */
+  add(key: string, job: Job, now: Date): Promise<boolean>;
+  /** Takes the pending job `key` for `leaseMs`, unless someone holds it or it is closed. */
+  lease(key: string, now: Date, leaseMs: number): Promise<Lease>;
+  /** Closes the job after it ran to the end: later deliveries find it done. */
+  complete(key: string, now: Date): Promise<void>;
+  /** Gives the lease back after a failure, so the next delivery may start at once. */
+  release(key: string): Promise<void>;
+  /** Pending jobs created before `before`, oldest first: deliveries the stream lost or gave up on. */
+  stale(before: Date, limit: number): Promise<StoredJob[]>;
+  /** Takes a job that kept failing out of the queue, keeping it for the operator with `reason`. */
+  bury(key: string, now: Date, reason: string): Promise<void>;
 }
 
 /** How hard {@link CardPublisher.refresh} insists on showing the newest version. */

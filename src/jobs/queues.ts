@@ -1,46 +1,45 @@
-/** Job queues: an async self-invocation on Lambda, the same process locally. */
-import type { Job, JobQueue } from '../domain/ports.js';
+/**
+ * The job queue over the outbox (see src/store/job-outbox.ts): `enqueue` is one conditional put. On AWS the
+ * table's stream delivers the new item to the function; locally (npm start, the sandbox) `deliver` runs it in
+ * this process, through the same lease as on AWS.
+ */
+import type { EnqueueOptions, Job, JobOutbox, JobQueue } from '../domain/ports.js';
 import type { Logger } from '../log.js';
+import { jobKey } from './keys.js';
 
-/** The part of LambdaClient the queue uses, so the SDK loads only where jobs are sent. */
-export interface Invoker {
-  invokeAsync(functionName: string, payload: string): Promise<void>;
-}
-
-/** Sends each job as an `InvocationType: 'Event'` invocation of this function. */
-export class LambdaJobQueue implements JobQueue {
-  constructor(
-    private readonly invoker: Invoker,
-    private readonly functionName: string,
-    private readonly logger: Logger,
-  ) {}
-
-  /** {@inheritDoc JobQueue.enqueue} */
-  async enqueue(job: Job): Promise<void> {
-    await this.invoker.invokeAsync(this.functionName, JSON.stringify({ foxopsJob: job }));
-    this.logger.debug('job.enqueued', { job, via: 'lambda' });
-  }
-}
-
-/** Runs jobs in this process after the current request has been answered. */
-export class InProcessJobQueue implements JobQueue {
+/** Queues jobs as outbox items; `deliver`, when given, is called with each new key (local runs). */
+export class OutboxJobQueue implements JobQueue {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly run: (job: Job) => Promise<void>,
+    private readonly outbox: JobOutbox,
+    private readonly now: () => Date,
     private readonly logger: Logger,
+    private readonly deliver?: (key: string) => Promise<unknown>,
   ) {}
 
   /** {@inheritDoc JobQueue.enqueue} */
-  async enqueue(job: Job): Promise<void> {
-    const task = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.run(job))
-      .catch((err) => this.logger.error('job.failed', { job, err }))
-      .finally(() => this.pending.delete(task));
-    this.pending.add(task);
+  async enqueue(job: Job, options: EnqueueOptions = {}): Promise<boolean> {
+    const key = options.key ?? jobKey(job);
+    const added = await this.outbox.add(key, job, this.now());
+    if (!added) {
+      this.logger.debug('job.already_queued', { key });
+      return false;
+    }
+    this.logger.debug('job.enqueued', { key });
+    if (this.deliver) {
+      // After the current request has been answered, as a stream delivery would be.
+      const task = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.deliver!(key))
+        .then(() => undefined)
+        .catch((err) => this.logger.warn('job.local_delivery_failed', { key, err, next: 'the reconciler runs it again' }))
+        .finally(() => this.pending.delete(task));
+      this.pending.add(task);
+    }
+    return true;
   }
 
-  /** Resolves once no job is running, including jobs queued by jobs. */
+  /** Resolves once no locally delivered job is running, including jobs queued by jobs. */
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
   }

@@ -1,9 +1,17 @@
-/** Runs one async job. Jobs are idempotent: each re-reads the request and does only what is left. */
+/**
+ * Runs async jobs. Every job is idempotent: it re-reads what it works on and does only what is left, so a
+ * delivery that comes twice (the stream's retries, the reconciler's sweep, a redelivery after a crash) does no
+ * harm. On top, each outbox delivery first takes the job's lease: a job that ran to the end is not run again, and
+ * two deliveries of one job never run at the same time.
+ */
 import { postNotice, syncCard } from '../cards/sync.js';
 import type { DeployContext } from '../deploys/context.js';
 import { dispatchRequest } from '../deploys/dispatch.js';
 import { prepareRequest } from '../deploys/prepare.js';
-import type { Job } from '../domain/ports.js';
+import type { Job, JobOutbox } from '../domain/ports.js';
+
+/** How long a delivery holds a job: longer than the function's timeout (30 s), so only a dead runner loses it. */
+export const JOB_LEASE_MS = 60_000;
 
 /** Runs `job` against `ctx`. */
 export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
@@ -22,11 +30,42 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
       return syncCard(ctx, job);
     case 'notice':
       return postNotice(ctx, job);
+    case 'alarm': {
+      const { announceAlarm } = await import('../alarms/announce.js');
+      await announceAlarm(ctx, job.alarm);
+      return;
+    }
   }
 }
 
-/** True for the payload foxops sends itself as an async job. */
-export function isJobEvent(event: unknown): event is { foxopsJob: Job } {
-  const job = (event as { foxopsJob?: { type?: unknown } })?.foxopsJob;
-  return typeof job?.type === 'string';
+/** Another delivery holds the job: the caller reports it failed, so it is delivered again later. */
+export class JobBusyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly until: string,
+  ) {
+    super(`job ${key} is being run by another delivery until ${until}`);
+    this.name = 'JobBusyError';
+  }
+}
+
+/**
+ * Runs the outbox job `key` once: takes its lease, runs it, closes it. A job that is closed already is skipped;
+ * one that fails gives its lease back and throws, so that its delivery is retried.
+ */
+export async function runQueuedJob(ctx: DeployContext, outbox: JobOutbox, key: string): Promise<'ran' | 'skipped'> {
+  const lease = await outbox.lease(key, ctx.now(), JOB_LEASE_MS);
+  if (lease.state === 'done') {
+    ctx.logger.debug('job.repeated', { key });
+    return 'skipped';
+  }
+  if (lease.state === 'busy') throw new JobBusyError(key, lease.until);
+  try {
+    await runJob(ctx, lease.job);
+  } catch (err) {
+    await outbox.release(key).catch(() => undefined);
+    throw err;
+  }
+  await outbox.complete(key, ctx.now());
+  return 'ran';
 }

@@ -2,9 +2,11 @@
  * The Lambda entry: wires and routes, nothing else.
  *  - Function URL / HTTP API (payload v2): `POST /slack/events` through Bolt's AwsLambdaReceiver,
  *    `POST /github/webhooks`, `GET /health`.
- *  - `{ foxopsJob }`: an async job this function sent itself.
+ *  - DynamoDB stream: the jobs of the outbox (prepare, dispatch, card edits, replies, alarm posts); failed ones are
+ *    reported back (`batchItemFailures`) so that the stream delivers them again.
+ *  - `{ foxopsJob }`: a job handed over directly (operators, tests); queued and run at once.
  *  - EventBridge schedule (`{ "foxops": "reconcile" }` or a Scheduled Event): the reconciler.
- *  - SNS: CloudWatch alarms of the deployed services, posted in their environment's channel.
+ *  - SNS: CloudWatch alarms of the deployed services, each queued as an alarm job (posted by the stream's delivery).
  * Each path loads only the modules it needs, so a cold `/deploy help` does not pay for GitHub or DynamoDB.
  */
 import type { SnsEvent } from '../alarms/envelope.js';
@@ -13,12 +15,18 @@ import type { DeployContext } from '../deploys/context.js';
 import { type HttpEvent, type HttpResult, json } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContextTuning } from '../wiring.js';
+import type { Job } from '../domain/ports.js';
+import type { BatchResponse, StreamEvent } from '../jobs/stream.js';
 import type { SlackHandler } from './slack-handler.js';
 
 export type { HttpEvent, HttpResult } from '../http.js';
 
 const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestContext?.http?.method === 'string';
 const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) && (e as SnsEvent).Records.some((r) => r?.EventSource === 'aws:sns');
+/** A DynamoDB stream batch (the outbox); each record is checked by `runStreamBatch` in src/jobs/stream.ts. */
+const isDynamoStream = (e: unknown): boolean => Array.isArray((e as StreamEvent)?.Records) && (e as StreamEvent).Records[0]?.eventSource === 'aws:dynamodb';
+const JOB_TYPES = ['prepare', 'dispatch', 'reconcile', 'card', 'notice', 'alarm'];
+const isJobEvent = (e: unknown): e is { foxopsJob: Job } => JOB_TYPES.includes((e as { foxopsJob?: { type?: string } })?.foxopsJob?.type ?? '');
 const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
 
 /**
@@ -98,9 +106,13 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     return json(404, { error: `no route for ${method} ${path}` });
   }
 
-  /** CloudWatch alarms of deployed services, through the alarm topic. A failed record fails the invocation so SNS retries it. */
+  /**
+   * CloudWatch alarms of deployed services, through the alarm topic: each state change becomes one alarm job in the
+   * outbox (its key is the alarm, state and time, so a repeated SNS delivery queues nothing new). A job that could
+   * not be stored fails the invocation, and Lambda's async retries (then the on-failure queue) keep the alarm.
+   */
   async function alarms(event: SnsEvent): Promise<undefined> {
-    const [ctx, { parseAlarmMessage }, { announceAlarm }] = await Promise.all([context(), import('../alarms/envelope.js'), import('../alarms/announce.js')]);
+    const [ctx, { parseAlarmMessage }] = await Promise.all([context(), import('../alarms/envelope.js')]);
     const failures: unknown[] = [];
     for (const record of event.Records) {
       const notice = parseAlarmMessage(record.Sns?.Message);
@@ -108,22 +120,34 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
         logger.error('alarm.unreadable', { messageId: record.Sns?.MessageId, topic: record.Sns?.TopicArn, problem: notice.problem });
         continue;
       }
-      await announceAlarm(ctx, notice).catch((err) => {
-        logger.error('alarm.post_failed', { alarm: notice.name, err });
+      await ctx.jobs.enqueue({ type: 'alarm', alarm: notice }).catch((err) => {
+        logger.error('alarm.queue_failed', { alarm: notice.name, err });
         failures.push(err);
       });
     }
-    if (failures.length) throw new Error(`${failures.length} alarm(s) could not be posted; SNS will deliver them again`);
+    if (failures.length) throw new Error(`${failures.length} alarm(s) could not be queued; Lambda will deliver them again`);
     return undefined;
   }
 
-  return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | undefined> {
+  return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | BatchResponse | undefined> {
     if (isHttp(event)) return http(event, lambdaContext);
     if (isSns(event)) return alarms(event as SnsEvent);
-    if (isSchedule(event) || (event as { foxopsJob?: unknown })?.foxopsJob) {
-      const [ctx, { runJob, isJobEvent }] = await Promise.all([context(), import('../jobs/run.js')]);
-      const job = isJobEvent(event) ? event.foxopsJob : ({ type: 'reconcile' } as const);
-      await runJob(ctx, job);
+    if (isDynamoStream(event)) {
+      const [ctx, { runStreamBatch }] = await Promise.all([context(), import('../jobs/stream.js')]);
+      return runStreamBatch(ctx, event as StreamEvent);
+    }
+    if (isJobEvent(event)) {
+      // A job handed over directly (an operator's `aws lambda invoke`, tests): queued under its key like any
+      // other, then run at once; the stream's own delivery of it then finds it done.
+      const [ctx, { runQueuedJob }, { jobKey }] = await Promise.all([context(), import('../jobs/run.js'), import('../jobs/keys.js')]);
+      const key = jobKey(event.foxopsJob);
+      await ctx.jobs.enqueue(event.foxopsJob, { key });
+      await runQueuedJob(ctx, ctx.outbox, key);
+      return;
+    }
+    if (isSchedule(event)) {
+      const [ctx, { runJob }] = await Promise.all([context(), import('../jobs/run.js')]);
+      await runJob(ctx, { type: 'reconcile' });
       return;
     }
     logger.error('lambda.unknown_event', { keys: Object.keys((event as object) ?? {}) });

@@ -12,8 +12,6 @@ import { type Env, type FoxopsConfig, loadConfig } from '../config/load.js';
 import { formatProblems } from '../config/errors.js';
 import type { DeployContext } from '../deploys/context.js';
 import { handleGitHubWebhook } from '../github/webhooks.js';
-import { InProcessJobQueue } from '../jobs/queues.js';
-import { runJob } from '../jobs/run.js';
 import type { HttpEvent } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import { buildApp } from '../slack/app.js';
@@ -82,9 +80,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await ensureTable(dynamoClient, config.tableName);
 
   const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
-  let context!: DeployContext;
-  const jobs = new InProcessJobQueue((job) => runJob(context, job), logger);
-  context = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, jobs, now: options.now, github: options.github, cards: options.cards });
+  const { context, jobs } = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, runJobsHere: true, now: options.now, github: options.github, cards: options.cards });
 
   const webhookRoute = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const result = await handleGitHubWebhook(config, async () => context, logger, await toHttpEvent(req));
@@ -135,7 +131,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let reconciler: NodeJS.Timeout | undefined;
   const every = options.reconcileEveryMs ?? 60_000;
   if (every > 0) {
-    reconciler = setInterval(() => void jobs.enqueue({ type: 'reconcile' }), every);
+    // One pass a minute, as EventBridge does on AWS.
+    reconciler = setInterval(() => void jobs.enqueue({ type: 'reconcile', at: new Date().toISOString() }).catch(() => undefined), every);
     reconciler.unref();
   }
   if (!slackReady) logger.warn('local.slack_not_configured', { missing: config.missing.map((m) => m.where), health: `${url}/health` });

@@ -3,3 +3,4 @@ export * from './slack.js';
 export * from './github.js';
 export * from './aws.js';
 export * from './dynamodb.js';
+export * from './dynamodb-streams.js';

@@ -1,6 +1,7 @@
 /**
- * CloudWatch alarms of a deployed service, through the real Lambda handler as SNS delivers them:
- * posted once in the environment's channel, with the deploy that probably caused them.
+ * CloudWatch alarms of a deployed service, through the real Lambda handler as SNS delivers them: queued as one
+ * alarm job each, delivered by the table's stream, and posted once in the environment's channel with the deploy
+ * that probably caused them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,6 +42,7 @@ test('an alarm shortly after a deploy is posted in the environment channel with 
   const sha = await deployedMinutesBeforeAlarm(12);
   // Act
   await h.handler(snsEvent());
+  await h.idle();
   // Assess
   const posts = h.slack.callsTo('chat.postMessage');
   expect(posts).toHaveLength(1);
@@ -59,6 +61,7 @@ test('an alarm shortly after a deploy is posted in the environment channel with 
 test('a deploy long before the alarm is shown as what runs, not as the cause', async () => {
   await deployedMinutesBeforeAlarm(6 * 60);
   await h.handler(snsEvent());
+  await h.idle();
   const text = blocksText(h.slack.callsTo('chat.postMessage')[0]!.args as never);
   expect(text).toContain('Running:');
   expect(text).not.toContain('Likely cause');
@@ -68,18 +71,29 @@ test('a redelivered notification is posted once; the OK that follows is posted t
   await h.handler(snsEvent());
   await h.handler(snsEvent());
   await h.handler(snsEvent((m) => { m.NewStateValue = 'OK'; m.OldStateValue = 'ALARM'; m.StateChangeTime = '2026-11-28T10:09:00.000+0000'; }));
+  await h.idle();
   const posts = h.slack.callsTo('chat.postMessage').map((c) => String(c.args.text));
   expect(posts).toEqual([expect.stringContaining('is in alarm'), expect.stringContaining('back to OK')]);
 });
 
-test('a failed post gives its claim back, so the redelivery posts the alarm', async () => {
+test('a post Slack fails is delivered again by the stream and lands once', async () => {
+  // Prepare
   h.slack.failNext('chat.postMessage', { error: 'internal_error' });
-  await expect(h.handler(snsEvent())).rejects.toThrow('SNS will deliver them again');
-  expect(h.logs.take('alarm.post_failed')).toEqual([expect.objectContaining({ level: 'error', alarm: 'foxy-backend-production-errors', err: expect.objectContaining({ message: expect.stringContaining('internal_error') }) })]);
+  // Act
   await h.handler(snsEvent());
-  // Two attempts reached Slack: the failed one and the redelivery, which was posted.
+  await h.idle();
+  // Assess: two attempts reached Slack, the failed one and the redelivery, which was posted; nothing was parked
   expect(h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('in alarm'))).toHaveLength(2);
   expect(h.slack.lastMessageIn('C0PROD')?.text).toContain('in alarm');
+  expect(h.stream.failed).toEqual([]);
+});
+
+test('an alarm that cannot be queued fails the invocation, so Lambda delivers it again', async () => {
+  // Prepare: the table refuses the job item
+  const handler = (await import('../../src/lambda/index.js')).createHandler({ ...h.env, FOXOPS_TABLE: 'no-such-table' });
+  // Act, Assess
+  await expect(handler(snsEvent())).rejects.toThrow('Lambda will deliver them again');
+  expect(h.logs.take('alarm.queue_failed')).toEqual([expect.objectContaining({ level: 'error', alarm: 'foxy-backend-production-errors' })]);
 });
 
 test('an alarm of an unknown service, and a message that is no alarm, are logged and skip nothing else', async () => {
@@ -88,6 +102,7 @@ test('an alarm of an unknown service, and a message that is no alarm, are logged
   garbage.Records[0].Sns.Message = 'not json at all';
   await h.handler(unknown);
   await h.handler(garbage);
+  await h.idle();
   expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   // What the operator sees, from the handler's log lines that the harness captures.
   expect(h.logs.take('alarm.unknown_target')).toHaveLength(1);

@@ -39,7 +39,7 @@ test('the built handler answers a signed /deploy help, with a YAML catalog', () 
   // Act
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, FOXOPS_CONFIG: config, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_ID: 'B0', SLACK_BOT_USER_ID: 'U0', GITHUB_TOKEN: 'ghp_test', FOXOPS_SELF_FUNCTION: 'foxops', LOG_LEVEL: 'error' },
+    env: { PATH: process.env.PATH, FOXOPS_CONFIG: config, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_ID: 'B0', SLACK_BOT_USER_ID: 'U0', GITHUB_TOKEN: 'ghp_test', LOG_LEVEL: 'error' },
   });
   // Assess
   expect(run.status).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * A whole foxops around the real Lambda handler: dynalite, the Slack, GitHub and Lambda fakes,
- * a test foxops.yml, and helpers to send signed Slack requests. Async jobs that the handler sends
- * itself through the Lambda API come back into the same handler, as on AWS.
+ * a test foxops.yml, and helpers to send signed Slack requests. Jobs that the handler queues in the table's outbox
+ * come back into the same handler through the fake DynamoDB stream, as on AWS.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler, type HttpResult } from '../../src/lambda/index.js';
 import { dynamoStore } from '../../src/store/dynamo-store.js';
 import { ensureTable } from '../../src/store/table.js';
-import { startDynalite, startFakeGitHub, startFakeLambda, startFakeSlack, type FakeGitHub, type FakeLambda, type FakeSlack } from '../fakes/index.js';
+import { startDynalite, startDynamoStream, startFakeGitHub, startFakeSlack, type FakeDynamoStream, type FakeGitHub, type FakeSlack, type StreamResponse } from '../fakes/index.js';
 import { captureLogLines, type CapturedLogs } from './logs.js';
 
 export { blocksText } from './blocks.js';
@@ -50,7 +50,8 @@ export interface Harness {
   env: Record<string, string>;
   slack: FakeSlack;
   github: FakeGitHub;
-  lambda: FakeLambda;
+  /** The table's stream with its event source mapping: every queued job is delivered to `handler` through it. */
+  stream: FakeDynamoStream;
   handler: ReturnType<typeof createHandler>;
   store: ReturnType<typeof dynamoStore>;
   /** The clock the handler sees; tests move it forward. */
@@ -108,7 +109,8 @@ export interface HarnessOptions {
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const [dynamo, slack, github, lambda] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub(), startFakeLambda()]);
+  const [dynamo, slack, github] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub()]);
+  const stream = await startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
   const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
   const configPath = path.join(dir, 'foxops.yml');
   writeFileSync(configPath, options.config ?? TEST_CONFIG);
@@ -116,7 +118,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const env: Record<string, string> = {
     FOXOPS_CONFIG: configPath,
     FOXOPS_TABLE: table,
-    FOXOPS_SELF_FUNCTION: 'foxops',
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_ID: 'B0FOXOPS',
@@ -128,8 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    AWS_ENDPOINT_URL_DYNAMODB: stream.url,
     LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? 'error',
   };
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -147,7 +147,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table, ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}) },
     ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
   });
-  lambda.onInvoke((payload) => handler(payload));
+  stream.subscribe((event) => handler(event) as Promise<StreamResponse>);
 
   const slackRequest: Harness['slackRequest'] = async (body, o = {}) => {
     const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
@@ -244,7 +244,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     slack,
     github,
-    lambda,
+    stream,
     handler,
     store,
     clock,
@@ -254,11 +254,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     click,
     submitView,
     webhook,
-    idle: () => lambda.idle(),
+    idle: () => stream.idle(),
     async close() {
-      await lambda.idle();
+      await stream.idle();
       dynamoClient.destroy();
-      await Promise.all([slack.close(), github.close(), lambda.close(), dynamo.close()]);
+      await Promise.all([slack.close(), github.close(), stream.close(), dynamo.close()]);
       logs.stop();
     },
   };

@@ -80,7 +80,15 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       release: async (key) => void keys.delete(key),
     },
     ledger: { record: async () => undefined, current: async () => undefined, history: async () => [] },
-    jobs: { enqueue: async (job) => void jobs.push(job) },
+    jobs: { enqueue: async (job) => (jobs.push(job), true) },
+    outbox: {
+      add: async () => true,
+      lease: async () => ({ state: 'done' }),
+      complete: async () => undefined,
+      release: async () => undefined,
+      stale: async () => [],
+      bury: async () => undefined,
+    },
     cards,
     directory: { groupsOf: async () => [] },
     sourceControl: async () => {

@@ -124,7 +124,6 @@ describe('loadConfig: the repository foxops.yml', () => {
     expect(config.slack).toMatchObject({ botToken: 'xoxb-1-2-abc', signingSecret: 'signing-secret', appToken: 'xapp-1-abc', botId: 'B0BOT', botUserId: 'U0BOT' });
     expect(config.github).toMatchObject({ auth: { kind: 'token', token: 'github_pat_abc' }, webhookSecret: 'whsec' });
     expect(config.tableName).toBe('foxops');
-    expect(config.selfFunction).toBe('foxops-fn');
     expect(config.logLevel).toBe('info');
   });
 });
@@ -613,13 +612,12 @@ describe('loadConfig: LOG_LEVEL and other settings', () => {
     expect(problems).toEqual([{ where: 'env: LOG_LEVEL', problem: '`verbose` is not a level', fix: 'use debug, info, warn or error' }]);
   });
 
-  it('reads the table name and prefers FOXOPS_SELF_FUNCTION over the Lambda name', async () => {
+  it('reads the table name', async () => {
     // Act
-    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good, FOXOPS_TABLE: 'foxops-test', FOXOPS_SELF_FUNCTION: 'arn:self', AWS_LAMBDA_FUNCTION_NAME: 'fn' });
+    const config = await loadConfig({ ...SECRETS, FOXOPS_CONFIG: good, FOXOPS_TABLE: 'foxops-test' });
 
     // Assess
     expect(config.tableName).toBe('foxops-test');
-    expect(config.selfFunction).toBe('arn:self');
   });
 });
 

@@ -117,7 +117,7 @@ describe('the specification check', () => {
     ['a nested property typo', 'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }', 'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnable: true }', /PointInTimeRecoverySpecification has no property `PointInTimeRecoveryEnable`/],
     ['a missing required property', '      Protocol: lambda\n', '', /AWS::SNS::Subscription requires `Protocol`/],
     ['a value outside the allowed ones', 'AuthType: NONE', 'AuthType: OPEN', /`OPEN` is not one of AWS_IAM, NONE/],
-    ['a wrong value kind', 'MaximumRetryAttempts: 0', 'MaximumRetryAttempts: [0]', /MaximumRetryAttempts: expected a number, got a list/],
+    ['a wrong value kind', 'MaximumRetryAttempts: 2', 'MaximumRetryAttempts: [2]', /MaximumRetryAttempts: expected a number, got a list/],
     ['an attribute the type does not have', '!GetAtt FunctionUrl.FunctionUrl', '!GetAtt FunctionUrl.Url', /AWS::Lambda::Url has no attribute `Url`/],
     ['a Ref to nothing', 'RetentionInDays: !Ref LogRetentionDays', 'RetentionInDays: !Ref LogRetention', /refers to `LogRetention`, which is neither a parameter nor a resource/],
     ['a Sub variable that is not declared', '!Sub foxops-${Environment}-ops', '!Sub foxops-${Env}-ops', /refers to `Env`/],

@@ -1,0 +1,24 @@
+/**
+ * The identity of a job in the outbox: the same work gets the same key, so queueing it twice runs it once.
+ * A card edit is one per request, slot, phase and try; a thread reply one per request, milestone, attempt and try;
+ * a prepare one per request; a dispatch one per request version (a Retry makes a new version, hence a new key).
+ */
+import type { Job } from '../domain/ports.js';
+
+/** The default key of `job` (see the module comment). */
+export function jobKey(job: Job): string {
+  switch (job.type) {
+    case 'prepare':
+      return `prepare:${job.requestId}`;
+    case 'dispatch':
+      return `dispatch:${job.requestId}:${job.version ?? 0}`;
+    case 'reconcile':
+      return `reconcile:${job.at ?? 'now'}`;
+    case 'card':
+      return `card:${job.requestId}:${job.slot}:${job.phase}:${job.tries ?? 0}`;
+    case 'notice':
+      return `notice:${job.requestId}:${job.notice}:${job.attempt}:${job.tries ?? 0}`;
+    case 'alarm':
+      return `alarm:${job.alarm.name}:${job.alarm.state}:${job.alarm.at}`;
+  }
+}
