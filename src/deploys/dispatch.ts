@@ -1,15 +1,80 @@
 /**
- * The dispatch job: claims an approved request (one claim wins, however many jobs run) and
- * starts the GitHub workflow for the pinned SHA.
+ * The dispatch job: claims an approved request (one claim wins, however many jobs run) and starts the GitHub
+ * workflow for the pinned SHA. A dispatch is never sent blindly twice: when an earlier attempt may have reached
+ * GitHub (a Retry after a lost answer, or a job that died between sending and recording), foxops first looks for
+ * a run carrying the deploy id and follows it if there is one.
  */
 import { serviceNamed } from '../domain/catalog.js';
 import { failureFrom } from '../domain/errors.js';
 import { deployable, targetOf } from '../domain/environment.js';
-import type { DISPATCH_INPUT_NAMES, DispatchInputs } from '../domain/ports.js';
-import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import type { DISPATCH_INPUT_NAMES, DispatchInputs, RunSnapshot, SourceControl } from '../domain/ports.js';
+import { type DeployRequest, type Failure, type RunJob, transition } from '../domain/request.js';
+import { applyRunUpdate } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
+import { publishRunChange } from './run-progress.js';
+
+/** Runs are looked for from a little before the first dispatch: GitHub's clock and ours differ by seconds. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+/** A request left `dispatching` this long was claimed by a job that died: a job holds its lease for less. */
+export const DISPATCH_CLAIM_STALE_MS = 90_000;
+
+/** The GitHub calls that find an earlier dispatch's run (the reconciler counts them against its budget). */
+export type RunFinder = Pick<SourceControl, 'findRunByDeployId' | 'listRunJobs'>;
+
+/** What {@link resolveDispatch} did. */
+export type Resolution = 'found' | 'lost' | 'skipped';
+
+/** The run an earlier dispatch of `r` started, if GitHub lists one, with its jobs. */
+async function findEarlierRun(finder: RunFinder, r: DeployRequest): Promise<{ found: RunSnapshot; jobs: RunJob[] } | undefined> {
+  const since = Date.parse(r.firstDispatchAt ?? r.updatedAt) - CLOCK_SKEW_MS;
+  const found = await finder.findRunByDeployId(r.repo, r.workflow, r.id, new Date(since));
+  return found ? { found, jobs: await finder.listRunJobs(r.repo, found.runId) } : undefined;
+}
+
+/** Moves a `dispatching` request onto the run GitHub has for it; false when someone else moved it first. */
+async function adoptRun(ctx: DeployContext, r: DeployRequest, run: { found: RunSnapshot; jobs: RunJob[] }, why: string): Promise<boolean> {
+  const { found, jobs } = run;
+  await ctx.requests.linkRun(r.repo, found.runId, r.id);
+  const { written, request: after, result: before } = await mutateRequest<DeployRequest | undefined>(ctx.requests, r.id, (cur) => {
+    if (cur.status !== 'dispatching') return { skip: undefined };
+    const now = ctx.now();
+    const dispatched = transition(cur, 'dispatched', now, {
+      dispatchedAt: cur.firstDispatchAt ?? cur.updatedAt,
+      lastRunEventAt: now.toISOString(),
+      failure: undefined,
+      run: { id: found.runId, ...(found.htmlUrl ? { url: found.htmlUrl } : {}), attempt: found.attempt, jobs: [] },
+    });
+    return { write: applyRunUpdate(dispatched, { ...found, jobs }, now) ?? dispatched, result: cur };
+  });
+  if (!written || !before) return false;
+  await ctx.audit.record({ requestId: r.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `found run ${found.runId} ${why}` });
+  ctx.logger.info('dispatch.run_found', { requestId: r.id, runId: found.runId, why });
+  await publishRunChange(ctx, before, after, 'reconciler');
+  return true;
+}
+
+/**
+ * A request left `dispatching` by a job that died between claiming it and recording the run: follow the run if
+ * GitHub has one, otherwise hand it back to people as `dispatch_failed` (never send again without them: GitHub may
+ * list a run late). Used by the reconciler and by a redelivered dispatch job.
+ */
+export async function resolveDispatch(ctx: DeployContext, finder: RunFinder, r: DeployRequest): Promise<Resolution> {
+  if (r.status !== 'dispatching') return 'skipped';
+  const earlier = await findEarlierRun(finder, r);
+  if (earlier) return (await adoptRun(ctx, r, earlier, 'after the dispatch job stopped')) ? 'found' : 'skipped';
+  const { written, request: after } = await mutateRequest(ctx.requests, r.id, (cur) => {
+    if (cur.status !== 'dispatching') return { skip: undefined };
+    const failure: Failure = { code: 'dispatch_lost', params: { repo: cur.repo, workflow: cur.workflow, deployId: cur.id } };
+    return { write: transition(cur, 'dispatch_failed', ctx.now(), { failure }), result: undefined };
+  });
+  if (!written) return 'skipped';
+  ctx.logger.warn('dispatch.lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
+  await ctx.audit.record({ requestId: r.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(after.failure) });
+  await scheduleCardUpdate(ctx, r.id);
+  return 'lost';
+}
 
 const SHA = /^[0-9a-f]{40}$/i;
 
@@ -33,11 +98,26 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
       ctx.logger.error('dispatch.not_deployable', { requestId, why: verdict.why, sha: r.sha });
       return { skip: false };
     }
-    return { write: transition(r, 'dispatching', ctx.now(), { failure: undefined }), result: true };
+    const now = ctx.now();
+    const attempts = (r.dispatchAttempts ?? 0) + 1;
+    return { write: transition(r, 'dispatching', now, { failure: undefined, dispatchAttempts: attempts, firstDispatchAt: r.firstDispatchAt ?? now.toISOString() }), result: true };
   });
   if (!claimed) {
+    if (request.status === 'dispatching' && ctx.now().getTime() - Date.parse(request.updatedAt) >= DISPATCH_CLAIM_STALE_MS) {
+      // This job's earlier delivery (or another dispatch job) claimed the request and died before recording.
+      await resolveDispatch(ctx, await ctx.sourceControl(), request);
+      return;
+    }
     ctx.logger.debug('dispatch.skipped', { requestId, status: request.status });
     return;
+  }
+  if ((request.dispatchAttempts ?? 1) > 1) {
+    // Dispatched before (a Retry): that attempt may have reached GitHub although its answer was lost.
+    const earlier = await findEarlierRun(await ctx.sourceControl(), request);
+    if (earlier) {
+      await adoptRun(ctx, request, earlier, 'from an earlier dispatch, instead of sending again');
+      return;
+    }
   }
   const service = serviceNamed(ctx.catalog, request.service);
   // workflow_dispatch runs on a branch or tag; a SHA given as the ref runs the default branch's workflow at that SHA.

@@ -5,7 +5,7 @@
 import { environmentNamed } from '../domain/catalog.js';
 import { failureFrom } from '../domain/errors.js';
 import type { CommitRange, ResolvedRef } from '../domain/ports.js';
-import { transition } from '../domain/request.js';
+import { type DeployRequest, isFinal, transition } from '../domain/request.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
 import { mutateRequest } from './mutate.js';
@@ -13,9 +13,16 @@ import { mutateRequest } from './mutate.js';
 /** How many commits a card lists. */
 export const CARD_COMMIT_LIMIT = 10;
 
-/** Runs the prepare job for `requestId`; a repeated job finds nothing left to do. */
+/**
+ * Runs the prepare job for `requestId`. A repeated job does only what is left: a delivery that died after pinning
+ * the SHA but before the card was posted posts it now (and dispatches, where no approval is needed).
+ */
 export async function prepareRequest(ctx: DeployContext, requestId: string): Promise<void> {
   const current = await ctx.requests.get(requestId);
+  if (current && current.status !== 'preparing' && current.sha && !current.cardTs && !isFinal(current.status)) {
+    ctx.logger.warn('prepare.resumed', { requestId, status: current.status, left: 'post the card' });
+    return postCard(ctx, current);
+  }
   if (current?.status !== 'preparing') {
     ctx.logger.debug('prepare.skipped', { requestId, status: current?.status });
     return;
@@ -70,7 +77,12 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'pin', outcome: 'ok', detail: `${request.ref} = ${resolved.sha}` });
   ctx.logger.info('prepare.pinned', { requestId, ref: request.ref, sha: resolved.sha, commits: request.commits.length });
 
+  await postCard(ctx, request);
+}
+
+/** Posts the card of a pinned request, keeps its ts, and dispatches at once where no approval is needed. */
+async function postCard(ctx: DeployContext, request: DeployRequest): Promise<void> {
   const ts = await ctx.cards.post(request);
-  await mutateRequest(ctx.requests, requestId, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), { current: request });
-  if (request.status === 'approved') await dispatchRequest(ctx, requestId);
+  await mutateRequest(ctx.requests, request.id, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), { current: request });
+  if (request.status === 'approved') await dispatchRequest(ctx, request.id);
 }

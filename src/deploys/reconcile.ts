@@ -8,16 +8,17 @@
  *  - `dispatched`/`queued`/`running` without news for the environment's `stale_after`: ask GitHub for the run
  *    and its jobs and apply them like a webhook. A run GitHub no longer knows ends `unknown`; one that runs past
  *    `run_timeout` ends `timed_out`. Both say so on the card and in the thread, never silently.
+ * (The same pass then sweeps the job outbox, see src/jobs/sweep.ts.)
  * A pass is bounded in requests, GitHub calls and time; what it leaves is first in line the next minute,
  * because every look moves a request to the back of the queue (`lastRunEventAt`).
  */
 import { environmentNamed } from '../domain/catalog.js';
 import type { RunSnapshot, SourceControl } from '../domain/ports.js';
-import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, transition } from '../domain/request.js';
+import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, } from '../domain/request.js';
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
-import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
 import { jobKey } from '../jobs/keys.js';
+import { resolveDispatch } from './dispatch.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
@@ -118,36 +119,10 @@ async function requeue(ctx: DeployContext, r: DeployRequest, summary: ReconcileS
 }
 
 /** A dispatch job died between claiming the request and recording the run: find the run, or hand it back to people. */
-async function resolveDispatch(ctx: DeployContext, github: CountedGitHub, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
-  const found = await github.findRunByDeployId(r.repo, r.workflow, r.id, new Date(Date.parse(r.updatedAt) - CLOCK_SKEW_MS));
-  const jobs = found ? await github.listRunJobs(r.repo, found.runId) : [];
-  if (found) await ctx.requests.linkRun(r.repo, found.runId, r.id);
-  const { written, request: after, result: before } = await mutateRequest<DeployRequest | undefined>(ctx.requests, r.id, (cur) => {
-    if (cur.status !== 'dispatching') return { skip: undefined };
-    const now = ctx.now();
-    if (!found) {
-      const failure: Failure = { code: 'dispatch_lost', params: { repo: cur.repo, workflow: cur.workflow, deployId: cur.id } };
-      return { write: transition(cur, 'dispatch_failed', now, { failure }), result: cur };
-    }
-    const dispatched = transition(cur, 'dispatched', now, {
-      dispatchedAt: cur.updatedAt,
-      lastRunEventAt: now.toISOString(),
-      run: { id: found.runId, ...(found.htmlUrl ? { url: found.htmlUrl } : {}), attempt: found.attempt, jobs: [] },
-    });
-    return { write: applyRunUpdate(dispatched, { ...found, jobs }, now) ?? dispatched, result: cur };
-  });
-  if (!written || !before) return;
-  const now = ctx.now();
-  if (found) {
-    summary.dispatchFound += 1;
-    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `found run ${found.runId} after the dispatch job stopped` });
-    await publishRunChange(ctx, before, after, 'reconciler');
-  } else {
-    summary.dispatchFailed += 1;
-    ctx.logger.warn('reconcile.dispatch_lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
-    await ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(after.failure) });
-    await scheduleCardUpdate(ctx, r.id);
-  }
+async function resolveStuckDispatch(ctx: DeployContext, github: CountedGitHub, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  const resolution = await resolveDispatch(ctx, github, r);
+  if (resolution === 'found') summary.dispatchFound += 1;
+  if (resolution === 'lost') summary.dispatchFailed += 1;
 }
 
 /** Asks GitHub about a run without news and applies what it says. */
@@ -223,7 +198,7 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
     try {
       if (work === 'expire') await expire(ctx, request, summary);
       else if (work === 'requeue') await requeue(ctx, request, summary);
-      else if (work === 'dispatch') await resolveDispatch(ctx, github, request, summary);
+      else if (work === 'dispatch') await resolveStuckDispatch(ctx, github, request, summary);
       else await pollRun(ctx, github, request, summary);
     } catch (err) {
       // One request GitHub cannot answer for must not hold up the others; it is first in line next time.

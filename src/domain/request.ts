@@ -190,6 +190,10 @@ export interface DeployRequest {
   updatedAt: string;
   expiresAt: string;
   dispatchedAt?: string;
+  /** When the first dispatch was claimed: runs of this request are looked for from then on (Retry, recovery). */
+  firstDispatchAt?: string;
+  /** Dispatches claimed so far; from the second on, foxops looks for the earlier one's run before sending. */
+  dispatchAttempts?: number;
   finishedAt?: string;
   /** Last time GitHub told us anything about the run; the reconciler looks at requests without news. */
   lastRunEventAt?: string;
@@ -282,6 +286,14 @@ const DEPLOY_ID_IN_TEXT = /(?<![0-9a-z-])d-[0-9a-hjkmnp-tv-z]{10}(?![0-9a-z])/g;
 /** The deploy ids that `text` mentions, first first, without repeats. */
 export function findDeployIds(text: string | null | undefined): string[] {
   return text ? [...new Set(text.match(DEPLOY_ID_IN_TEXT) ?? [])] : [];
+}
+
+/**
+ * True for a well-formed deploy id (`d-` and 10 characters of {@link deployIdFromDigest}'s alphabet). Ids that come
+ * back from outside (button values, dialog metadata, job payloads) are checked with it before any store read.
+ */
+export function isDeployId(value: unknown): value is string {
+  return typeof value === 'string' && /^d-[0-9a-hjkmnp-tv-z]{10}$/.test(value);
 }
 
 /** True once the request has been waiting past its expiry without reaching its approvals. */

@@ -22,8 +22,10 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
     case 'dispatch':
       return dispatchRequest(ctx, job.requestId);
     case 'reconcile': {
-      const { reconcile } = await import('../deploys/reconcile.js');
+      // The pass over requests, then the sweep of jobs whose delivery was lost.
+      const [{ reconcile }, { sweepJobs }] = await Promise.all([import('../deploys/reconcile.js'), import('./sweep.js')]);
       await reconcile(ctx);
+      await sweepJobs(ctx, (key) => runQueuedJob(ctx, ctx.outbox, key));
       return;
     }
     case 'card':

@@ -269,6 +269,30 @@ describe('dispatch', () => {
     expect(request!.run?.id).toBe(h.github.dispatches[0]!.runId);
   });
 
+  test('Retry after a last attempt that reached GitHub but timed out follows that run instead of sending again', async () => {
+    // Prepare: two attempts fail without acting, the third acts but its answer is lost, so the request ends
+    // in dispatch_failed although GitHub started the run
+    await h.close();
+    h = await startHarness({ githubTimeoutMs: 300, cardSpacingMs: 50 });
+    h.github.pushCommits(REPO, 'main', 2);
+    const id = await requestProd();
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 502, times: 2 });
+    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 200, hangMs: 2000 });
+    await approveBoth(id);
+    expect((await h.store.requests.get(id))!.status).toBe('dispatch_failed');
+    expect(h.github.dispatches).toHaveLength(1);
+    h.logs.take('dispatch.failed');
+
+    // Act
+    await h.click('deploy_retry', id, { user: 'U0ALICE' });
+    await h.idle();
+
+    // Assess: the run GitHub started is followed; no second dispatch
+    expect(h.github.dispatches).toHaveLength(1);
+    const request = await h.store.requests.get(id);
+    expect(request).toMatchObject({ status: 'queued', run: { id: h.github.dispatches[0]!.runId }, dispatchAttempts: 2 });
+  });
+
   test('a secondary rate limit is waited out and the dispatch goes through once', async () => {
     const id = await requestProd();
     h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', headers: { 'retry-after': '1' } });
