@@ -4,9 +4,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WebClient } from '@slack/web-api';
-import type { FoxopsConfig } from './config/load.js';
+import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
-import type { SourceControl } from './domain/ports.js';
+import type { FunctionAliases, SourceControl } from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackCardPublisher } from './slack/cards.js';
@@ -30,6 +30,8 @@ export interface ContextParts extends ContextTuning {
   logger: Logger;
   dynamo: DynamoDBClient;
   slackClient: WebClient;
+  /** Where AWS endpoints and credentials for the deployed services' Lambda aliases come from (default `process.env`). */
+  env?: Env;
   /**
    * Run queued jobs in this process (npm start, the sandbox). On Lambda the table's stream delivers them to the
    * function instead, so queueing costs the ack one conditional put and nothing else.
@@ -56,6 +58,17 @@ export function createDeployContext(parts: ContextParts): Wired {
       const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
       return new GitHubSourceControl(octokit, logger, parts.github?.retryBaseMs);
     })());
+  let aliases: Promise<FunctionAliases> | undefined;
+  const functionAliases = () =>
+    (aliases ??= (async () => {
+      const [{ LambdaClient }, { LambdaFunctionAliases }, { awsClientConfig }] = await Promise.all([
+        import('@aws-sdk/client-lambda'),
+        import('./aws/lambda-aliases.js'),
+        import('./aws/client-config.js'),
+      ]);
+      const env = parts.env ?? process.env;
+      return new LambdaFunctionAliases((region) => new LambdaClient({ ...awsClientConfig(env, 'LAMBDA'), ...(region ? { region } : {}) }));
+    })());
   const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
   // Local delivery loads the job runner on first use, so the Lambda ack path never does.
   const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
@@ -68,6 +81,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     cards: new SlackCardPublisher(parts.slackClient, store.requests, logger),
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
+    functionAliases,
     logger,
     now,
     ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),

@@ -8,6 +8,7 @@ import type {
   CardPublisher,
   DeploymentLedger,
   Directory,
+  FunctionAliases,
   IdempotencyKeys,
   JobOutbox,
   JobQueue,
@@ -30,6 +31,8 @@ export interface DeployContext {
   directory: Directory;
   /** Loaded on first use: only jobs talk to GitHub. */
   sourceControl: () => Promise<SourceControl>;
+  /** The deployed services' Lambda aliases; loaded on first use, by jobs only (never on an ack path). */
+  functionAliases: () => Promise<FunctionAliases>;
   logger: Logger;
   /** The clock of every decision (expiry, timeouts, audit times); tests inject theirs and move it by hand. */
   now: () => Date;

@@ -59,3 +59,17 @@ export function failureFrom(err: unknown, step: 'prepare' | 'dispatch'): Failure
   }
   return { code: 'error', params: { step }, cause: err instanceof Error ? err.message : String(err) };
 }
+
+/** Why an alias could not be read or moved; `action` and `resource` say which call on which ARN. */
+export class AliasError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'version_not_found' | 'moved_meanwhile' | 'access_denied' | 'unavailable',
+    readonly action: string,
+    readonly resource: string,
+    /** What AWS said, verbatim. */
+    readonly said?: string,
+  ) {
+    super(`lambda ${action} on ${resource}: ${code}${said ? ` (${said})` : ''}`);
+    this.name = 'AliasError';
+  }
+}

@@ -64,6 +64,15 @@ export interface DeploymentRecord {
   outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'unknown';
   startedAt?: string;
   finishedAt: string;
+  /**
+   * The Lambda version the target's alias pointed to once this deploy succeeded (read with GetAlias by a job after
+   * the run ended). Absent for failures, for environments without a Lambda target, and until the job has run.
+   */
+  version?: string;
+  /** For a rollback: the earlier deploy it put back (deploys that finished between the two are taken out). */
+  restores?: { requestId: string; finishedAt: string; sha: string; version?: string };
+  /** For a rollback: what it took out, and why, for the note on status and the next card. */
+  rolledBackFrom?: { requestId: string; sha: string; version?: string; reason?: string };
 }
 
 /** What runs where, and what ran before. */
@@ -72,6 +81,29 @@ export interface DeploymentLedger {
   record(entry: DeploymentRecord): Promise<void>;
   current(service: string, environment: string): Promise<DeploymentRecord | undefined>;
   history(service: string, environment: string, count: number): Promise<DeploymentRecord[]>;
+}
+
+/** A Lambda function's alias in one region: where a service runs (from `targets.<env>` in foxops.yml). */
+export interface AliasTarget {
+  functionName: string;
+  alias: string;
+  region?: string;
+}
+
+/** Where an alias points now; `revisionId` guards a move against someone else's move in between. */
+export interface AliasState {
+  version: string;
+  revisionId: string;
+}
+
+/** Lambda aliases of the deployed services: what runs, to the version, and the rollback's one move. */
+export interface FunctionAliases {
+  /** Where the alias points now; throws `AliasError` (src/domain/errors.ts) `not_found` when the function or alias does not exist. */
+  get(target: AliasTarget): Promise<AliasState>;
+  /** True when `version` of the function still exists (versions can be deleted). */
+  versionExists(target: AliasTarget, version: string): Promise<boolean>;
+  /** Points the alias at `version` if it still is at `expected.revisionId`; throws `moved_meanwhile` otherwise. */
+  move(target: AliasTarget, version: string, expected: AliasState): Promise<AliasState>;
 }
 
 /** A resolved commit. */

@@ -96,6 +96,10 @@ export interface FakeLambda {
   aliasVersion(functionName: string, alias: string): string | undefined;
   /** Published version numbers (without `$LATEST`), ascending. */
   versionsOf(functionName: string): string[];
+  /** Deletes a published version, as a cleanup of old versions does. */
+  deleteVersion(functionName: string, version: string): void;
+  /** Points an alias elsewhere behind foxops' back, as a person with the console would. */
+  moveAlias(functionName: string, alias: string, version: string): void;
   /** Makes the next matching request(s) fail with an AWS-style error. */
   failNext(failure?: LambdaFailure): void;
   /** Forgets invocations, requests, functions, handler and injections. */
@@ -125,8 +129,9 @@ const fakeSha = (name: string, version: string): string => Buffer.from(`${name}@
 /**
  * Starts a fake Lambda API on 127.0.0.1 (ephemeral port).
  *
- * Routes (under `/2015-03-31/functions/{FunctionName}`): `POST /invocations`, `GET /aliases/{alias}`,
- * `PUT /aliases/{alias}` (UpdateAlias), `POST /versions` (PublishVersion), `GET /versions` (ListVersionsByFunction).
+ * Routes (under `/2015-03-31/functions/{FunctionName}`): `GET` (GetFunction, `?Qualifier=`), `POST /invocations`,
+ * `GET /aliases/{alias}`, `PUT /aliases/{alias}` (UpdateAlias), `POST /versions` (PublishVersion), `GET /versions`
+ * (ListVersionsByFunction).
  */
 export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<FakeLambda> {
   const region = options.region ?? 'us-east-1';
@@ -258,6 +263,15 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
   };
 
   const route = async (res: ServerResponse, method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: Buffer, base: Record<string, string>) => {
+    const getFunction = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(url.pathname);
+    if (getFunction && method === 'GET') {
+      // GetFunction, with `Qualifier` a version or an alias.
+      const fn = functionOrThrow(parseFunctionName(decodeURIComponent(getFunction[1] ?? '')).name);
+      const qualifier = url.searchParams.get('Qualifier') ?? '$LATEST';
+      const version = fn.versions.get(fn.aliases.get(qualifier)?.functionVersion ?? qualifier);
+      if (!version) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${arn(fn.name, qualifier)}`);
+      return sendJson(res, 200, { Configuration: functionConfiguration(fn, version), Code: { RepositoryType: 'S3', Location: 'https://fake/code.zip' } }, base);
+    }
     const match = /^\/2015-03-31\/functions\/([^/]+)\/(invocations|aliases|versions)(?:\/([^/]+))?\/?$/.exec(url.pathname);
     if (!match) throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
     const rawName = decodeURIComponent(match[1] ?? '');
@@ -352,6 +366,13 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
     aliasVersion: (functionName, alias) => functions.get(functionName)?.aliases.get(alias)?.functionVersion,
     versionsOf: (functionName) =>
       [...(functions.get(functionName)?.versions.keys() ?? [])].filter((v) => v !== '$LATEST').sort((a, b) => Number(a) - Number(b)),
+    deleteVersion: (functionName, version) => void functions.get(functionName)?.versions.delete(version),
+    moveAlias(functionName, aliasName, version) {
+      const alias = functions.get(functionName)?.aliases.get(aliasName);
+      if (!alias) throw new Error(`no alias ${aliasName} of ${functionName}`);
+      alias.functionVersion = version;
+      alias.revisionId = newRevisionId();
+    },
     failNext: (failure = {}) => void failures.push({ ...failure, times: failure.times ?? 1 }),
     reset() {
       invocations.length = 0;

@@ -95,6 +95,9 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       const scm: Partial<SourceControl> = {};
       return new Proxy(scm as SourceControl, { get: (_t, name) => unused(`GitHub (${String(name)})`) });
     },
+    functionAliases: async () => {
+      throw new Error('Lambda aliases are not used by this test');
+    },
     logger,
     now: options.now ?? (() => new Date()),
     ...(options.cardUpdateSpacingMs !== undefined ? { cardUpdateSpacingMs: options.cardUpdateSpacingMs } : {}),
