@@ -256,7 +256,7 @@ const NOT_ON_LAMBDA: Array<{ file: string; fn: string; actions: string[]; why: s
 const TARGET_ACTIONS: Record<string, string> = {
   'lambda:GetAlias': 'rollback: read which version a target alias serves',
   'lambda:UpdateAlias': 'rollback: move the target alias back',
-  'lambda:ListVersionsByFunction': 'rollback: find the version to go back to',
+  'lambda:GetFunction': 'rollback: check that the version to go back to still exists',
   'cloudformation:DescribeStacks': 'status: read the state of a target stack',
   'cloudwatch:DescribeAlarms': 'status: read the state of a target function\'s alarms',
 };
