@@ -5,6 +5,8 @@
  * AWS settings (AWS_PROFILE, AWS_REGION, SSO sessions; AWS_ENDPOINT_URL_<SERVICE> for endpoint overrides) and
  * wires the terminal. Exit codes: 0 deployed or declined, 1 a problem (the message says what to do), 2 bad flags.
  */
+// First: it turns off the AWS SDK's Node version warning (Node < 22) before the clients below are built.
+import '../src/aws/client-config.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';

@@ -17,14 +17,34 @@ export interface Logger {
 
 /** Objects nested deeper are written as a placeholder: never raw, so no secret below slips out, and cycles end. */
 const MAX_DEPTH = 8;
+/**
+ * Bounds on what one line carries, whatever a caller passes (user text, a whole request): longer strings are cut,
+ * longer lists and objects keep their first entries, and a line still over {@link MAX_LINE_BYTES} is replaced by a
+ * short one with the start of its JSON.
+ */
+const MAX_STRING = 4000;
+const MAX_ENTRIES = 100;
+export const MAX_LINE_BYTES = 16_384;
+const LINE_PREVIEW = 2000;
+
+/** `text` cut to `max` characters, saying how much was left out: for user text in log fields. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…[+${text.length - max} chars]`;
+}
 
 function redact(value: unknown, depth = 0): unknown {
   // A field's own error (depth 1) keeps the top of its stack; errors nested deeper only name and message.
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(depth <= 1 && value.stack ? { stack: value.stack.split('\n').slice(0, 6).join('\n') } : {}) };
+  if (value instanceof Error) return { name: value.name, message: clip(String(value.message), MAX_STRING), ...(depth <= 1 && value.stack ? { stack: clip(value.stack.split('\n').slice(0, 6).join('\n'), MAX_STRING) } : {}) };
+  if (typeof value === 'string') return clip(value, MAX_STRING);
   if (!value || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) return '[too deep]';
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ENTRIES).map((v) => redact(v, depth + 1));
+    return value.length > MAX_ENTRIES ? [...items, `[+${value.length - MAX_ENTRIES} more]`] : items;
+  }
+  const entries = Object.entries(value);
+  const kept = entries.slice(0, MAX_ENTRIES).map(([k, v]) => [clip(k, 200), SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]);
+  return Object.fromEntries(entries.length > MAX_ENTRIES ? [...kept, ['[more]', `+${entries.length - MAX_ENTRIES} keys`]] : kept);
 }
 
 /** A logger that writes JSON lines at or above `level` to `write` (stdout by default). */
@@ -33,7 +53,10 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
   const emit = (at: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[at] < ORDER[level]) return;
     // The line's own keys come last so that a field named `level` or `time` cannot disguise it.
-    write(JSON.stringify({ ...safeBase, ...(redact(fields) as object), level: at, event, time: new Date().toISOString() }));
+    const own = { level: at, event: clip(event, 200), time: new Date().toISOString() };
+    const line = JSON.stringify({ ...safeBase, ...(redact(fields) as object), ...own });
+    if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return write(line);
+    write(JSON.stringify({ ...safeBase, truncated: true, bytes: Buffer.byteLength(line), preview: line.slice(0, LINE_PREVIEW), ...own }));
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

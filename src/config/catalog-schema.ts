@@ -5,7 +5,7 @@
 // zod/mini: the same validation at a fraction of the size that a cold start loads (see README > Benchmarks).
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import type { Catalog } from '../domain/catalog.js';
+import { type Catalog, defaultRollbackMode, rollbackApprovalsOf } from '../domain/catalog.js';
 import { parseDuration } from '../domain/duration.js';
 import type { ConfigProblem } from './errors.js';
 
@@ -32,6 +32,7 @@ const serviceSchema = z.strictObject({
   workflow: z.union([pattern(/^[\w.-]+\.ya?ml$/, 'expected the workflow file name, like deploy.yml'), z.int().check(z.positive())]),
   default_ref: z._default(nonEmpty, 'main'),
   targets: z._default(z.record(z.string(), targetSchema), {}),
+  rollback: z.optional(z.enum(['alias', 'redeploy'])),
 });
 
 const environmentSchema = z.strictObject({
@@ -43,6 +44,7 @@ const environmentSchema = z.strictObject({
   request_ttl: z._default(duration, '30m'),
   stale_after: z._default(duration, '3m'),
   run_timeout: z._default(duration, '60m'),
+  rollback_approvals: z.optional(z.int().check(z.minimum(0), z.maximum(10))),
 });
 
 const notEmpty = (what: string) => z.refine((record: unknown) => Object.keys(record as object).length > 0, `name at least one ${what}`);
@@ -55,6 +57,8 @@ export const catalogFileSchema = z.strictObject({
 });
 
 const FIXES: Array<[RegExp, string]> = [
+  [/\.rollback_approvals$/, 'a whole number of approvals for a rollback from 0 to 10, e.g. `rollback_approvals: 1`'],
+  [/\.rollback$/, '`rollback: alias` (point the Lambda alias back; every target needs a `function`) or `rollback: redeploy` (run the workflow for the old SHA)'],
   [/\.channels/, 'list channel ids, e.g. `channels: [C0PROD]` (channel details > About > Channel ID)'],
   [/\.approvals$/, 'a whole number of approvals from 0 to 10, e.g. `approvals: 2`'],
   [/\.approvers/, 'list Slack user ids (U…) or user-group ids (S…), e.g. `approvers: [U0ALICE, S0RELEASE]`'],
@@ -93,17 +97,39 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
         fix: `list at least ${def.approvals} approvers, or a user group (S…), or lower \`approvals\``,
       });
     }
+    const rollbackApprovals = def.rollback_approvals;
+    if (rollbackApprovals !== undefined && rollbackApprovals > 0 && !hasGroups && users.length < rollbackApprovals) {
+      problems.push({
+        where: `environments.${env}.rollback_approvals`,
+        problem: `${rollbackApprovals} approvals are needed for a rollback but only ${users.length} approver(s) are listed, so no rollback could ever be approved`,
+        fix: `list at least ${rollbackApprovals} approvers, or a user group (S…), or lower \`rollback_approvals\``,
+      });
+    }
   }
   for (const [svc, def] of Object.entries(file.services)) {
     claim(svc, `service ${svc}`, `services.${svc}`);
     for (const [i, a] of def.aliases.entries()) claim(a, `service ${svc}`, `services.${svc}.aliases.${i}`);
     for (const env of Object.keys(def.targets)) {
-      if (!file.environments[env]) {
+      // Own keys only: a target named `constructor` or `toString` must not find Object's members.
+      if (!Object.hasOwn(file.environments, env)) {
         problems.push({ where: `services.${svc}.targets.${env}`, problem: `there is no environment \`${env}\``, fix: `use one of: ${Object.keys(file.environments).join(', ')}` });
       }
     }
+    if (def.rollback === 'alias') {
+      // A rollback by alias moves the target's Lambda alias: every target must name the function it moves.
+      const without = Object.entries(def.targets).filter(([, t]) => !t.function).map(([env]) => env);
+      if (Object.keys(def.targets).length === 0 || without.length) {
+        problems.push({
+          where: `services.${svc}.rollback`,
+          problem: without.length
+            ? `\`alias\` moves each target's Lambda alias, but ${without.map((e) => `targets.${e}`).join(', ')} name(s) no \`function\``
+            : '`alias` moves each target\'s Lambda alias, but the service has no `targets`',
+          fix: `add \`function: <name>\` (and \`alias:\` unless it is \`live\`) to ${without.length ? without.map((e) => `targets.${e}`).join(', ') : `targets.<env>`}, or set \`rollback: redeploy\``,
+        });
+      }
+    }
   }
-  if (file.default_service && !file.services[file.default_service]) {
+  if (file.default_service && !Object.hasOwn(file.services, file.default_service)) {
     problems.push({ where: 'default_service', problem: `there is no service \`${file.default_service}\``, fix: `use one of: ${Object.keys(file.services).join(', ')}` });
   }
   return problems;
@@ -141,6 +167,7 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       targets: Object.fromEntries(
         Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function, alias: t.alias, stack: t.stack, region: t.region }]),
       ),
+      rollback: def.rollback ?? defaultRollbackMode(Object.fromEntries(Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function }]))),
     })),
     environments: Object.entries(file.environments).map(([env, def]) => ({
       name: env,
@@ -152,6 +179,7 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       requestTtlMs: parseDuration(def.request_ttl)!,
       staleAfterMs: parseDuration(def.stale_after)!,
       runTimeoutMs: parseDuration(def.run_timeout)!,
+      rollbackApprovals: rollbackApprovalsOf({ approvals: def.approvals, rollbackApprovals: def.rollback_approvals }),
     })),
     ...(file.default_service ? { defaultService: file.default_service } : {}),
   };

@@ -7,6 +7,7 @@ import { scheduleCardUpdate } from '../cards/sync.js';
 import { environmentNamed } from '../domain/catalog.js';
 import { type Actor, type Decision as PolicyDecision, type Refusal, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
 import { type DeployRequest, transition } from '../domain/request.js';
+import { isAliasRollback } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
@@ -75,7 +76,9 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   ctx.logger.info(DONE_EVENT[d.action], { requestId, user: userId, status: request.status, approvals: request.approvals.length, required: request.requiredApprovals });
   // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
   if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId, version: request.version });
-  await scheduleCardUpdate(ctx, requestId);
+  // A rollback by alias is done moments after it is armed, and its job edits the card with the outcome: an edit now
+  // would only hold that one back by a slot (Slack takes about one edit of a message per second).
+  if (request.status !== 'approved' || !isAliasRollback(request)) await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
 }
 

@@ -11,6 +11,8 @@ import type { DISPATCH_INPUT_NAMES, DispatchInputs, RunSnapshot, SourceControl }
 import { type DeployRequest, type Failure, type RunJob, transition } from '../domain/request.js';
 import { applyRunUpdate } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
+import { isAliasRollback } from '../domain/rollback.js';
+import { rollBackByAlias } from './alias-rollback.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
@@ -89,8 +91,13 @@ export function dispatchInputs(request: DeployRequest): DispatchInputs {
   };
 }
 
-/** Dispatches the workflow for `requestId` if it is approved and nobody else has. */
+/**
+ * Dispatches the workflow for `requestId` if it is approved and nobody else has. A rollback in alias mode is no
+ * workflow run: it moves the target's Lambda alias instead (src/deploys/alias-rollback.ts), through the same claim.
+ */
 export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<void> {
+  const current = await ctx.requests.get(requestId);
+  if (current && isAliasRollback(current)) return rollBackByAlias(ctx, current);
   const { result: claimed, request } = await mutateRequest(ctx.requests, requestId, (r) => {
     if (r.status !== 'approved') return { skip: false };
     const verdict = deployable(targetOf(r), r, ctx.now());
@@ -101,7 +108,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
     const now = ctx.now();
     const attempts = (r.dispatchAttempts ?? 0) + 1;
     return { write: transition(r, 'dispatching', now, { failure: undefined, dispatchAttempts: attempts, firstDispatchAt: r.firstDispatchAt ?? now.toISOString() }), result: true };
-  });
+  }, current ? { current } : {});
   if (!claimed) {
     if (request.status === 'dispatching' && ctx.now().getTime() - Date.parse(request.updatedAt) >= DISPATCH_CLAIM_STALE_MS) {
       // This job's earlier delivery (or another dispatch job) claimed the request and died before recording.

@@ -1,14 +1,17 @@
 /**
  * The prepare job: pins the ref to a SHA, lists what will change, posts the deploy card,
- * and dispatches at once where no approval is needed.
+ * and dispatches at once where no approval is needed. A rollback is planned from the ledger instead
+ * (src/deploys/prepare-rollback.ts), then gets its card the same way.
  */
 import { environmentNamed } from '../domain/catalog.js';
 import { failureFrom } from '../domain/errors.js';
 import type { CommitRange, ResolvedRef } from '../domain/ports.js';
 import { type DeployRequest, isFinal, transition } from '../domain/request.js';
+import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
 import { mutateRequest } from './mutate.js';
+import { planRollbackRequest } from './prepare-rollback.js';
 
 /** How many commits a card lists. */
 export const CARD_COMMIT_LIMIT = 10;
@@ -25,6 +28,11 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   }
   if (current?.status !== 'preparing') {
     ctx.logger.debug('prepare.skipped', { requestId, status: current?.status });
+    return;
+  }
+  if (current.kind === 'rollback') {
+    const planned = await planRollbackRequest(ctx, current);
+    if (planned) await postCard(ctx, planned);
     return;
   }
   const env = environmentNamed(ctx.catalog, current.environment);
@@ -57,6 +65,8 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
     }
   }
   const now = ctx.now();
+  // After a rollback, the card says what it took out and why, so nobody ships it again without seeing it.
+  const note = rollbackNoteOf(deployed);
   const { request, written } = await mutateRequest(ctx.requests, requestId, (r) => {
     if (r.status !== 'preparing') return { skip: undefined };
     return {
@@ -67,6 +77,7 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
         commits: range ? range.commits : deployed ? [] : [resolved.commit],
         totalCommits: range ? range.total : deployed ? 0 : undefined,
         compareUrl: range?.url,
+        ...(note ? { rolledBack: note } : {}),
         // Approvers get the full time window from the moment they can see what they approve.
         expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
       }),

@@ -5,6 +5,8 @@
  *  - `preparing` or `approved` for minutes: its job was lost, queue it again (both jobs are idempotent);
  *  - `dispatching` for minutes (the dispatch job died mid-call): find its run by deploy id and follow it,
  *    else `dispatch_failed` with an explanation, so approvers can look and retry;
+ *  - `rolling_back` for minutes (the alias job died mid-move): look where the alias points, and end the rollback
+ *    `succeeded` or `rollback_failed` accordingly;
  *  - `dispatched`/`queued`/`running` without news for the environment's `stale_after`: ask GitHub for the run
  *    and its jobs and apply them like a webhook. A run GitHub no longer knows ends `unknown`; one that runs past
  *    `run_timeout` ends `timed_out`. Both say so on the card and in the thread, never silently.
@@ -18,6 +20,7 @@ import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, } from '../
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
 import type { DeployContext } from './context.js';
 import { jobKey } from '../jobs/keys.js';
+import { resolveStuckRollback } from './alias-rollback.js';
 import { resolveDispatch } from './dispatch.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
@@ -64,7 +67,7 @@ const FALLBACK_ENV = { staleAfterMs: 3 * 60_000, runTimeoutMs: 60 * 60_000 };
 /** The active requests read per pass; more than a pass can act on, so due ones are found among the waiting. */
 const ACTIVE_READ = 500;
 
-type Work = 'expire' | 'requeue' | 'dispatch' | 'poll';
+type Work = 'expire' | 'requeue' | 'dispatch' | 'rollback' | 'poll';
 
 function settingsOf(ctx: DeployContext, request: DeployRequest): { staleAfterMs: number; runTimeoutMs: number } {
   try {
@@ -81,6 +84,7 @@ function workFor(ctx: DeployContext, r: DeployRequest, now: Date, stuckAfterMs: 
   if (hasExpired(r, now)) return 'expire';
   if ((r.status === 'preparing' || r.status === 'approved') && since(r.updatedAt, now) > stuckAfterMs) return 'requeue';
   if (r.status === 'dispatching' && since(r.updatedAt, now) > stuckAfterMs) return 'dispatch';
+  if (r.status === 'rolling_back' && since(r.updatedAt, now) > stuckAfterMs) return 'rollback';
   if (RUN_STATUSES.includes(r.status) && since(r.lastRunEventAt ?? r.dispatchedAt ?? r.updatedAt, now) >= settingsOf(ctx, r).staleAfterMs) return 'poll';
   return undefined;
 }
@@ -199,6 +203,7 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
       if (work === 'expire') await expire(ctx, request, summary);
       else if (work === 'requeue') await requeue(ctx, request, summary);
       else if (work === 'dispatch') await resolveStuckDispatch(ctx, github, request, summary);
+      else if (work === 'rollback') await resolveStuckRollback(ctx, request);
       else await pollRun(ctx, github, request, summary);
     } catch (err) {
       // One request GitHub cannot answer for must not hold up the others; it is first in line next time.

@@ -1,11 +1,13 @@
 /**
- * `/deploy <env> [service] [ref]`: checks who asks from where, stores the request and queues the
- * slow part (resolving the ref, posting the card). Runs inside Slack's 3-second ack.
+ * `/deploy <env> [service] [ref]` and `/deploy rollback <env> [service] [to <x>] [because <reason>]`: checks who asks
+ * from where, stores the request and queues the slow part (resolving the ref or planning the rollback, posting the
+ * card). Runs inside Slack's 3-second ack: no GitHub, no Lambda, one policy check and two writes.
  */
 import { createHash } from 'node:crypto';
-import { environmentNamed, serviceNamed } from '../domain/catalog.js';
+import { type EnvironmentDefinition, environmentNamed, rollbackApprovalsOf, type ServiceDefinition, serviceNamed } from '../domain/catalog.js';
 import { canRequest, groupIds, type Refusal } from '../domain/policy.js';
 import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
+import { rollbackModeOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 
 /** Who asked, where, and what Slack calls this invocation. */
@@ -27,8 +29,72 @@ export function requestIdForTrigger(triggerId: string): string {
   return deployIdFromDigest(createHash('sha256').update(`slack-trigger:${triggerId}`).digest());
 }
 
+/** Who asks for a rollback, where, and what `to` and `because` said. */
+export interface RollbackAsk {
+  environment: string;
+  service: string;
+  /** What `to` named: a Lambda version, a SHA or a deploy id; absent: the last known good deploy. */
+  target?: string;
+  reason?: string;
+  userId: string;
+  channelId: string;
+  /** Slack's trigger id: unique per command, identical on Slack's retries. */
+  triggerId: string;
+}
+
 /** Validates and stores a deploy request, then queues its preparation. */
-export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
+export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
+  return accept(ctx, ask, (env, service, id, now) =>
+    newRequest({
+      id,
+      kind: 'deploy',
+      service: service.name,
+      environment: env.name,
+      repo: service.repo,
+      workflow: service.workflow,
+      ref: ask.ref,
+      requester: ask.userId,
+      channel: ask.channelId,
+      requiredApprovals: env.approvals,
+      ttlMs: env.requestTtlMs,
+      now,
+    }),
+    `${ask.ref} to`,
+  );
+}
+
+/**
+ * Validates and stores a rollback request (kind `rollback`, the environment's `rollback_approvals`, the service's
+ * rollback mode), then queues its planning. Who may ask, and from where, is the same as for a deploy.
+ */
+export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<DeployAskOutcome> {
+  return accept(ctx, ask, (env, service, id, now) => ({
+    ...newRequest({
+      id,
+      kind: 'rollback',
+      service: service.name,
+      environment: env.name,
+      repo: service.repo,
+      workflow: service.workflow,
+      // The ref of the deploy it goes back to replaces it once planned.
+      ref: service.defaultRef,
+      requester: ask.userId,
+      channel: ask.channelId,
+      requiredApprovals: rollbackApprovalsOf(env),
+      ttlMs: env.requestTtlMs,
+      now,
+    }),
+    rollback: { mode: rollbackModeOf(service, env.name), ...(ask.target ? { target: ask.target } : {}), ...(ask.reason ? { reason: ask.reason } : {}) },
+  }), `rollback${ask.target ? ` to ${ask.target}` : ''} in`);
+}
+
+/** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
+async function accept(
+  ctx: DeployContext,
+  ask: Pick<DeployAsk, 'environment' | 'service' | 'userId' | 'channelId' | 'triggerId'>,
+  build: (env: EnvironmentDefinition, service: ServiceDefinition, id: string, now: Date) => DeployRequest,
+  what: string,
+): Promise<DeployAskOutcome> {
   const env = environmentNamed(ctx.catalog, ask.environment);
   const service = serviceNamed(ctx.catalog, ask.service);
   const now = ctx.now();
@@ -39,20 +105,7 @@ export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise
     ctx.logger.info('deploy.request_refused', { code: decision.refusal.code, user: ask.userId, channel: ask.channelId, environment: env.name });
     return { kind: 'refused', refusal: decision.refusal };
   }
-  const request = newRequest({
-    id,
-    kind: 'deploy',
-    service: service.name,
-    environment: env.name,
-    repo: service.repo,
-    workflow: service.workflow,
-    ref: ask.ref,
-    requester: ask.userId,
-    channel: ask.channelId,
-    requiredApprovals: env.approvals,
-    ttlMs: env.requestTtlMs,
-    now,
-  });
+  const request = build(env, service, id, now);
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
   // The audit entry and the job are independent writes: send them together to keep the ack short.
@@ -60,11 +113,11 @@ export async function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise
   // it, and a prepare job that finds the request already prepared does nothing.
   await Promise.all([
     created
-      ? ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${ask.ref} to ${env.name}` })
+      ? ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${what} ${env.name}` })
       : undefined,
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
   ]);
-  if (created) ctx.logger.info('deploy.requested', { requestId: id, service: service.name, environment: env.name, ref: ask.ref, user: ask.userId });
+  if (created) ctx.logger.info('deploy.requested', { requestId: id, kind: request.kind, service: service.name, environment: env.name, ref: request.ref, user: ask.userId });
   else ctx.logger.info('deploy.request_retried', { requestId: id, status: stored.status });
   return { kind: 'accepted', request: stored, duplicate: !created };
 }

@@ -3,8 +3,10 @@
  * apply the news with a conditional write, then record the outcome, queue the threaded reply and the card edit.
  * Only the write that made a change does the rest, so repeated news has no effect beyond the store reads.
  */
+import { findService } from '../domain/catalog.js';
 import type { DeploymentRecord } from '../domain/ports.js';
 import { type DeployRequest, findDeployIds, isFinal } from '../domain/request.js';
+import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
@@ -108,7 +110,14 @@ export function deploymentRecord(request: DeployRequest, outcome: DeploymentReco
     outcome,
     ...(duration ? { startedAt: duration.startedAt } : {}),
     finishedAt: request.finishedAt ?? now.toISOString(),
+    ...(request.kind === 'rollback' && outcome === 'succeeded' ? rollbackLedgerFields(request.rollback) : {}),
   };
+}
+
+/** True when the request's service names a Lambda function for its environment: then a success records the version. */
+function hasFunctionTarget(ctx: DeployContext, request: DeployRequest): boolean {
+  const service = findService(ctx.catalog, request.service);
+  return service?.name === request.service && aliasTargetOf(service, request.environment) !== undefined;
 }
 
 /** The log and audit lines of a status change (progress within a status is in the card, not the trail). */
@@ -135,9 +144,16 @@ export async function publishRunChange(ctx: DeployContext, before: DeployRequest
   if (outcome && !record) ctx.logger.error('run.outcome_without_sha', { requestId: after.id, status: after.status });
   const statusChanged = before.status !== after.status || before.run?.attempt !== after.run?.attempt;
   const notice = runNotice(before, after);
+  // Which Lambda version now runs is read by a job (GetAlias), never on the webhook's path; a failure records none.
+  // The job is queued after the entry is stored, so its copy with the version is the one that stays.
+  const readVersion = record?.outcome === 'succeeded' && hasFunctionTarget(ctx, after);
+  const recordOutcome = async (entry: DeploymentRecord) => {
+    await ctx.ledger.record(entry);
+    if (readVersion) await ctx.jobs.enqueue({ type: 'record_version', requestId: after.id, attempt: after.run?.attempt ?? 1 });
+  };
   // Independent writes: done side by side, the webhook answers sooner.
   await Promise.all([
-    record ? ctx.ledger.record(record) : undefined,
+    record ? recordOutcome(record) : undefined,
     statusChanged ? recordStatusChange(ctx, before, after, source, now) : undefined,
     notice ? ctx.jobs.enqueue({ type: 'notice', requestId: after.id, notice, attempt: after.run?.attempt ?? 1 }) : undefined,
     scheduleCardUpdate(ctx, after.id),

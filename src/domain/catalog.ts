@@ -11,6 +11,12 @@ export interface DeployTarget {
   region?: string;
 }
 
+/**
+ * How a rollback of a service puts the old version back: `alias` points the target's Lambda alias at the recorded
+ * version (no GitHub run, seconds); `redeploy` dispatches the service's workflow for the old SHA.
+ */
+export type RollbackMode = 'alias' | 'redeploy';
+
 /** A deployable service and the GitHub workflow that ships it. */
 export interface ServiceDefinition {
   name: string;
@@ -22,6 +28,8 @@ export interface ServiceDefinition {
   defaultRef: string;
   /** Per environment name. */
   targets: Record<string, DeployTarget>;
+  /** How `/deploy rollback` goes back (`rollback:` in foxops.yml); absent: {@link defaultRollbackMode} of the targets. */
+  rollback?: RollbackMode;
 }
 
 /** Who may request in which channels the deploys of one environment, and how many approvals they need. */
@@ -42,6 +50,25 @@ export interface EnvironmentDefinition {
   staleAfterMs: number;
   /** A run older than this ends as `timed_out`. */
   runTimeoutMs: number;
+  /** Approvals a rollback needs (`rollback_approvals`); absent: see {@link rollbackApprovalsOf}. */
+  rollbackApprovals?: number;
+}
+
+/** Approvals a rollback needs when the environment says nothing: one, because a rollback is urgent. */
+export const DEFAULT_ROLLBACK_APPROVALS = 1;
+
+/**
+ * Approvals a rollback in `env` needs: its `rollback_approvals`, else {@link DEFAULT_ROLLBACK_APPROVALS}, but none
+ * where deploys need none (such an environment may have no approvers at all).
+ */
+export function rollbackApprovalsOf(env: Pick<EnvironmentDefinition, 'approvals' | 'rollbackApprovals'>): number {
+  return env.rollbackApprovals ?? Math.min(DEFAULT_ROLLBACK_APPROVALS, env.approvals);
+}
+
+/** The rollback mode of a service that names none: `alias` when it has targets and every one names a function, else `redeploy`. */
+export function defaultRollbackMode(targets: Record<string, DeployTarget>): RollbackMode {
+  const all = Object.values(targets);
+  return all.length > 0 && all.every((t) => t.functionName) ? 'alias' : 'redeploy';
 }
 
 /** Everything foxops knows about what it deploys where. */

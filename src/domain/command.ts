@@ -6,6 +6,7 @@
  *   /deploy <env> [service] [ref]            env and service by name or alias, in either order
  *   /deploy status [service]
  *   /deploy history <env> [service] [count]
+ *   /deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason…>]
  */
 import { type Catalog, type EnvironmentDefinition, type ServiceDefinition, findEnvironment, findService } from './catalog.js';
 import { closestNames } from './suggest.js';
@@ -15,7 +16,9 @@ export type DeployCommand =
   | { kind: 'help' }
   | { kind: 'deploy'; environment: string; service: string; ref: string; refGiven: boolean }
   | { kind: 'status'; service?: string }
-  | { kind: 'history'; environment: string; service: string; count: number };
+  | { kind: 'history'; environment: string; service: string; count: number }
+  /** `target`: what `to` named (a Lambda version, a SHA or a deploy id); `reason`: the words after `because`. */
+  | { kind: 'rollback'; environment: string; service: string; target?: string; reason?: string };
 
 /** An environment or service as the user may type it: its name and its aliases. */
 export interface KnownName {
@@ -24,7 +27,7 @@ export interface KnownName {
 }
 
 /** Which form of `/deploy` a usage hint is about: `/deploy <env> …` or `/deploy history <env> …`. */
-export type CommandForm = 'deploy' | 'history';
+export type CommandForm = 'deploy' | 'history' | 'rollback';
 
 /**
  * Why a command could not be understood: a stable `code` (for logs and tests) plus the data needed to explain it
@@ -85,6 +88,12 @@ export type CommandError = {
       defaultRef: string;
     }
   | {
+      /** `to` with nothing after it, in a rollback. */
+      code: 'missing_target';
+      environment: string;
+      service: string;
+    }
+  | {
       code: 'bad_count';
       environment: string;
       min: number;
@@ -99,7 +108,9 @@ export type CommandError = {
  */
 export const MAX_COMMAND_LENGTH = 4000;
 
-const SUBCOMMANDS = ['help', 'status', 'history'];
+const SUBCOMMANDS = ['help', 'status', 'history', 'rollback'];
+/** The longest rollback reason kept; the card and the audit trail show it. */
+export const MAX_REASON_LENGTH = 300;
 const MAX_HISTORY = 50;
 /** Git's rules for ref names, minus the rare corners: no spaces, `..`, `~^:?*[\`, leading `-` or trailing `.lock`. */
 const REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/+@-]+(?<!\.lock)(?<![./])$/;
@@ -240,6 +251,29 @@ function parseHistory(catalog: Catalog, words: string[]): DeployCommand | Comman
   return { kind: 'history', environment: environment.name, service: service.name, count };
 }
 
+function parseRollback(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  const because = words.findIndex((w) => w.toLowerCase() === 'because');
+  const reason = because >= 0 ? words.splice(because).slice(1).join(' ').slice(0, MAX_REASON_LENGTH) || undefined : undefined;
+  const to = words.findIndex((w) => w.toLowerCase() === 'to');
+  const target = to >= 0 ? words.splice(to, 2)[1] : undefined;
+  const envIndex = words.findIndex((w) => findEnvironment(catalog, w));
+  if (envIndex < 0) {
+    const notService = words.find((w) => !findService(catalog, w));
+    if (notService === undefined) {
+      return { kind: 'error', code: 'missing_environment', suggestions: catalog.environments.map((e) => e.name), form: 'rollback', environments: known(catalog.environments) };
+    }
+    return unknownEnvironment(catalog, notService);
+  }
+  const environment = findEnvironment(catalog, words.splice(envIndex, 1)[0]!)!;
+  const service = takeService(catalog, words, 'rollback', environment, () => false);
+  if (isError(service)) return service;
+  if (words.length) return { kind: 'error', code: 'too_many_words', suggestions: [], words: [...words], environment: environment.name, service: service.name };
+  if (to >= 0 && (target === undefined || target.length > 64)) {
+    return { kind: 'error', code: 'missing_target', suggestions: [], environment: environment.name, service: service.name };
+  }
+  return { kind: 'rollback', environment: environment.name, service: service.name, ...(target ? { target } : {}), ...(reason ? { reason } : {}) };
+}
+
 function parseStatus(catalog: Catalog, words: string[]): DeployCommand | CommandError {
   if (words.length === 0) return { kind: 'status' };
   const service = words.length === 1 ? findService(catalog, words[0]!) : undefined;
@@ -259,9 +293,10 @@ export function parseCommand(text: string, catalog: Catalog): DeployCommand | Co
   // An environment named like a subcommand wins: the catalog is the user's own vocabulary.
   if (first === 'status' && !findEnvironment(catalog, first)) return parseStatus(catalog, words.slice(1));
   if (first === 'history' && !findEnvironment(catalog, first)) return parseHistory(catalog, words.slice(1));
+  if (first === 'rollback' && !findEnvironment(catalog, first)) return parseRollback(catalog, words.slice(1));
   // A misspelt subcommand in first place (`histroy`) is a typo, not a ref: say so rather than try to deploy it.
   if (!findEnvironment(catalog, first) && !findService(catalog, first)) {
-    const [sub] = closestNames(first, ['status', 'history']);
+    const [sub] = closestNames(first, ['status', 'history', 'rollback']);
     if (sub && first.length >= 4) {
       return {
         kind: 'error',

@@ -73,3 +73,23 @@ export class AliasError extends Error {
     this.name = 'AliasError';
   }
 }
+
+/** The failure codes of a rollback by alias, by {@link AliasError} code. */
+const ALIAS_FAILURE: Record<AliasError['code'], string> = {
+  not_found: 'alias_not_found',
+  version_not_found: 'version_pruned',
+  moved_meanwhile: 'alias_moved',
+  access_denied: 'access_denied',
+  unavailable: 'unavailable',
+};
+
+/**
+ * The failure to store when a call about a Lambda alias threw: an {@link AliasError} by its code with the action and
+ * resource (`access_denied` names which call on which ARN), anything else as `unavailable` with its message as the cause.
+ */
+export function failureFromAlias(err: unknown, fallback: { action: string; resource: string }): Failure {
+  if (err instanceof AliasError) {
+    return { code: ALIAS_FAILURE[err.code], params: { action: err.action, resource: err.resource }, ...(err.said !== undefined ? { cause: err.said } : {}) };
+  }
+  return { code: 'unavailable', params: { ...fallback }, cause: err instanceof Error ? err.message : String(err) };
+}

@@ -76,9 +76,12 @@ export function canApprove(request: DeployRequest, env: EnvironmentDefinition, a
   return allow(viaGroup);
 }
 
+/** Statuses a Retry re-arms: a dispatch GitHub refused, a rollback whose alias could not be moved. */
+const RETRYABLE: readonly RequestStatus[] = ['dispatch_failed', 'rollback_failed'];
+
 /** May `actor` reject `request`? Any approver may while it waits; so may the requester, to withdraw it. */
 export function canReject(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
-  if (request.status !== 'awaiting_approval' && request.status !== 'dispatch_failed') {
+  if (request.status !== 'awaiting_approval' && !RETRYABLE.includes(request.status)) {
     return refuse({ code: 'wrong_status', action: 'reject', status: request.status });
   }
   if (hasExpired(request, now)) return expired('reject', request);
@@ -88,13 +91,13 @@ export function canReject(request: DeployRequest, env: EnvironmentDefinition, ac
   return allow(viaGroup);
 }
 
-/** May `actor` retry a dispatch that GitHub refused? Approvers only, and only before expiry. */
+/** May `actor` retry a dispatch that GitHub refused, or a rollback that failed? Approvers only, and only before expiry. */
 export function canRetry(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
-  if (request.status !== 'dispatch_failed') return refuse({ code: 'wrong_status', action: 'retry', status: request.status });
+  if (!RETRYABLE.includes(request.status)) return refuse({ code: 'wrong_status', action: 'retry', status: request.status });
   if (hasExpired(request, now)) return expired('retry', request);
   const { member, viaGroup } = membership(env.approvers, actor);
   // With no approvals needed there are no approvers: then the requester may retry.
-  const requesterMay = env.approvals === 0;
+  const requesterMay = request.requiredApprovals === 0;
   if (!member && !(requesterMay && actor.userId === request.requester)) {
     return refuse({ code: 'not_approver', action: 'retry', environment: env.name, approvers: [...env.approvers], requesterMay });
   }

@@ -187,7 +187,12 @@ export type Job =
   | CardJob
   | NoticeJob
   /** A CloudWatch alarm state change to post; queued by the SNS route, one job per alarm, state and time. */
-  | { type: 'alarm'; alarm: AlarmNotice };
+  | { type: 'alarm'; alarm: AlarmNotice }
+  /**
+   * After run attempt `attempt` of a request succeeded in an environment whose target names a Lambda function: read
+   * which version the alias serves (GetAlias) and record it in the ledger entry. Queued by the run news, never run on it.
+   */
+  | { type: 'record_version'; requestId: string; attempt: number };
 
 /** Options of {@link JobQueue.enqueue}. */
 export interface EnqueueOptions {

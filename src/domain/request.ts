@@ -15,6 +15,8 @@ export const REQUEST_STATUSES = [
   'approved', // enough approvals; a dispatch job is on its way
   'dispatching', // one dispatch job has claimed it
   'dispatch_failed', // GitHub refused; approvers may retry
+  'rolling_back', // a rollback by alias: one job has claimed it and moves the alias
+  'rollback_failed', // the alias could not be moved (pruned version, moved meanwhile, denied); approvers may retry
   'dispatched',
   'queued',
   'running',
@@ -32,7 +34,9 @@ const ALLOWED: Record<RequestStatus, readonly RequestStatus[]> = {
   preparing: ['awaiting_approval', 'approved', 'prepare_failed'],
   prepare_failed: [],
   awaiting_approval: ['awaiting_approval', 'approved', 'rejected', 'expired'],
-  approved: ['dispatching'],
+  approved: ['dispatching', 'rolling_back'],
+  rolling_back: ['succeeded', 'rollback_failed'],
+  rollback_failed: ['approved', 'expired', 'rejected'],
   dispatching: ['dispatched', 'dispatch_failed', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'],
   // Retry re-arms the request for one more dispatch job. A dispatch that GitHub carried out although
   // the call failed (a timeout after GitHub accepted it) shows up as a run: then the request follows it.
@@ -58,9 +62,9 @@ export const RUN_STATUSES: readonly RequestStatus[] = ['dispatched', 'queued', '
  * Statuses of a deploy that is on its way or running: approved (a dispatch is queued), being dispatched, or with a
  * run. The one meaning of "in flight" for status, alarms and (later) one deploy at a time.
  */
-export const IN_FLIGHT_STATUSES: readonly RequestStatus[] = ['approved', 'dispatching', ...RUN_STATUSES];
+export const IN_FLIGHT_STATUSES: readonly RequestStatus[] = ['approved', 'dispatching', 'rolling_back', ...RUN_STATUSES];
 /** Statuses of a request that waits for people: being prepared, for approvals, or for a retry after a refused dispatch. */
-export const WAITING_STATUSES: readonly RequestStatus[] = ['preparing', 'awaiting_approval', 'dispatch_failed'];
+export const WAITING_STATUSES: readonly RequestStatus[] = ['preparing', 'awaiting_approval', 'dispatch_failed', 'rollback_failed'];
 
 /** True while the deploy is on its way or running (see {@link IN_FLIGHT_STATUSES}). */
 export function isInFlight(status: RequestStatus): boolean {
@@ -200,8 +204,54 @@ export interface DeployRequest {
   run?: RunInfo;
   /** Why the last step failed (prepare, dispatch or run), shown on the card in the Slack adapter's words. */
   failure?: Failure;
+  /** What a rollback goes from and to, and how (kind `rollback` only). */
+  rollback?: RollbackDetails;
+  /**
+   * The last rollback in this environment, while what it restored still runs: shown on the next card so that
+   * nobody ships the change it took out again without seeing it. Copied from the ledger when the card is made.
+   */
+  rolledBack?: RollbackNote;
   /** Bumped by every conditional write. */
   version: number;
+}
+
+/** One end of a rollback: a deploy from the ledger, as the card shows it. */
+export interface RollbackSide {
+  requestId: string;
+  sha: string;
+  shaUrl?: string;
+  ref: string;
+  /** The Lambda version it left running, when recorded. */
+  version?: string;
+  /** Who requested that deploy, and when it finished. */
+  requester: string;
+  finishedAt: string;
+  kind: RequestKind;
+}
+
+/** A rollback: asked for on the ack path (mode, target, reason), planned by the prepare job (from, to, live). */
+export interface RollbackDetails {
+  mode: 'alias' | 'redeploy';
+  /** What `to` named (a Lambda version, a SHA or a deploy id); absent: the last known good deploy. */
+  target?: string;
+  /** The words after `because`. */
+  reason?: string;
+  /** What runs now (the newest success in the ledger). */
+  from?: RollbackSide;
+  /** The earlier success it goes back to. */
+  to?: RollbackSide;
+  /** Alias mode: the function and alias it moves, and the version the alias served when the card was made. */
+  alias?: { functionName: string; alias: string; region?: string; live: string };
+}
+
+/** The note a rollback leaves on its environment: what it took out, who did it and why. */
+export interface RollbackNote {
+  requestId: string;
+  sha: string;
+  version?: string;
+  by: string;
+  reason?: string;
+  at: string;
 }
 
 /** Thrown when code asks for a move the state machine forbids: a bug or a stale caller. */
@@ -298,7 +348,8 @@ export function isDeployId(value: unknown): value is string {
 
 /** True once the request has been waiting past its expiry without reaching its approvals. */
 export function hasExpired(request: DeployRequest, now: Date): boolean {
-  return (request.status === 'awaiting_approval' || request.status === 'dispatch_failed') && now.getTime() >= Date.parse(request.expiresAt);
+  const waiting = request.status === 'awaiting_approval' || request.status === 'dispatch_failed' || request.status === 'rollback_failed';
+  return waiting && now.getTime() >= Date.parse(request.expiresAt);
 }
 
 /** The short form of a SHA that people read. */

@@ -2,7 +2,9 @@
  * Rollback, as the ledger sees it: what runs in an environment to the Lambda version, which earlier deploy is the
  * last known good one, and which deploy a `/deploy rollback … to <x>` names. Pure: ledger entries in, decisions out.
  */
-import type { DeploymentRecord } from './ports.js';
+import { defaultRollbackMode, type RollbackMode, type ServiceDefinition } from './catalog.js';
+import type { AliasTarget, DeploymentRecord } from './ports.js';
+import type { DeployRequest, Failure, RollbackDetails, RollbackNote, RollbackSide } from './request.js';
 
 /** Where a rollback goes, and what it takes out. */
 export interface RollbackPlan {
@@ -86,4 +88,84 @@ export function planRollback(history: readonly DeploymentRecord[], needVersion: 
   if (!isSuccess(named)) return { refused: { code: 'target_unusable', target: named, why: 'not_succeeded' } };
   if (needVersion && named.version === undefined) return { refused: { code: 'target_unusable', target: named, why: 'no_version' } };
   return { plan: { from: current, to: named } };
+}
+
+/** True for a rollback request that goes back by moving a Lambda alias (no GitHub run). */
+export function isAliasRollback(request: Pick<DeployRequest, 'kind' | 'rollback'>): boolean {
+  return request.kind === 'rollback' && request.rollback?.mode === 'alias';
+}
+
+/** The Lambda alias of `service` in `environment` (alias `live` unless the target names another), when the target names a function. */
+export function aliasTargetOf(service: ServiceDefinition, environment: string): AliasTarget | undefined {
+  const target = Object.hasOwn(service.targets, environment) ? service.targets[environment] : undefined;
+  if (!target?.functionName) return undefined;
+  return { functionName: target.functionName, alias: target.alias ?? 'live', ...(target.region ? { region: target.region } : {}) };
+}
+
+/**
+ * How a rollback of `service` in `environment` goes back: the service's `rollback` setting (default: see
+ * {@link defaultRollbackMode}), except that an environment whose target names no function can only be redeployed.
+ */
+export function rollbackModeOf(service: ServiceDefinition, environment: string): RollbackMode {
+  const mode = service.rollback ?? defaultRollbackMode(service.targets);
+  return mode === 'alias' && aliasTargetOf(service, environment) ? 'alias' : 'redeploy';
+}
+
+/** A ledger entry as one end of a rollback. */
+export function rollbackSide(r: DeploymentRecord): RollbackSide {
+  return {
+    requestId: r.requestId,
+    sha: r.sha,
+    ...(r.shaUrl ? { shaUrl: r.shaUrl } : {}),
+    ref: r.ref,
+    ...(r.version !== undefined ? { version: r.version } : {}),
+    requester: r.requester,
+    finishedAt: r.finishedAt,
+    kind: r.kind,
+  };
+}
+
+/** Why no rollback could be planned, as the failure stored on the request (worded by the Slack adapter). */
+export function noRollbackFailure(refused: NoRollback, where: { service: string; environment: string; needVersion: boolean }): Failure {
+  const { service, environment, needVersion } = where;
+  const withVersion = (r: DeploymentRecord): Record<string, string> => (r.version !== undefined ? { version: r.version } : {});
+  switch (refused.code) {
+    case 'nothing_deployed':
+      return { code: 'nothing_deployed', params: { service, environment } };
+    case 'no_known_good':
+      return { code: 'no_known_good', params: { service, environment, needVersion, sha: refused.current.sha, ...withVersion(refused.current) } };
+    case 'target_unknown':
+      return { code: 'target_unknown', params: { service, environment, target: refused.target } };
+    case 'target_is_current':
+      return { code: 'target_is_current', params: { service, environment, sha: refused.current.sha, deployId: refused.current.requestId, ...withVersion(refused.current) } };
+    case 'target_unusable':
+      return {
+        code: 'target_unusable',
+        params: { service, environment, why: refused.why, outcome: refused.target.outcome, sha: refused.target.sha, deployId: refused.target.requestId, ...withVersion(refused.target) },
+      };
+  }
+}
+
+const versionParam = (r: Pick<DeploymentRecord, 'version'>): { version?: string } => (r.version !== undefined ? { version: r.version } : {});
+
+/** The ledger fields of a rollback that went from `details.from` back to `details.to`. */
+export function rollbackLedgerFields(details: RollbackDetails | undefined): Pick<DeploymentRecord, 'restores' | 'rolledBackFrom'> {
+  if (!details?.from || !details.to) return {};
+  const { from, to } = details;
+  return {
+    restores: { requestId: to.requestId, finishedAt: to.finishedAt, sha: to.sha, ...versionParam(to) },
+    rolledBackFrom: { requestId: from.requestId, sha: from.sha, ...versionParam(from), ...(details.reason ? { reason: details.reason } : {}) },
+  };
+}
+
+/** The note an environment carries while a rollback is what runs there (`current`, from the ledger). */
+export function rollbackNoteOf(current: DeploymentRecord | undefined): RollbackNote | undefined {
+  const from = current?.rolledBackFrom;
+  if (!current || !from) return undefined;
+  return { requestId: from.requestId, sha: from.sha, ...versionParam(from), by: current.requester, ...(from.reason ? { reason: from.reason } : {}), at: current.finishedAt };
+}
+
+/** The newest success in `history` that left `version` running: who put there what an alias serves now. */
+export function deployOfVersion(history: readonly DeploymentRecord[], version: string): DeploymentRecord | undefined {
+  return [...history].sort(newestFirst).find((r) => isSuccess(r) && r.version === version);
 }

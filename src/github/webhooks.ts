@@ -19,12 +19,14 @@ import type { DeployContext } from '../deploys/context.js';
 import { findRequestForRun, recordRunUpdate } from '../deploys/run-progress.js';
 import type { RunUpdate } from '../domain/run-events.js';
 import { type HttpEvent, type HttpResult, json } from '../http.js';
-import type { Logger } from '../log.js';
+import { clip, type Logger } from '../log.js';
 import { type WebhookEventName, type WebhookPayload, deploymentOf, runUpdateFromJob, runUpdateFromRun, webhookSchemas } from './run-payloads.js';
 import { verifyWebhookSignature } from './signature.js';
 
 /** GitHub redelivers by hand or by API for up to three days; a delivery id is remembered that long. */
 const DELIVERY_TTL_SECONDS = 3 * 86_400;
+/** GitHub's delivery ids are GUIDs; anything printable up to 128 characters is taken, nothing that could not be a key. */
+const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
 
 
 /** Run news taken from one event, or why the event concerns no run. */
@@ -73,7 +75,8 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
   const started = performance.now();
   const delivery = header(event, 'x-github-delivery');
   const name = header(event, 'x-github-event');
-  const fields = { delivery, event: name };
+  // Header values are not signed: cut short in logs, and a delivery id must look like one before it becomes a key.
+  const fields = { delivery: delivery === undefined ? undefined : clip(delivery, 100), event: name === undefined ? undefined : clip(name, 100) };
   const secret = config.github.webhookSecret;
   if (!secret) {
     logger.error('github.webhook_secret_missing', {
@@ -128,6 +131,10 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
   if (!delivery) {
     logger.warn('github.webhook_invalid', { ...fields, action, problem: 'no X-GitHub-Delivery header, so a redelivery could not be recognised' });
     return json(400, { error: 'X-GitHub-Delivery is missing' });
+  }
+  if (!DELIVERY_ID.test(delivery)) {
+    logger.warn('github.webhook_invalid', { ...fields, action, problem: `the X-GitHub-Delivery header (${delivery.length} characters) is not a delivery id` });
+    return json(400, { error: 'X-GitHub-Delivery is not a delivery id' });
   }
 
   const deliveryKey = `github-delivery:${delivery}`;

@@ -1,7 +1,8 @@
 /**
  * The identity of a job in the outbox: the same work gets the same key, so queueing it twice runs it once.
  * A card edit is one per request, slot, phase and try; a thread reply one per request, milestone, attempt and try;
- * a prepare one per request; a dispatch one per request version (a Retry makes a new version, hence a new key).
+ * a prepare one per request; a dispatch one per request version (a Retry makes a new version, hence a new key); the
+ * version record one per request and run attempt.
  */
 import type { Job } from '../domain/ports.js';
 
@@ -20,5 +21,7 @@ export function jobKey(job: Job): string {
       return `notice:${job.requestId}:${job.notice}:${job.attempt}:${job.tries ?? 0}`;
     case 'alarm':
       return `alarm:${job.alarm.name}:${job.alarm.state}:${job.alarm.at}`;
+    case 'record_version':
+      return `record-version:${job.requestId}:${job.attempt}`;
   }
 }

@@ -37,6 +37,11 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
       await announceAlarm(ctx, job.alarm);
       return;
     }
+    case 'record_version': {
+      const { recordVersion } = await import('../deploys/record-version.js');
+      await recordVersion(ctx, job.requestId, job.attempt);
+      return;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DeployContext } from '../deploys/context.js';
 import { storedJobOf } from '../store/job-outbox.js';
+import { readJob } from './parse.js';
 import { JobBusyError, runQueuedJob } from './run.js';
 
 /** One DynamoDB stream record (the parts foxops reads). */
@@ -33,6 +34,12 @@ export async function runStreamBatch(ctx: DeployContext, event: StreamEvent): Pr
       const stored = record?.eventName === 'INSERT' ? storedJobOf(record.dynamodb?.NewImage) : undefined;
       if (!stored) {
         ctx.logger.debug('job.stream_record_skipped', { eventName: record?.eventName });
+        return undefined;
+      }
+      const read = readJob(stored.job);
+      if ('problem' in read) {
+        // Only foxops writes job items; one it cannot read will not read better on a retry.
+        ctx.logger.error('job.unreadable', { key: stored.key, problem: read.problem, fix: 'a job item foxops did not write, or from another version: delete it from the table' });
         return undefined;
       }
       try {

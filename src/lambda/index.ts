@@ -15,7 +15,6 @@ import type { DeployContext } from '../deploys/context.js';
 import { type HttpEvent, type HttpResult, json } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContextTuning } from '../wiring.js';
-import type { Job } from '../domain/ports.js';
 import type { BatchResponse, StreamEvent } from '../jobs/stream.js';
 import type { SlackHandler } from './slack-handler.js';
 
@@ -25,9 +24,14 @@ const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent)?.requestC
 const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) && (e as SnsEvent).Records.some((r) => r?.EventSource === 'aws:sns');
 /** A DynamoDB stream batch (the outbox); each record is checked by `runStreamBatch` in src/jobs/stream.ts. */
 const isDynamoStream = (e: unknown): boolean => Array.isArray((e as StreamEvent)?.Records) && (e as StreamEvent).Records[0]?.eventSource === 'aws:dynamodb';
-const JOB_TYPES = ['prepare', 'dispatch', 'reconcile', 'card', 'notice', 'alarm'];
-const isJobEvent = (e: unknown): e is { foxopsJob: Job } => JOB_TYPES.includes((e as { foxopsJob?: { type?: string } })?.foxopsJob?.type ?? '');
-const isSchedule = (e: unknown) => (e as { foxops?: string })?.foxops === 'reconcile' || (e as { 'detail-type'?: string })?.['detail-type'] === 'Scheduled Event';
+/** A job handed over directly; its shape is checked by `readJob` (src/jobs/parse.ts) before anything runs. */
+const isJobEvent = (e: unknown): e is { foxopsJob: unknown } => typeof e === 'object' && e !== null && 'foxopsJob' in e;
+/** The reconciler's schedule: the rule's input `{ "foxops": "reconcile" }`, or EventBridge's own Scheduled Event. */
+const isSchedule = (e: unknown): boolean => {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
+  const s = e as { foxops?: unknown; 'detail-type'?: unknown; source?: unknown };
+  return s.foxops === 'reconcile' || (s['detail-type'] === 'Scheduled Event' && s.source === 'aws.events');
+};
 
 /**
  * True when a Slack request will touch the store: every button, and every `/deploy` except help.
@@ -86,8 +90,9 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     const method = event.requestContext.http.method;
     const path = event.rawPath;
     // Bolt decodes base64 bodies as ASCII, which breaks non-ASCII text and its signature: decode here as UTF-8.
-    const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
-    const plain = { ...event, body, isBase64Encoded: false };
+    const raw = typeof event.body === 'string' ? event.body : '';
+    const body = raw && event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    const plain = { ...event, headers: event.headers ?? {}, body, isBase64Encoded: false };
     if (method === 'GET' && path === '/health') return json(200, { ok: true });
     if (method === 'POST' && path === '/slack/events') {
       // Start loading the deploy context (AWS SDK clients) while Bolt loads, when the request will need it.
@@ -112,12 +117,14 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
    * not be stored fails the invocation, and Lambda's async retries (then the on-failure queue) keep the alarm.
    */
   async function alarms(event: SnsEvent): Promise<undefined> {
-    const [ctx, { parseAlarmMessage }] = await Promise.all([context(), import('../alarms/envelope.js')]);
+    const [ctx, { parseAlarmMessage, readSnsRecord }] = await Promise.all([context(), import('../alarms/envelope.js')]);
     const failures: unknown[] = [];
     for (const record of event.Records) {
-      const notice = parseAlarmMessage(record.Sns?.Message);
+      // A null or foreign record, or one without text, is logged and skipped like a message that is no alarm.
+      const read = readSnsRecord(record);
+      const notice = 'problem' in read ? read : parseAlarmMessage(read.message);
       if ('problem' in notice) {
-        logger.error('alarm.unreadable', { messageId: record.Sns?.MessageId, topic: record.Sns?.TopicArn, problem: notice.problem });
+        logger.error('alarm.unreadable', { messageId: read.messageId, topic: read.topic, problem: notice.problem });
         continue;
       }
       await ctx.jobs.enqueue({ type: 'alarm', alarm: notice }).catch((err) => {
@@ -139,9 +146,14 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     if (isJobEvent(event)) {
       // A job handed over directly (an operator's `aws lambda invoke`, tests): queued under its key like any
       // other, then run at once; the stream's own delivery of it then finds it done.
-      const [ctx, { runQueuedJob }, { jobKey }] = await Promise.all([context(), import('../jobs/run.js'), import('../jobs/keys.js')]);
-      const key = jobKey(event.foxopsJob);
-      await ctx.jobs.enqueue(event.foxopsJob, { key });
+      const [ctx, { runQueuedJob }, { jobKey }, { readJob }] = await Promise.all([context(), import('../jobs/run.js'), import('../jobs/keys.js'), import('../jobs/parse.js')]);
+      const read = readJob(event.foxopsJob);
+      if ('problem' in read) {
+        logger.warn('job.unreadable', { via: 'invoke', problem: read.problem });
+        return;
+      }
+      const key = jobKey(read.job);
+      await ctx.jobs.enqueue(read.job, { key });
       await runQueuedJob(ctx, ctx.outbox, key);
       return;
     }

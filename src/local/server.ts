@@ -14,6 +14,8 @@ import type { DeployContext } from '../deploys/context.js';
 import { handleGitHubWebhook } from '../github/webhooks.js';
 import type { HttpEvent } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
+import { guardHttpReceiver } from '../slack/guard.js';
+import { slackLogger } from '../slack/logger.js';
 import { buildApp } from '../slack/app.js';
 import { ensureTable } from '../store/table.js';
 import { type ContextTuning, createDeployContext } from '../wiring.js';
@@ -79,8 +81,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const dynamoClient = new DynamoDBClient(awsClientConfig(env, 'DYNAMODB'));
   await ensureTable(dynamoClient, config.tableName);
 
-  const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
-  const { context, jobs } = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, runJobsHere: true, now: options.now, github: options.github, cards: options.cards });
+  const slackClient = new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger: slackLogger(logger, config.logLevel, 'slack.web_api') });
+  const { context, jobs } = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, env, runJobsHere: true, now: options.now, github: options.github, cards: options.cards });
 
   const webhookRoute = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const result = await handleGitHubWebhook(config, async () => context, logger, await toHttpEvent(req));
@@ -98,8 +100,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const socketMode = Boolean(config.slack.appToken);
     const receiver: Receiver = socketMode
       ? new SocketModeReceiver({ appToken: config.slack.appToken!, customRoutes: [], logger: undefined })
-      : new HTTPReceiver({
+      : guardHttpReceiver(
+          new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
+          logger: slackLogger(logger, config.logLevel, 'bolt'),
           endpoints: '/slack/events',
           // Answer after the listener, as on Lambda: the same semantics everywhere, and no listener
           // still running when a caller (or a test) moves on.
@@ -108,7 +112,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             { path: '/github/webhooks', method: ['POST'], handler: webhookRoute },
             { path: '/health', method: ['GET'], handler: healthRoute },
           ],
-        });
+        }),
+          config.slack.signingSecret!,
+          logger,
+        );
     const app = buildApp(config, { config, logger, context: async () => context }, { receiver });
     const started = (await (socketMode ? app.start() : app.start(port))) as unknown;
     if (!socketMode) server = started as http.Server;

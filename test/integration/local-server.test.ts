@@ -63,11 +63,11 @@ test('health answers', async () => {
 });
 
 test('a forged signature gets 401 and stores nothing', async () => {
-  // The local server's HTTPReceiver logs through Bolt's default ConsoleLogger.
+  // The local server's HTTPReceiver logs through foxops' logger (a warn line, below this server's LOG_LEVEL), never the console.
   const consoleLines = captureConsole();
   const res = await post(command('prod'), false).finally(() => consoleLines.restore());
   expect(res.status).toBe(401);
-  expect(consoleLines.lines).toEqual([expect.stringContaining('Failed to verify authenticity: signature mismatch')]);
+  expect(consoleLines.lines).toEqual([]);
   await server.idle();
   expect(await server.context.requests.listActive()).toHaveLength(0);
 });
@@ -106,5 +106,49 @@ test('without Slack tokens it still starts, serves health and says what is missi
     expect(logger.lines.some((l) => l.event === 'local.slack_not_configured')).toBe(true);
   } finally {
     await bare.close();
+  }
+});
+
+test('malformed Slack bodies: signed ones get 200 or 400 at once with one log line, unsigned ones 401, nothing changes', async () => {
+  // Prepare: a server whose log lines the test reads
+  const logger = memoryLogger();
+  const local = await startLocalServer({
+    env: { FOXOPS_CONFIG: configPath, SLACK_BOT_TOKEN: 'xoxb-local', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_ID: 'B0FOXOPS', SLACK_BOT_USER_ID: 'U0FOXOPS', SLACK_API_URL: slack.apiUrl, GITHUB_TOKEN: 'ghp_local', GITHUB_API_URL: github.url },
+    port: 0,
+    reconcileEveryMs: 0,
+    logger,
+  });
+  const send = (body: string, contentType: string, sign: boolean) => {
+    const ts = Math.floor(Date.now() / 1000);
+    const signature = sign ? slackSignature(SIGNING_SECRET, ts, body) : 'v0=forged';
+    return fetch(`${local.url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature }, body, signal: AbortSignal.timeout(2500) });
+  };
+  const form = 'application/x-www-form-urlencoded';
+  const cases: Array<[string, string, string, number]> = [
+    ['JSON null (Bolt would throw inside its handler and never answer)', 'null', 'application/json', 400],
+    ['a payload that is null', 'payload=null', form, 400],
+    ['a body that is not JSON', '{"type":', 'application/json', 400],
+    ['an event that is not an object', JSON.stringify({ type: 'event_callback', event: null }), 'application/json', 200],
+    ['actions that are not a list', `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ALICE' }, actions: 5 }))}`, form, 200],
+    ['a command without a trigger id', command('prod').replace(/&trigger_id=[^&]*/, ''), form, 200],
+  ];
+  const consoleLines = captureConsole();
+  try {
+    for (const [name, body, contentType, status] of cases) {
+      // Act
+      const unsigned = await send(body, contentType, false);
+      const signed = await send(body, contentType, true);
+      await local.idle();
+
+      // Assess
+      expect({ name, unsigned: unsigned.status, signed: signed.status }).toEqual({ name, unsigned: 401, signed: status });
+      const lines = logger.lines.splice(0).filter((l) => l.level !== 'debug' && l.level !== 'info');
+      expect({ name, lines: lines.map((l) => l.event) }).toEqual({ name, lines: [expect.stringMatching(/^(bolt|slack\.bad_signature)$/), 'slack.malformed_payload'] });
+    }
+    expect(await local.context.requests.listActive()).toHaveLength(0);
+    expect(consoleLines.lines).toEqual([]);
+  } finally {
+    consoleLines.restore();
+    await local.close();
   }
 });

@@ -1,5 +1,6 @@
 /**
- * A whole foxops around the real Lambda handler: dynalite, the Slack, GitHub and Lambda fakes,
+ * A whole foxops around the real Lambda handler: dynalite, the Slack, GitHub and Lambda fakes (the Lambda fake
+ * stands for the deployed services' functions, whose aliases rollback reads and moves),
  * a test foxops.yml, and helpers to send signed Slack requests. Jobs that the handler queues in the table's outbox
  * come back into the same handler through the fake DynamoDB stream, as on AWS.
  */
@@ -11,7 +12,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler, type HttpResult } from '../../src/lambda/index.js';
 import { dynamoStore } from '../../src/store/dynamo-store.js';
 import { ensureTable } from '../../src/store/table.js';
-import { startDynalite, startDynamoStream, startFakeGitHub, startFakeSlack, type FakeDynamoStream, type FakeGitHub, type FakeSlack, type StreamResponse } from '../fakes/index.js';
+import {
+  startDynalite,
+  startDynamoStream,
+  startFakeGitHub,
+  startFakeLambda,
+  startFakeSlack,
+  type FakeDynamoStream,
+  type FakeGitHub,
+  type FakeLambda,
+  type FakeSlack,
+  type StreamResponse,
+} from '../fakes/index.js';
 import { captureLogLines, type CapturedLogs } from './logs.js';
 
 export { blocksText } from './blocks.js';
@@ -45,11 +57,30 @@ environments:
 default_service: foxy-backend
 `;
 
+/** The Lambda function of foxy-backend in production, in {@link TEST_CONFIG_WITH_TARGETS} and the harness's Lambda fake. */
+export const TARGET_FUNCTION = 'foxy-backend-production';
+
+/**
+ * {@link TEST_CONFIG} where production names its Lambda function (alias `live`): versions are recorded after deploys,
+ * and `/deploy rollback` moves the alias back (1 approval by default). `extra` lines go under the service.
+ */
+export function configWithTargets(extra = ''): string {
+  return TEST_CONFIG.replace(
+    '    default_ref: main\n',
+    `    default_ref: main\n    targets:\n      production:\n        function: ${TARGET_FUNCTION}\n        alias: live\n${extra}`,
+  );
+}
+
+/** {@link configWithTargets} as it is. */
+export const TEST_CONFIG_WITH_TARGETS = configWithTargets();
+
 /** A running harness. */
 export interface Harness {
   env: Record<string, string>;
   slack: FakeSlack;
   github: FakeGitHub;
+  /** The deployed services' Lambda API (`AWS_ENDPOINT_URL_LAMBDA`); add functions with `lambda.addFunction`. */
+  lambda: FakeLambda;
   /** The table's stream with its event source mapping: every queued job is delivered to `handler` through it. */
   stream: FakeDynamoStream;
   handler: ReturnType<typeof createHandler>;
@@ -96,8 +127,10 @@ export function githubSignature(secret: string, body: string): string {
 
 /** Options of {@link startHarness}. */
 export interface HarnessOptions {
-  /** foxops.yml content; default {@link TEST_CONFIG}. */
+  /** foxops.yml content; default {@link TEST_CONFIG} ({@link TEST_CONFIG_WITH_TARGETS} with `targets`). */
   config?: string;
+  /** Use {@link TEST_CONFIG_WITH_TARGETS} (when `config` is not given). */
+  targets?: boolean;
   githubRetryBaseMs?: number;
   /** Per-request GitHub timeout (default 10 s as in production). */
   githubTimeoutMs?: number;
@@ -109,11 +142,11 @@ export interface HarnessOptions {
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const [dynamo, slack, github] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub()]);
+  const [dynamo, slack, github, lambda] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub(), startFakeLambda()]);
   const stream = await startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
   const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
   const configPath = path.join(dir, 'foxops.yml');
-  writeFileSync(configPath, options.config ?? TEST_CONFIG);
+  writeFileSync(configPath, options.config ?? (options.targets ? TEST_CONFIG_WITH_TARGETS : TEST_CONFIG));
   const table = `foxops-test-${++harnessCount}`;
   const env: Record<string, string> = {
     FOXOPS_CONFIG: configPath,
@@ -130,6 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: stream.url,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? 'error',
   };
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -244,6 +278,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     slack,
     github,
+    lambda,
     stream,
     handler,
     store,
@@ -258,7 +293,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await stream.idle();
       dynamoClient.destroy();
-      await Promise.all([slack.close(), github.close(), stream.close(), dynamo.close()]);
+      await Promise.all([slack.close(), github.close(), lambda.close(), stream.close(), dynamo.close()]);
       logs.stop();
     },
   };

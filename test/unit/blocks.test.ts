@@ -165,7 +165,7 @@ describe('deployCard: dispatch failed', () => {
 });
 
 describe('deployCard: statuses without actions', () => {
-  const withoutButtons = REQUEST_STATUSES.filter((s) => s !== 'awaiting_approval' && s !== 'dispatch_failed');
+  const withoutButtons = REQUEST_STATUSES.filter((s) => s !== 'awaiting_approval' && s !== 'dispatch_failed' && s !== 'rollback_failed');
 
   it.each(withoutButtons.map((s) => [s]))('has no buttons and no actions block in %p', (status) => {
     // Act

@@ -79,6 +79,8 @@ describe('loadConfig: the repository foxops.yml', () => {
           staging: { functionName: 'foxy-backend-staging', alias: 'live', stack: 'foxy-backend-staging', region: 'eu-west-1' },
           production: { functionName: 'foxy-backend-production', alias: 'live', stack: 'foxy-backend-production', region: 'eu-west-1' },
         },
+        // Every target names a function: a rollback moves the alias back.
+        rollback: 'alias',
       },
     ]);
     expect(config.catalog.environments.map((e) => [e.name, e.approvals])).toEqual([
@@ -677,6 +679,99 @@ describe('parseCatalog', () => {
     // Assess
     const wheres = 'problems' in result ? result.problems.map((p) => p.where) : [];
     expect(wheres).toContain(`f.yml: ${keyPath}`);
+  });
+});
+
+describe('parseCatalog: rollback settings', () => {
+  const withTargets = (targets: string, extra = '') => GOOD_YAML.replace('workflow: deploy.yml', `workflow: deploy.yml\n    targets:\n${targets}${extra}`);
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const catalogOf = (yaml: string) => {
+    const result = parse(yaml);
+    if ('problems' in result) throw new Error(formatProblems(result.problems));
+    return result.catalog;
+  };
+  const problemsAt = (yaml: string, where: string) => {
+    const result = parse(yaml);
+    return 'problems' in result ? result.problems.filter((p) => p.where === `f.yml: ${where}`) : [];
+  };
+
+  it('defaults rollback_approvals to 1, and to 0 where deploys need no approval', () => {
+    // Prepare
+    const yaml = `${GOOD_YAML}  staging:\n    channels: [C0STAGING]\n    approvals: 0\n`;
+
+    // Act
+    const catalog = catalogOf(yaml);
+
+    // Assess
+    expect(catalog.environments.map((e) => [e.name, e.rollbackApprovals])).toEqual([
+      ['production', 1],
+      ['staging', 0],
+    ]);
+  });
+
+  it('reads rollback_approvals', () => {
+    // Act
+    const catalog = catalogOf(GOOD_YAML.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 0'));
+
+    // Assess
+    expect(catalog.environments[0]!.rollbackApprovals).toBe(0);
+  });
+
+  it.each([
+    ['every target names a function', '      production: { function: fb-prod }\n', 'alias'],
+    ['a target names no function', '      production: { stack: fb-prod }\n', 'redeploy'],
+  ])('defaults `rollback` to the mode the targets allow: %s', (_why, targets, mode) => {
+    // Act
+    const catalog = catalogOf(withTargets(targets));
+
+    // Assess
+    expect(catalog.services[0]!.rollback).toBe(mode);
+  });
+
+  it('defaults `rollback` to redeploy for a service without targets, and reads an explicit one', () => {
+    // Act
+    const none = catalogOf(GOOD_YAML);
+    const explicit = catalogOf(withTargets('      production: { function: fb-prod }\n', '    rollback: redeploy\n'));
+
+    // Assess
+    expect(none.services[0]!.rollback).toBe('redeploy');
+    expect(explicit.services[0]!.rollback).toBe('redeploy');
+  });
+
+  it('refuses `rollback: alias` where a target names no function, naming the target and the fix', () => {
+    // Act
+    const problems = problemsAt(withTargets('      production: { stack: fb-prod }\n', '    rollback: alias\n'), 'services.foxy-backend.rollback');
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        where: 'f.yml: services.foxy-backend.rollback',
+        problem: "`alias` moves each target's Lambda alias, but targets.production name(s) no `function`",
+        fix: 'add `function: <name>` (and `alias:` unless it is `live`) to targets.production, or set `rollback: redeploy`',
+      },
+    ]);
+  });
+
+  it('refuses `rollback: alias` for a service without targets', () => {
+    // Act
+    const problems = problemsAt(GOOD_YAML.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    rollback: alias'), 'services.foxy-backend.rollback');
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ problem: "`alias` moves each target's Lambda alias, but the service has no `targets`", fix: expect.stringContaining('`rollback: redeploy`') })]);
+  });
+
+  it.each([
+    ['an unknown rollback mode', (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    rollback: revert'), 'services.foxy-backend.rollback', /`rollback: alias`.*or `rollback: redeploy`/],
+    ['too many rollback approvals', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 11'), 'environments.production.rollback_approvals', /from 0 to 10, e\.g\. `rollback_approvals: 1`/],
+    ['fractional rollback approvals', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 0.5'), 'environments.production.rollback_approvals', /`rollback_approvals: 1`/],
+    ['more rollback approvals than approvers', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 2'), 'environments.production.rollback_approvals', /list at least 2 approvers, or a user group \(S…\), or lower `rollback_approvals`/],
+  ])('reports %s at its key path with the fix', (_why, edit, keyPath, fix) => {
+    // Act
+    const problems = problemsAt(edit(GOOD_YAML), keyPath);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.fix).toMatch(fix);
   });
 });
 

@@ -2,12 +2,13 @@
  * The words for every failure code: the domain, the use cases and the GitHub adapter store codes and params, and
  * this is where they become the sentences people read on cards, in threads and in private notes.
  */
-import { SourceControlError, failureFrom } from '../../src/domain/errors.js';
+import { AliasError, SourceControlError, failureFrom, failureFromAlias } from '../../src/domain/errors.js';
 import type { Failure } from '../../src/domain/request.js';
 import { failureText } from '../../src/slack/blocks/failures.js';
 
 const REPO = 'foxy-org/foxy-backend';
 const DEPLOY_ID = 'd-0123456789';
+const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
 
 describe('failureText', () => {
   it.each<[string, Failure, string]>([
@@ -107,6 +108,76 @@ describe('failureText', () => {
       'GitHub answered a job of run 42 in a shape foxops does not understand: status: Invalid option',
     ],
 
+    // Why a rollback could not be planned.
+    ['nothing_deployed', { code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } }, 'Nothing was deployed to production through foxops yet, so there is no earlier deploy of foxy-backend to go back to.'],
+    [
+      'no_known_good',
+      { code: 'no_known_good', params: { service: 'foxy-backend', environment: 'production', needVersion: true, sha: SHA, version: '6' } },
+      'There is no earlier good deploy of foxy-backend in production to go back to: `3f78685` (v6) is the only success foxops recorded with a Lambda version that no rollback took out. Name one with `to <version|sha|deploy-id>` (see `/deploy history production foxy-backend`).',
+    ],
+    [
+      'target_unknown',
+      { code: 'target_unknown', params: { service: 'foxy-backend', environment: 'production', target: 'v99' } },
+      '`v99` names no deploy of foxy-backend in production among the last 50. Give a Lambda version (`v12`), a commit SHA (7 or more characters) or a deploy id from `/deploy history production foxy-backend`.',
+    ],
+    [
+      'target_is_current',
+      { code: 'target_is_current', params: { service: 'foxy-backend', environment: 'production', sha: SHA, deployId: DEPLOY_ID, version: '6' } },
+      `\`3f78685\` (v6) (deploy \`${DEPLOY_ID}\`) is what runs in production now: there is nothing to roll back to.`,
+    ],
+    [
+      'target_unusable (failed)',
+      { code: 'target_unusable', params: { service: 'foxy-backend', environment: 'production', why: 'not_succeeded', outcome: 'failed', sha: SHA, deployId: DEPLOY_ID } },
+      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) failed, so it is no place to go back to. Pick a deploy that succeeded from \`/deploy history production foxy-backend\`.`,
+    ],
+    [
+      'target_unusable (no version)',
+      { code: 'target_unusable', params: { service: 'foxy-backend', environment: 'production', why: 'no_version', outcome: 'succeeded', sha: SHA, deployId: DEPLOY_ID } },
+      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) has no recorded Lambda version, so the alias cannot be pointed back at it. Pick a deploy with a version from \`/deploy history production foxy-backend\`, or set \`rollback: redeploy\` for foxy-backend to run its workflow for that SHA.`,
+    ],
+
+    // Why a rollback by alias did not move the alias.
+    [
+      'version_pruned',
+      { code: 'version_pruned', params: { function: 'fb-prod', alias: 'live', version: '5' } },
+      'Version 5 of `fb-prod` no longer exists (deleted since, e.g. by a cleanup of old versions): `live` was not moved. Roll back to a version that still exists (`to <version>`), or deploy that commit again.',
+    ],
+    [
+      'alias_moved (by a deploy foxops knows)',
+      { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', version: '5', expected: '6', actual: '7', deployId: DEPLOY_ID, deployer: 'U0ERIN', sha: SHA } },
+      `\`live\` of \`fb-prod\` no longer serves v6 as the card said: it serves v7 now, left there by deploy \`${DEPLOY_ID}\` (\`3f78685\`) of <@U0ERIN>. Nothing was moved. Check what runs now, then start a new rollback if one is still needed.`,
+    ],
+    [
+      'alias_moved (by hand)',
+      { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6', actual: '2' } },
+      '`live` of `fb-prod` no longer serves v6 as the card said: it serves v2 now, put there outside foxops (no deploy foxops recorded left it there). Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
+    ],
+    [
+      'alias_moved (during the move)',
+      { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6' } },
+      '`live` of `fb-prod` no longer serves v6 as the card said: someone moved it while foxops was moving it. Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
+    ],
+    [
+      'access_denied',
+      { code: 'access_denied', params: { action: 'lambda:UpdateAlias', resource: 'fb-prod:live' }, cause: 'User is not authorized' },
+      "AWS refused `lambda:UpdateAlias` on `fb-prod:live` (access denied: User is not authorized). foxops' role needs lambda:UpdateAlias on that function (infra/foxops/template.yml, parameter TargetFunctionNames); grant it, then press Retry rollback.",
+    ],
+    [
+      'unavailable (AWS)',
+      { code: 'unavailable', params: { action: 'lambda:GetAlias', resource: 'fb-prod:live' }, cause: 'Rate exceeded' },
+      'AWS did not answer `lambda:GetAlias` on `fb-prod:live` properly (Rate exceeded). Nothing else was changed; try again in a minute.',
+    ],
+    [
+      'alias_not_found',
+      { code: 'alias_not_found', params: { action: 'lambda:GetAlias', resource: 'fb-prod:live' } },
+      '`fb-prod:live` does not exist (`lambda:GetAlias` answered not found). Check `function` and `alias` of the target in foxops.yml.',
+    ],
+    [
+      'rollback_interrupted',
+      { code: 'rollback_interrupted', params: { function: 'fb-prod', alias: 'live', version: '5', actual: '6' } },
+      'The rollback stopped half-way (its job ended before it finished): `live` of `fb-prod` serves v6, not v5. Press Retry rollback to check and move it again.',
+    ],
+
     // Anything else a job's call threw.
     ['error (prepare)', { code: 'error', params: { step: 'prepare' }, cause: 'socket hang up' }, 'GitHub could not be reached. Try again in a minute.'],
     ['error (dispatch)', { code: 'error', params: { step: 'dispatch' }, cause: 'socket hang up' }, 'Dispatch failed unexpectedly: socket hang up'],
@@ -177,5 +248,30 @@ describe('failureFrom', () => {
     // Assess
     expect(failure).toEqual({ code: 'error', params: { step }, cause: 'socket hang up' });
     expect(failureText(failure)).toBe(words);
+  });
+});
+
+describe('failureFromAlias', () => {
+  it.each<[AliasError['code'], string]>([
+    ['not_found', 'alias_not_found'],
+    ['version_not_found', 'version_pruned'],
+    ['moved_meanwhile', 'alias_moved'],
+    ['access_denied', 'access_denied'],
+    ['unavailable', 'unavailable'],
+  ])('maps %s to the failure %s, keeping which call on which resource and what AWS said', (code, failureCode) => {
+    // Act
+    const failure = failureFromAlias(new AliasError(code, 'lambda:UpdateAlias', 'fb-prod:live', 'AWS said so'), { action: 'x', resource: 'y' });
+
+    // Assess
+    expect(failure).toEqual({ code: failureCode, params: { action: 'lambda:UpdateAlias', resource: 'fb-prod:live' }, cause: 'AWS said so' });
+  });
+
+  it('records any other error as unavailable, on the call it was making', () => {
+    // Act
+    const failure = failureFromAlias(new Error('socket hang up'), { action: 'lambda:GetAlias', resource: 'fb-prod:live' });
+
+    // Assess
+    expect(failure).toEqual({ code: 'unavailable', params: { action: 'lambda:GetAlias', resource: 'fb-prod:live' }, cause: 'socket hang up' });
+    expect(failureText(failure)).toContain('AWS did not answer `lambda:GetAlias` on `fb-prod:live` properly (socket hang up)');
   });
 });

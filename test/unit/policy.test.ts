@@ -325,7 +325,28 @@ describe('canRetry', () => {
     expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
   });
 
-  it.each<RequestStatus>(['awaiting_approval', 'approved', 'failed', 'succeeded'])('refuses a request in %p', (status) => {
+  it('lets an approver retry a rollback that failed, and the requester give it up', () => {
+    // Prepare
+    const r = request('rollback_failed', { kind: 'rollback', requiredApprovals: 1 });
+
+    // Act
+    const retry = canRetry(r, production, actor('U0ALICE'), NOW);
+    const giveUp = canReject(r, production, actor('U0CAROL'), NOW);
+
+    // Assess
+    expect(retry).toEqual({ allowed: true });
+    expect(giveUp).toEqual({ allowed: true });
+  });
+
+  it('refuses a retry of a failed rollback after expiry', () => {
+    // Act
+    const decision = canRetry(request('rollback_failed', { kind: 'rollback' }), production, actor('U0ALICE'), LATER);
+
+    // Assess
+    expect(decision).toMatchObject({ allowed: false, refusal: { code: 'expired' } });
+  });
+
+  it.each<RequestStatus>(['awaiting_approval', 'approved', 'rolling_back', 'failed', 'succeeded'])('refuses a request in %p', (status) => {
     // Act
     const decision = canRetry(request(status), production, actor('U0ALICE'), NOW);
 

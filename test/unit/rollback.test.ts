@@ -1,6 +1,17 @@
 /** Last known good and rollback planning, from ledger entries alone. */
+import type { ServiceDefinition } from '../../src/domain/catalog.js';
 import type { DeploymentRecord } from '../../src/domain/ports.js';
-import { lastKnownGood, planRollback } from '../../src/domain/rollback.js';
+import {
+  aliasTargetOf,
+  deployOfVersion,
+  lastKnownGood,
+  noRollbackFailure,
+  planRollback,
+  rollbackLedgerFields,
+  rollbackModeOf,
+  rollbackNoteOf,
+  rollbackSide,
+} from '../../src/domain/rollback.js';
 
 let n = 0;
 /** A ledger entry finished at minute `at`, SHA `sha`, Lambda version `version`. */
@@ -97,5 +108,103 @@ describe('planRollback', () => {
     const plain = [entry(1, '1111111', undefined), entry(2, '2222222', undefined)];
     expect(planRollback(plain, false)).toEqual({ plan: { from: plain[1], to: plain[0] } });
     expect(planRollback(plain, true)).toEqual({ refused: { code: 'no_known_good', current: plain[1] } });
+  });
+});
+
+describe('where a rollback goes, and how', () => {
+  const service = (targets: ServiceDefinition['targets'], rollback?: ServiceDefinition['rollback']): ServiceDefinition => ({
+    name: 'foxy-backend',
+    aliases: [],
+    repo: 'foxy-org/foxy-backend',
+    workflow: 'deploy.yml',
+    defaultRef: 'main',
+    targets,
+    ...(rollback ? { rollback } : {}),
+  });
+
+  it('moves the target alias, `live` unless the target names another, in the target region', () => {
+    // Act
+    const plain = aliasTargetOf(service({ production: { functionName: 'fb-prod' } }), 'production');
+    const named = aliasTargetOf(service({ production: { functionName: 'fb-prod', alias: 'current', region: 'eu-west-1' } }), 'production');
+
+    // Assess
+    expect(plain).toEqual({ functionName: 'fb-prod', alias: 'live' });
+    expect(named).toEqual({ functionName: 'fb-prod', alias: 'current', region: 'eu-west-1' });
+  });
+
+  it('has no alias where the target names no function, or there is no target (not even an Object member)', () => {
+    // Act, Assess
+    expect(aliasTargetOf(service({ production: { stack: 'fb' } }), 'production')).toBeUndefined();
+    expect(aliasTargetOf(service({}), 'staging')).toBeUndefined();
+    expect(aliasTargetOf(service({}), 'constructor')).toBeUndefined();
+  });
+
+  it.each<[string, ServiceDefinition, string, 'alias' | 'redeploy']>([
+    ['a function target, no setting', service({ production: { functionName: 'fb-prod' } }), 'production', 'alias'],
+    ['`rollback: redeploy`', service({ production: { functionName: 'fb-prod' } }, 'redeploy'), 'production', 'redeploy'],
+    ['no target in that environment', service({ production: { functionName: 'fb-prod' } }, 'alias'), 'staging', 'redeploy'],
+    ['a target without a function', service({ production: { stack: 'fb' } }), 'production', 'redeploy'],
+  ])('goes by %s: %s', (_why, svc, environment, mode) => {
+    // Act, Assess
+    expect(rollbackModeOf(svc, environment)).toBe(mode);
+  });
+});
+
+describe('what a rollback records and leaves', () => {
+  it('records what it restores and what it took out, with the reason; the note names who and why', () => {
+    // Prepare
+    const to = entry(1, 'aaaaaaa', '5');
+    const from = entry(2, 'bbbbbbb', '6');
+
+    // Act
+    const fields = rollbackLedgerFields({ mode: 'alias', reason: 'errors', from: rollbackSide(from), to: rollbackSide(to) });
+    const rolledBack = entry(3, 'aaaaaaa', '5', { kind: 'rollback', requester: 'U0ERIN', ...fields });
+
+    // Assess
+    expect(fields).toEqual({
+      restores: { requestId: to.requestId, finishedAt: to.finishedAt, sha: to.sha, version: '5' },
+      rolledBackFrom: { requestId: from.requestId, sha: from.sha, version: '6', reason: 'errors' },
+    });
+    expect(rollbackNoteOf(rolledBack)).toEqual({ requestId: from.requestId, sha: from.sha, version: '6', by: 'U0ERIN', reason: 'errors', at: rolledBack.finishedAt });
+    expect(rollbackNoteOf(from)).toBeUndefined();
+    expect(rollbackLedgerFields(undefined)).toEqual({});
+  });
+
+  it('goes back past what an earlier rollback took out', () => {
+    // Prepare: v4, v5, v6; a rollback to v5 took v6 out
+    const v4 = entry(1, 'aaaaaaa', '4');
+    const v5 = entry(2, 'bbbbbbb', '5');
+    const v6 = entry(3, 'ccccccc', '6');
+    const back = entry(4, 'bbbbbbb', '5', { kind: 'rollback', ...rollbackLedgerFields({ mode: 'alias', from: rollbackSide(v6), to: rollbackSide(v5) }) });
+
+    // Act
+    const planning = planRollback([back, v6, v5, v4], true);
+
+    // Assess
+    expect(planning).toEqual({ plan: { from: back, to: v4 } });
+  });
+
+  it('finds who left a version running, newest first', () => {
+    // Prepare
+    const old = entry(1, 'aaaaaaa', '4', { requester: 'U0ERIN' });
+    const again = entry(2, 'bbbbbbb', '4', { requester: 'U0FRANK' });
+    const failed = entry(3, 'ccccccc', '4', { outcome: 'failed' });
+
+    // Act, Assess
+    expect(deployOfVersion([old, failed, again], '4')).toBe(again);
+    expect(deployOfVersion([old], '9')).toBeUndefined();
+  });
+
+  it('turns every refusal into a failure code with the data to word it', () => {
+    // Prepare
+    const current = entry(1, 'aaaaaaa', '6');
+    const where = { service: 'foxy-backend', environment: 'production', needVersion: true };
+
+    // Act, Assess
+    expect(noRollbackFailure({ code: 'nothing_deployed' }, where)).toEqual({ code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } });
+    expect(noRollbackFailure({ code: 'no_known_good', current }, where)).toEqual({ code: 'no_known_good', params: { ...where, sha: current.sha, version: '6' } });
+    expect(noRollbackFailure({ code: 'target_unknown', target: 'v9' }, where).params).toMatchObject({ target: 'v9' });
+    expect(noRollbackFailure({ code: 'target_is_current', current }, where).params).toMatchObject({ deployId: current.requestId, version: '6' });
+    expect(noRollbackFailure({ code: 'target_unusable', target: current, why: 'no_version' }, where).params).toMatchObject({ why: 'no_version', outcome: 'succeeded' });
   });
 });

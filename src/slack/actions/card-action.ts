@@ -5,7 +5,8 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ActionOutcome } from '../../deploys/approval.js';
 import type { DeployContext } from '../../deploys/context.js';
-import type { DeployRequest } from '../../domain/request.js';
+import { type DeployRequest, isDeployId } from '../../domain/request.js';
+import { clip } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
 import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
@@ -32,6 +33,12 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
     const requestId = action.value ?? '';
     const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     try {
+      // The value is whatever the button carried: only a well-formed deploy id reaches the store.
+      if (!isDeployId(requestId)) {
+        deps.logger.warn('card.bad_request_id', { action: name, user: userId, value: clip(action.value ?? '', 40), length: action.value?.length ?? 0 });
+        await tell(':no_entry_sign: This button does not name a deploy request (deploy ids look like `d-0123456789`). Use the buttons on a deploy card, or start a new request with `/deploy`.');
+        return;
+      }
       const ctx = await deps.context();
       const stored = await ctx.requests.get(requestId);
       // The button only names a request; it must be that request's own card that was clicked.

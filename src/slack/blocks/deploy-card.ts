@@ -4,10 +4,11 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import { type DeployRequest, type RunJob, shortSha } from '../../domain/request.js';
+import { type DeployRequest, type RollbackSide, type RunJob, shortSha } from '../../domain/request.js';
 import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
 import { failureText } from './failures.js';
+import { rollbackNoteText } from './rollback-note.js';
 import { describeStatus, escapeText, slackDate } from './text.js';
 
 /** A Slack message body: fallback text for notifications plus blocks. */
@@ -51,15 +52,21 @@ function statusLine(r: DeployRequest): string {
   const duration = deployDuration(r);
   const took = duration ? ` in ${formatDuration(duration.ms)}` : '';
   const why = r.failure ? ` ${failureText(r.failure)}` : '';
+  const alias = r.kind === 'rollback' ? r.rollback?.alias : undefined;
+  const toVersion = r.rollback?.to?.version !== undefined ? `v${escapeText(r.rollback.to.version)}` : 'the old version';
   switch (r.status) {
     case 'preparing':
-      return `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
+      return r.kind === 'rollback' ? ':hourglass_flowing_sand: Planning the rollback…' : `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
     case 'prepare_failed':
-      return `:x: Could not prepare: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
+      return `:x: ${r.kind === 'rollback' ? 'Could not plan the rollback' : 'Could not prepare'}: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
     case 'awaiting_approval':
       return `:hourglass: Waiting for approvals: ${approvals}`;
     case 'approved':
-      return `:white_check_mark: Approved (${approvals}), dispatching…`;
+      return alias ? `:white_check_mark: Approved (${approvals}), moving \`${escapeText(alias.alias)}\` to ${toVersion}…` : `:white_check_mark: Approved (${approvals}), dispatching…`;
+    case 'rolling_back':
+      return `:rewind: Moving \`${escapeText(alias?.alias ?? 'live')}\` of \`${escapeText(alias?.functionName ?? r.service)}\` from v${escapeText(alias?.live ?? '?')} to ${toVersion}…`;
+    case 'rollback_failed':
+      return `:x: *Rollback failed.* ${r.failure ? failureText(r.failure) : ''}`;
     case 'dispatching':
       return ':rocket: Dispatching the workflow…';
     case 'dispatch_failed':
@@ -71,6 +78,9 @@ function statusLine(r: DeployRequest): string {
     case 'running':
       return `:arrows_counterclockwise: Running: ${run}${attempt}`;
     case 'succeeded':
+      if (alias && !r.run) {
+        return `:large_green_circle: *Rolled back*${took}: \`${escapeText(alias.alias)}\` of \`${escapeText(alias.functionName)}\` serves ${toVersion} again (confirmed), no GitHub run.`;
+      }
       return `:large_green_circle: *Succeeded*${took}: ${run}${attempt}`;
     case 'failed':
       return `:red_circle: *Failed*${took}: ${run}${attempt}${failingJobText(r) ? ` ${failingJobText(r)}` : why}`;
@@ -123,16 +133,20 @@ function jobLines(jobs: RunJob[]): string {
 
 function commitLines(r: DeployRequest): string | undefined {
   if (!r.sha) return undefined;
-  if (r.baseSha === r.sha) return `_This SHA is already what runs in ${r.environment}._`;
+  if (r.baseSha === r.sha) return r.kind === 'rollback' ? '_The same commit as what runs: only the Lambda version changes._' : `_This SHA is already what runs in ${r.environment}._`;
   if (r.commits.length === 0) return undefined;
   const lines = r.commits
     .slice()
     .reverse()
     .map((c) => `• <${c.url}|\`${shortSha(c.sha)}\`> ${escapeText(c.message)} (${escapeText(c.author)})`);
   const total = r.totalCommits ?? r.commits.length;
-  const head = r.baseSha
-    ? `*${total} commit(s) since \`${shortSha(r.baseSha)}\`${r.compareUrl ? ` (<${r.compareUrl}|compare>)` : ''}:*`
-    : `*First deploy through foxops to ${r.environment}; the commit:*`;
+  const compare = r.compareUrl ? ` (<${r.compareUrl}|compare>)` : '';
+  const head =
+    r.kind === 'rollback'
+      ? `*${total} commit(s) being taken out, after \`${shortSha(r.sha)}\` up to \`${shortSha(r.baseSha)}\`${compare}:*`
+      : r.baseSha
+        ? `*${total} commit(s) since \`${shortSha(r.baseSha)}\`${compare}:*`
+        : `*First deploy through foxops to ${r.environment}; the commit:*`;
   // Whole lines only, newest first, while they fit beside the "…and N more" note: a cut line breaks its link,
   // and a cut note hides that there is more than the card shows.
   const shown: string[] = [];
@@ -146,23 +160,64 @@ function commitLines(r: DeployRequest): string | undefined {
   return [head, ...shown, ...(hidden > 0 ? [`…and ${hidden} more`] : [])].join('\n');
 }
 
-/** Renders the deploy card for `request`. */
+/** One end of a rollback: version, SHA and ref, who deployed it and when. */
+function sideText(label: string, side: RollbackSide | undefined): string {
+  if (!side) return `*${label}*\n_planning_`;
+  const sha = side.shaUrl ? `<${side.shaUrl}|\`${shortSha(side.sha)}\`>` : `\`${shortSha(side.sha)}\``;
+  const version = side.version !== undefined ? `v${escapeText(side.version)} ` : '';
+  const verb = side.kind === 'rollback' ? 'rolled back to' : 'deployed';
+  return clip(`*${label}*\n${version}${sha} (\`${escapeText(side.ref)}\`)\n${verb} by <@${side.requester}> ${slackDate(side.finishedAt)}, deploy \`${side.requestId}\``, 1900);
+}
+
+/** How the rollback goes back, and a warning when the alias no longer serves what the ledger says runs. */
+function rollbackHow(r: DeployRequest): string | undefined {
+  const rb = r.rollback;
+  if (!rb) return undefined;
+  if (rb.mode === 'redeploy') return `Redeploys \`${shortSha(r.sha)}\` through \`${escapeText(r.workflow)}\`, like a deploy: the workflow's run shows on this card.`;
+  if (!rb.alias) return 'Moves the Lambda alias back: no GitHub run.';
+  const { alias, functionName, live } = rb.alias;
+  const to = rb.to?.version !== undefined ? `v${escapeText(rb.to.version)}` : 'the old version';
+  const how = `Moves alias \`${escapeText(alias)}\` of \`${escapeText(functionName)}\` from v${escapeText(live)} to ${to}: no GitHub run, seconds.`;
+  const drift = rb.from?.version !== undefined && rb.from.version !== live ? ` :warning: \`${escapeText(alias)}\` serves v${escapeText(live)} now, not v${escapeText(rb.from.version)} as foxops recorded; the move only goes ahead while it still serves v${escapeText(live)}.` : '';
+  return `${how}${drift}`;
+}
+
+/** The fields of a rollback card: from → to, who asked and why, the approvals. */
+function rollbackFields(r: DeployRequest, approvedBy: string): Array<{ type: 'mrkdwn'; text: string }> {
+  return [
+    { type: 'mrkdwn', text: sideText('From (runs now)', r.rollback?.from) },
+    { type: 'mrkdwn', text: sideText('To (goes back to)', r.rollback?.to) },
+    { type: 'mrkdwn', text: `*Requested by*\n<@${r.requester}>` },
+    { type: 'mrkdwn', text: `*Approvals*\n${r.approvals.length} of ${r.requiredApprovals}: ${approvedBy}` },
+    { type: 'mrkdwn', text: clip(`*Reason*\n${r.rollback?.reason ? escapeText(r.rollback.reason) : '_none given_'}`, 1900) },
+    { type: 'mrkdwn', text: r.status === 'awaiting_approval' ? `*Expires*\n${slackDate(r.expiresAt)}` : `*Deploy id*\n\`${r.id}\`` },
+  ];
+}
+
+/** Renders the deploy card for `request` (a rollback card for a rollback). */
 export function deployCard(r: DeployRequest): SlackMessage {
-  const title = `${KIND_VERB[r.kind]} *${r.service}* to *${r.environment}*`;
+  const rollback = r.kind === 'rollback';
+  const title = rollback ? `${KIND_VERB[r.kind]} *${r.service}* in *${r.environment}*` : `${KIND_VERB[r.kind]} *${r.service}* to *${r.environment}*`;
   const shaText = r.sha ? (r.shaUrl ? `<${r.shaUrl}|\`${shortSha(r.sha)}\`>` : `\`${shortSha(r.sha)}\``) : '_resolving_';
   const approvedBy = r.approvals.length ? r.approvals.map((a) => `<@${a.userId}>`).join(', ') : '_none yet_';
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `:fox_face: ${title}` } },
     {
       type: 'section',
-      fields: [
-        { type: 'mrkdwn', text: `*Ref*\n\`${escapeText(r.ref)}\` @ ${shaText}` },
-        { type: 'mrkdwn', text: `*Requested by*\n<@${r.requester}>` },
-        { type: 'mrkdwn', text: `*Approvals*\n${r.approvals.length} of ${r.requiredApprovals}: ${approvedBy}` },
-        { type: 'mrkdwn', text: r.status === 'awaiting_approval' ? `*Expires*\n${slackDate(r.expiresAt)}` : `*Deploy id*\n\`${r.id}\`` },
-      ],
+      fields: rollback
+        ? rollbackFields(r, approvedBy)
+        : [
+            { type: 'mrkdwn', text: `*Ref*\n\`${escapeText(r.ref)}\` @ ${shaText}` },
+            { type: 'mrkdwn', text: `*Requested by*\n<@${r.requester}>` },
+            { type: 'mrkdwn', text: `*Approvals*\n${r.approvals.length} of ${r.requiredApprovals}: ${approvedBy}` },
+            { type: 'mrkdwn', text: r.status === 'awaiting_approval' ? `*Expires*\n${slackDate(r.expiresAt)}` : `*Deploy id*\n\`${r.id}\`` },
+          ],
     },
   ];
+  const how = rollback ? rollbackHow(r) : undefined;
+  if (how) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(how, MAX_TEXT) }] });
+  // After a rollback, the next deploy card says what it took out, so nobody ships it again without seeing it.
+  if (r.rolledBack) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(rollbackNoteText(r.environment, r.rolledBack), MAX_TEXT) }] });
   const commits = commitLines(r);
   if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, MAX_TEXT) } });
   if (r.run?.jobs.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobLines(r.run.jobs) } });
@@ -185,7 +240,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
           value: r.id,
           confirm: {
             title: { type: 'plain_text', text: 'Approve this deploy?' },
-            text: { type: 'mrkdwn', text: `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.` },
+            text: { type: 'mrkdwn', text: rollback ? approveRollbackText(r) : `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.` },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
           },
@@ -193,16 +248,27 @@ export function deployCard(r: DeployRequest): SlackMessage {
         { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: r.id },
       ],
     });
-  } else if (r.status === 'dispatch_failed') {
+  } else if (r.status === 'dispatch_failed' || r.status === 'rollback_failed') {
     blocks.push({
       type: 'actions',
       block_id: `deploy_actions:${r.id}`,
       elements: [
-        { type: 'button', action_id: ACTION_IDS.retry, text: { type: 'plain_text', text: 'Retry dispatch' }, style: 'primary', value: r.id },
+        { type: 'button', action_id: ACTION_IDS.retry, text: { type: 'plain_text', text: r.status === 'rollback_failed' ? 'Retry rollback' : 'Retry dispatch' }, style: 'primary', value: r.id },
         { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Give up' }, value: r.id },
       ],
     });
   }
-  const text = `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${describeStatus(r.status)}`;
+  const toVersion = r.rollback?.to?.version !== undefined ? ` v${r.rollback.to.version}` : '';
+  const text = rollback
+    ? `${KIND_VERB[r.kind]} ${r.service} in ${r.environment} to${toVersion} ${shortSha(r.sha)}: ${describeStatus(r.status)}`
+    : `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${describeStatus(r.status)}`;
   return { text, blocks };
+}
+
+/** The Approve button's confirmation on a rollback card: exactly what goes back. */
+function approveRollbackText(r: DeployRequest): string {
+  const to = r.rollback?.to;
+  const version = to?.version !== undefined ? `v${escapeText(to.version)} ` : '';
+  const how = r.rollback?.mode === 'alias' ? `\`${escapeText(r.rollback.alias?.alias ?? 'live')}\` is moved back at once` : 'the workflow redeploys that commit';
+  return `You approve rolling back *${r.service}* in *${r.environment}* to ${version}\`${shortSha(r.sha)}\`: ${how}.`;
 }

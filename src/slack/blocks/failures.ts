@@ -20,6 +20,37 @@ function param(p: Params, name: string, fallback = '?'): string {
 
 const short = (sha: string) => sha.slice(0, 7);
 
+/** A failure about an AWS call: its `action` param is an IAM action such as `lambda:UpdateAlias`. */
+const isAws = (p: Params) => typeof p.action === 'string' && /^[a-z0-9-]+:[A-Z]/.test(p.action);
+
+/** ` (v5)` from the `version` param, when there is one. */
+const versionOf = (p: Params) => (p.version !== undefined ? ` (v${param(p, 'version')})` : '');
+
+/** How a deploy ended, from the `outcome` param of a ledger entry. */
+function describeOutcome(p: Params): string {
+  switch (p.outcome) {
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'was cancelled';
+    case 'timed_out':
+      return 'timed out';
+    default:
+      return 'did not succeed';
+  }
+}
+
+/** Where the alias points instead of where the card said, and who put it there, from the `alias_moved` params. */
+function aliasMoved(p: Params): string {
+  const head = `\`${param(p, 'alias', 'live')}\` of \`${param(p, 'function')}\` no longer serves v${param(p, 'expected')} as the card said`;
+  if (p.actual === undefined) return `${head}: someone moved it while foxops was moving it.`;
+  const who =
+    p.deployer !== undefined
+      ? `, left there by deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) of <@${param(p, 'deployer')}>`
+      : ', put there outside foxops (no deploy foxops recorded left it there)';
+  return `${head}: it serves v${param(p, 'actual')} now${who}.`;
+}
+
 /** What foxops asked GitHub for, from the `action` param of a source-control failure. */
 function attempted(p: Params): string {
   switch (p.action) {
@@ -114,8 +145,37 @@ export function failureText(failure: Failure): string {
     case 'invalid':
       return `GitHub refused to ${attempted(p)} (422: ${said}). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.`;
     case 'unavailable':
+      if (isAws(p)) return `AWS did not answer \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` properly (${said}). Nothing else was changed; try again in a minute.`;
       if (p.shape !== undefined) return `GitHub answered ${answered(p)} in a shape foxops does not understand: ${said}`;
       return `GitHub did not answer properly after retries (${param(p, 'status', 'no status')}: ${said}). Try again in a minute; see githubstatus.com.`;
+
+    // Why a rollback could not be planned (src/domain/rollback.ts `noRollbackFailure`).
+    case 'nothing_deployed':
+      return `Nothing was deployed to ${param(p, 'environment')} through foxops yet, so there is no earlier deploy of ${param(p, 'service')} to go back to.`;
+    case 'no_known_good':
+      return `There is no earlier good deploy of ${param(p, 'service')} in ${param(p, 'environment')} to go back to: \`${short(param(p, 'sha'))}\`${versionOf(p)} is the only success foxops recorded${p.needVersion === true ? ' with a Lambda version' : ''} that no rollback took out. Name one with \`to <version|sha|deploy-id>\` (see \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`).`;
+    case 'target_unknown':
+      return `\`${param(p, 'target')}\` names no deploy of ${param(p, 'service')} in ${param(p, 'environment')} among the last 50. Give a Lambda version (\`v12\`), a commit SHA (7 or more characters) or a deploy id from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`;
+    case 'target_is_current':
+      return `\`${short(param(p, 'sha'))}\`${versionOf(p)} (deploy \`${param(p, 'deployId')}\`) is what runs in ${param(p, 'environment')} now: there is nothing to roll back to.`;
+    case 'target_unusable':
+      return p.why === 'no_version'
+        ? `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) has no recorded Lambda version, so the alias cannot be pointed back at it. Pick a deploy with a version from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`, or set \`rollback: redeploy\` for ${param(p, 'service')} to run its workflow for that SHA.`
+        : `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) ${describeOutcome(p)}, so it is no place to go back to. Pick a deploy that succeeded from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`;
+
+    // Why a rollback by alias did not move the alias (src/deploys/alias-rollback.ts, src/domain/errors.ts `failureFromAlias`).
+    case 'version_pruned':
+      return `Version ${param(p, 'version')} of \`${param(p, 'function')}\` no longer exists (deleted since, e.g. by a cleanup of old versions): \`${param(p, 'alias', 'live')}\` was not moved. Roll back to a version that still exists (\`to <version>\`), or deploy that commit again.`;
+    case 'alias_moved':
+      return `${aliasMoved(p)} Nothing was moved. Check what runs now, then start a new rollback if one is still needed.`;
+    case 'access_denied':
+      return `AWS refused \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` (access denied: ${said}). foxops' role needs ${param(p, 'action')} on that function (infra/foxops/template.yml, parameter TargetFunctionNames); grant it, then press Retry rollback.`;
+    case 'alias_not_found':
+      return `\`${param(p, 'resource')}\` does not exist (\`${param(p, 'action')}\` answered not found). Check \`function\` and \`alias\` of the target in foxops.yml.`;
+    case 'rollback_interrupted':
+      return `The rollback stopped half-way (its job ended before it finished): \`${param(p, 'alias', 'live')}\` of \`${param(p, 'function')}\` serves ${p.actual !== undefined ? `v${param(p, 'actual')}` : 'a version foxops could not read'}, not v${param(p, 'version')}. Press Retry rollback to check and move it again.`;
+    case 'rollback_unplanned':
+      return 'This rollback was never planned (no version to go back to is stored on it). Start a new one with `/deploy rollback`.';
 
     // Anything else a job's call threw (src/domain/errors.ts `failureFrom`).
     case 'error':

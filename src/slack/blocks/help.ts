@@ -15,6 +15,7 @@ export function helpText(catalog: Catalog): string {
     `\`/deploy <env> [service] [ref]\`: ask to deploy a branch, tag or SHA (default: the service's default ref), e.g. \`/deploy ${example} ${catalog.services[0]?.name ?? ''} main\`. The ref is pinned to its commit SHA; approvers approve that exact commit.`,
     '`/deploy status [service]`: what runs where, what is running now and what waits for approval.',
     '`/deploy history <env> [service] [count]`: the last deploys with outcome, duration and people.',
+    '`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`: go back to the last known good deploy (or the one named), with approvals.',
     '`/deploy help`: this text.',
     `*Environments*\n${envs}`,
     `*Services*\n${services}`,

@@ -32,19 +32,21 @@ export function runNoticeText(r: DeployRequest, notice: RunNotice): string {
   const attempt = r.run && r.run.attempt > 1 ? ` (re-run, attempt ${r.run.attempt})` : '';
   const duration = deployDuration(r);
   const took = duration ? ` after ${formatDuration(duration.ms)}` : '';
+  // A rollback by redeploy runs the same workflow: its replies say what it is.
+  const noun = r.kind === 'rollback' ? 'rollback' : 'deploy';
   switch (notice) {
     case 'started':
-      return `:arrows_counterclockwise: Deploy of ${what} started${attempt}: ${runLink(r)}.`;
+      return `:arrows_counterclockwise: ${noun === 'rollback' ? 'Rollback' : 'Deploy'} of ${what} started${attempt}: ${runLink(r)}.`;
     case 'succeeded':
       return `:large_green_circle: ${what} succeeded${attempt}${took}: ${runLink(r)}.`;
     case 'failed':
-      return `:red_circle: ${people(r)} the deploy of ${what} failed${attempt}${took}:${failureDetail(r)} See ${runLink(r)}.`;
+      return `:red_circle: ${people(r)} the ${noun} of ${what} failed${attempt}${took}:${failureDetail(r)} See ${runLink(r)}.`;
     case 'cancelled':
-      return `:white_circle: <@${r.requester}> the deploy of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} See ${runLink(r)}.`;
+      return `:white_circle: <@${r.requester}> the ${noun} of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} See ${runLink(r)}.`;
     case 'timed_out':
-      return `:alarm_clock: ${people(r)} the deploy of ${what} timed out${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
+      return `:alarm_clock: ${people(r)} the ${noun} of ${what} timed out${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
     case 'unknown':
-      return `:grey_question: ${people(r)} foxops lost track of the deploy of ${what}${attempt}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check *${r.environment}* by hand.`;
+      return `:grey_question: ${people(r)} foxops lost track of the ${noun} of ${what}${attempt}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check *${r.environment}* by hand.`;
   }
 }
 
@@ -53,6 +55,7 @@ export function whisperText(message: Whisper): string {
   const r = message.request;
   switch (message.kind) {
     case 'prepare_failed':
+      if (r.kind === 'rollback') return `:x: I could not plan the rollback of *${r.service}* in *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
       return `:x: I could not prepare the deploy of *${r.service}* \`${r.ref}\` to *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
   }
 }

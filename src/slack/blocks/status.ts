@@ -3,7 +3,9 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { DeploymentRecord } from '../../domain/ports.js';
 import { shortSha } from '../../domain/request.js';
+import { rollbackNoteOf } from '../../domain/rollback.js';
 import type { ServiceStatus } from '../../deploys/status.js';
+import { rollbackNoteText } from './rollback-note.js';
 import { describeStatus, escapeText } from './text.js';
 
 const OUTCOME_ICON: Record<DeploymentRecord['outcome'], string> = {
@@ -21,6 +23,9 @@ function commitLink(commitUrl: string | undefined, sha: string): string {
 
 const people = (ids: string[]) => ids.map((a) => `<@${a}>`).join(', ');
 
+/** The Lambda version a deploy left running (` v5`), when recorded. */
+const versionText = (d: Pick<DeploymentRecord, 'version'>) => (d.version !== undefined ? ` v${escapeText(d.version)}` : '');
+
 function age(iso: string, now: Date): string {
   return formatDuration(now.getTime() - Date.parse(iso));
 }
@@ -35,18 +40,21 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
       if (e.current) {
         const c = e.current;
         const run = c.runUrl ? `, <${c.runUrl}|run${c.attempt && c.attempt > 1 ? ` attempt ${c.attempt}` : ''}>` : '';
+        const verb = c.kind === 'rollback' ? 'rolled back to' : 'deployed';
         lines.push(
-          `*${e.environment}*: ${commitLink(c.shaUrl, c.sha)} (\`${escapeText(c.ref)}\`) deployed ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${people(c.approvers)}` : ''}${run}, deploy \`${c.requestId}\``,
+          `*${e.environment}*: ${commitLink(c.shaUrl, c.sha)}${versionText(c)} (\`${escapeText(c.ref)}\`) ${verb} ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${people(c.approvers)}` : ''}${run}, deploy \`${c.requestId}\``,
         );
+        const note = rollbackNoteOf(c);
+        if (note) lines.push(`    ${rollbackNoteText(e.environment, note)}`);
       } else {
         lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
       }
       for (const r of e.inFlight) {
-        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')} ${describeStatus(r.status)}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')}${r.kind === 'rollback' ? ' rollback' : ''} ${describeStatus(r.status)}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
       }
       for (const r of e.waiting) {
         const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : describeStatus(r.status);
-        lines.push(`    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`) ${state}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+        lines.push(`    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, requested by <@${r.requester}>, deploy \`${r.id}\``);
       }
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
     }
@@ -57,7 +65,7 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
 /** The `/deploy status` answer: fallback text and blocks. */
 export function statusMessage(services: ServiceStatus[], now: Date = new Date()): [string, KnownBlock[]] {
   const text = services
-    .map((s) => `${s.service}: ${s.environments.map((e) => `${e.environment} ${e.current ? shortSha(e.current.sha) : 'none'}`).join(', ')}`)
+    .map((s) => `${s.service}: ${s.environments.map((e) => `${e.environment} ${e.current ? `${shortSha(e.current.sha)}${e.current.version !== undefined ? ` v${e.current.version}` : ''}` : 'none'}`).join(', ')}`)
     .join('; ');
   return [text || 'No services configured.', statusBlocks(services, now)];
 }
@@ -69,7 +77,8 @@ export function historyMessage(service: string, environment: string, entries: De
     const took = d.startedAt ? ` in ${formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
     const run = d.runUrl ? ` <${d.runUrl}|run${d.attempt && d.attempt > 1 ? ` attempt ${d.attempt}` : ''}>` : '';
     const approvers = d.approvers.length ? `, approved by ${people(d.approvers)}` : '';
-    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)} (\`${escapeText(d.ref)}\`) ${describeStatus(d.outcome)}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
+    const rollback = d.kind === 'rollback' ? ' :rewind: rollback' : '';
+    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)}${versionText(d)} (\`${escapeText(d.ref)}\`)${rollback} ${describeStatus(d.outcome)}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
   });
   return [
     `Last ${entries.length} deploy(s) of ${service} to ${environment}`,

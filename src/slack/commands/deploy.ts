@@ -1,5 +1,5 @@
 /**
- * `/deploy`: help, deploy requests, status and history. Answers ephemerally within the ack;
+ * `/deploy`: help, deploy and rollback requests, status and history. Answers ephemerally within the ack;
  * anything that talks to GitHub is queued as a job.
  */
 import type { App, SlashCommand } from '@slack/bolt';
@@ -8,7 +8,7 @@ import type { SlackDeps } from '../deps.js';
 import { commandErrorText } from '../blocks/command-errors.js';
 import { helpText } from '../blocks/help.js';
 import { refusalText } from '../blocks/refusals.js';
-import { describeStatus } from '../blocks/text.js';
+import { describeStatus, escapeText } from '../blocks/text.js';
 import { reportFailure } from '../failure.js';
 import { shortSha } from '../../domain/request.js';
 
@@ -45,6 +45,25 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       }
       return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
     }
+    case 'rollback': {
+      const [ctx, { requestRollback }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
+      const outcome = await requestRollback(ctx, {
+        environment: parsed.environment,
+        service: parsed.service,
+        ...(parsed.target ? { target: parsed.target } : {}),
+        ...(parsed.reason ? { reason: parsed.reason } : {}),
+        userId: command.user_id,
+        channelId: command.channel_id,
+        triggerId: command.trigger_id,
+      });
+      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+      const r = outcome.request;
+      if (r.status === 'preparing') {
+        const to = parsed.target ? ` to \`${escapeText(parsed.target)}\`` : ' to the last known good deploy';
+        return ephemeral(`:rewind: Planning rollback \`${r.id}\` of *${r.service}* in *${r.environment}*${to}. The rollback card appears in this channel in a moment.`);
+      }
+      return ephemeral(`Rollback \`${r.id}\` of *${r.service}* in *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
+    }
     case 'status': {
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
       const status = await readStatus(ctx, parsed.service);
@@ -65,7 +84,8 @@ export function registerDeployCommand(app: App, deps: SlackDeps): void {
     try {
       response = await answer(deps, command);
     } catch (err) {
-      response = ephemeral(reportFailure(deps.logger, 'command.deploy', err, { text: command.text, user: command.user_id, channel: command.channel_id }));
+      // reportFailure cuts the text short; its length says how much was typed.
+      response = ephemeral(reportFailure(deps.logger, 'command.deploy', err, { text: command.text, length: command.text?.length, user: command.user_id, channel: command.channel_id }));
     }
     await ack(response);
   });

@@ -7,15 +7,21 @@ import type { SlackDeps } from '../deps.js';
 import { REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
 import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
+import { isDeployId } from '../../domain/request.js';
+import { clip } from '../../log.js';
 
-function metadataOf(text: string): RejectViewMetadata | undefined {
+/** The request the dialog names; only a well-formed deploy id counts, so nothing else reaches the store. */
+function metadataOf(text: string | undefined): RejectViewMetadata | undefined {
   try {
-    const parsed = JSON.parse(text) as Partial<RejectViewMetadata>;
-    return typeof parsed.requestId === 'string' ? { requestId: parsed.requestId } : undefined;
+    const parsed = JSON.parse(text ?? '') as Partial<RejectViewMetadata> | null;
+    return isDeployId(parsed?.requestId) ? { requestId: parsed.requestId } : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** The longest reason the dialog's input takes (its `max_length`); a longer one did not come from that dialog. */
+const MAX_REASON = 500;
 
 /** Registers the reject dialog's submission listener. */
 export function registerRejectReason(app: App, deps: SlackDeps): void {
@@ -23,11 +29,17 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
     const metadata = metadataOf(view.private_metadata);
     const errors = (message: string) => ack({ response_action: 'errors', errors: { [REJECT_VIEW.block]: message.slice(0, 300) } });
     if (!metadata) {
-      deps.logger.warn('view.reject_bad_metadata', { user: body.user.id });
+      const raw = view.private_metadata ?? '';
+      deps.logger.warn('view.reject_bad_metadata', { user: body.user.id, metadata: clip(raw, 80), length: raw.length });
       await errors('This dialog does not name a deploy request. Close it and use the Reject button on the card.');
       return;
     }
     const reason = view.state.values[REJECT_VIEW.block]?.[REJECT_VIEW.input]?.value?.trim() || undefined;
+    if (reason && reason.length > MAX_REASON) {
+      deps.logger.warn('view.reject_reason_too_long', { user: body.user.id, requestId: metadata.requestId, length: reason.length });
+      await errors(`The reason is ${reason.length} characters long; it may have at most ${MAX_REASON}. Shorten it and submit again.`);
+      return;
+    }
     try {
       const ctx = await deps.context();
       const { rejectRequest } = await import('../../deploys/approval.js');

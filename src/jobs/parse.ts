@@ -1,0 +1,59 @@
+/**
+ * A job as it arrives from outside the type system (`{ foxopsJob }` invocations, stored outbox items): checked
+ * field by field and bounded, so that a job of unknown type or shape is refused with a reason instead of reaching
+ * a use case (and the store) with `undefined` or a 3 KB "request id". Pure.
+ */
+import * as z from 'zod/mini';
+import type { Job } from '../domain/ports.js';
+import { isDeployId } from '../domain/request.js';
+import { RUN_OUTCOMES } from '../domain/run-events.js';
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const requestId = z.string().check(z.refine(isDeployId, 'expected a deploy id like d-0123456789'));
+/** Counters (tries, versions, slots): whole, not negative, and far below anything that loses precision. */
+const counter = z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
+const tries = z.optional(z.int().check(z.minimum(0), z.maximum(1000)));
+const alarmState = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
+
+/** An {@link AlarmNotice} as src/alarms/envelope.ts makes it, with the same bounds. */
+const alarmSchema = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(255)),
+  description: z.optional(text(1024)),
+  state: alarmState,
+  previousState: z.optional(alarmState),
+  reason: text(4096),
+  at: text(64),
+  region: z.optional(text(64)),
+  accountId: z.optional(text(64)),
+  metric: z.optional(
+    z.object({
+      namespace: z.optional(text(255)),
+      name: z.optional(text(255)),
+      dimensions: z.record(text(255), text(1024)).check(z.refine((d) => Object.keys(d).length <= 30, 'at most 30 dimensions')),
+    }),
+  ),
+});
+
+const jobSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('prepare'), requestId }),
+  z.object({ type: z.literal('dispatch'), requestId, version: z.optional(counter) }),
+  z.object({ type: z.literal('reconcile'), at: z.optional(text(64)) }),
+  z.object({ type: z.literal('card'), requestId, slot: counter, phase: z.enum(['lead', 'trail']), tries }),
+  z.object({ type: z.literal('notice'), requestId, notice: z.enum(['started', ...RUN_OUTCOMES]), attempt: z.int().check(z.minimum(1), z.maximum(1000)), tries }),
+  z.object({ type: z.literal('alarm'), alarm: alarmSchema }),
+  z.object({ type: z.literal('record_version'), requestId, attempt: z.int().check(z.minimum(1), z.maximum(1000)) }),
+]);
+
+/** `value` as a {@link Job} (unknown keys dropped), or why it is none, in words that never quote it. */
+export function readJob(value: unknown): { job: Job } | { problem: string } {
+  const parsed = jobSchema.safeParse(value);
+  if (parsed.success) return { job: parsed.data as Job };
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.').slice(0, 80) || '(top)'}: ${i.message}`);
+  return { problem: `not a foxops job: ${issues.join('; ')}` };
+}
+
+/** `value` as a {@link Job}, or undefined when it is not one (see {@link readJob} for the reason). */
+export function parseJob(value: unknown): Job | undefined {
+  const read = readJob(value);
+  return 'job' in read ? read.job : undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * A receiver wrapper that stands between Slack's receivers and the app: every request whose signature the receiver
+ * verified is checked for shape (src/slack/inbound.ts) before Bolt routes it. A malformed one is acknowledged (200)
+ * with one `slack.malformed_payload` line, and anything the app still throws is logged and acknowledged, so no
+ * signed request ever gets Bolt's 500. Unsigned requests never get here: the receivers refuse them first.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type App, type HTTPReceiver, HTTPModuleFunctions, isValidSlackRequest, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import type { Logger } from '../log.js';
+import { checkInbound, type InboundKind, inboundUser, unreadableBody } from './inbound.js';
+
+/** What the person who sent a malformed slash command reads; other kinds get an empty acknowledgement. */
+const ANSWERS: Partial<Record<InboundKind, unknown>> = {
+  command: { response_type: 'ephemeral', text: ':warning: foxops could not read this command as Slack sent it, and did nothing. Try again; if it keeps happening, tell the operator (log `slack.malformed_payload`).' },
+};
+
+/** Checks `event.body`, then hands it to `app`; never throws. */
+async function processChecked(app: App, logger: Logger, event: ReceiverEvent): Promise<void> {
+  const checked = checkInbound(event.body);
+  if (!checked.ok) {
+    logger.warn('slack.malformed_payload', { kind: checked.kind, problem: checked.problem, user: inboundUser(event.body) });
+    await event.ack(ANSWERS[checked.kind]);
+    return;
+  }
+  let acked = false;
+  const ack: ReceiverEvent['ack'] = (response) => {
+    acked = true;
+    return event.ack(response);
+  };
+  try {
+    await app.processEvent({ ...event, ack });
+  } catch (err) {
+    // Bolt hands listener errors to app.error; this is what it throws before or around them.
+    logger.error('slack.request_failed', { kind: checked.kind, user: inboundUser(event.body), err });
+    if (!acked) await event.ack().catch(() => undefined);
+  }
+}
+
+/** Wraps `inner` so that the app it serves sees only checked requests (see the module comment). */
+export function guardReceiver(inner: Receiver, logger: Logger): Receiver {
+  return {
+    init(app: App) {
+      // The receiver calls `processEvent` on what it was given; everything else is the app itself.
+      const guarded = Object.create(app, { processEvent: { value: (event: ReceiverEvent) => processChecked(app, logger, event) } }) as App;
+      inner.init(guarded);
+    },
+    start: (...args: unknown[]) => inner.start(...args),
+    stop: (...args: unknown[]) => inner.stop(...args),
+  };
+}
+
+/**
+ * Refuses a body that the receivers cannot take at all (see {@link unreadableBody}): 401 when it is not signed with
+ * `signingSecret` (as the receivers refuse any unsigned request), else 400, with one log line either way. Undefined
+ * when the receiver can take the body; it then checks the signature itself.
+ */
+export function refuseUnreadable(body: string, header: (name: string) => string | undefined, signingSecret: string, logger: Logger): { statusCode: 400 | 401 } | undefined {
+  const problem = unreadableBody(body, header('content-type'));
+  if (problem === undefined) return undefined;
+  const ts = Number(header('x-slack-request-timestamp'));
+  if (!isValidSlackRequest({ signingSecret, body, headers: { 'x-slack-signature': header('x-slack-signature') ?? '', 'x-slack-request-timestamp': ts } })) {
+    logger.warn('slack.bad_signature', { ts });
+    return { statusCode: 401 };
+  }
+  logger.warn('slack.malformed_payload', { kind: 'unreadable', problem });
+  return { statusCode: 400 };
+}
+
+/**
+ * Guards Bolt's HTTPReceiver (the local runtime) against bodies it cannot take: it reads `body.ssl_check` of whatever
+ * it parsed, so a signed `null` throws inside its request handler, leaves the request unanswered and rejects a
+ * promise nobody handles. Requests to `endpoint` are buffered (as Bolt itself would), refused by
+ * {@link refuseUnreadable} when unreadable, and handed on otherwise; other routes pass untouched.
+ */
+export function guardHttpReceiver(receiver: HTTPReceiver, signingSecret: string, logger: Logger, endpoint = '/slack/events'): HTTPReceiver {
+  const listener = receiver.requestListener;
+  const answer = (res: ServerResponse, statusCode: number) => void res.writeHead(statusCode).end();
+  receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== endpoint) return listener(req, res);
+    HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit).then(
+      (buffered) => {
+        const header = (name: string) => {
+          const value = buffered.headers[name];
+          return Array.isArray(value) ? value.join(',') : value;
+        };
+        const refused = refuseUnreadable(buffered.rawBody.toString('utf8'), header, signingSecret, logger);
+        if (refused) return answer(res, refused.statusCode);
+        try {
+          listener(buffered, res);
+        } catch (err) {
+          logger.error('slack.request_failed', { err });
+          if (!res.headersSent) answer(res, 400);
+        }
+      },
+      (err: unknown) => {
+        // What Bolt answers when it cannot read a body: 413 when it is too large, 400 otherwise (a cut connection).
+        const tooLarge = HTTPModuleFunctions.isRawBodyError(err) && (err.type === 'entity.too.large' || err.statusCode === 413);
+        logger.warn('slack.request_unreadable', { problem: tooLarge ? 'the body is larger than Bolt takes' : 'the body could not be read', err });
+        answer(res, tooLarge ? 413 : 400);
+      },
+    );
+  };
+  return receiver;
+}
