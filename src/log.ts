@@ -34,7 +34,12 @@ export function clip(text: string, max = 200): string {
 
 function redact(value: unknown, depth = 0): unknown {
   // A field's own error (depth 1) keeps the top of its stack; errors nested deeper only name and message.
-  if (value instanceof Error) return { name: value.name, message: clip(String(value.message), MAX_STRING), ...(depth <= 1 && value.stack ? { stack: clip(value.stack.split('\n').slice(0, 6).join('\n'), MAX_STRING) } : {}) };
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: clip(String(value.message), MAX_STRING),
+      ...(depth <= 1 && value.stack ? { stack: clip(value.stack.split('\n').slice(0, 6).join('\n'), MAX_STRING) } : {}),
+    };
   if (typeof value === 'string') return clip(value, MAX_STRING);
   if (!value || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) return '[too deep]';
@@ -48,16 +53,22 @@ function redact(value: unknown, depth = 0): unknown {
 }
 
 /** A logger that writes JSON lines at or above `level` to `write` (stdout by default). */
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stdout.write(line + '\n'), base: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+  base: Record<string, unknown> = {},
+): Logger {
   const safeBase = redact(base) as object;
-  const emit = (at: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    // The line's own keys come last so that a field named `level` or `time` cannot disguise it.
-    const own = { level: at, event: clip(event, 200), time: new Date().toISOString() };
-    const line = JSON.stringify({ ...safeBase, ...(redact(fields) as object), ...own });
-    if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return write(line);
-    write(JSON.stringify({ ...safeBase, truncated: true, bytes: Buffer.byteLength(line), preview: line.slice(0, LINE_PREVIEW), ...own }));
-  };
+  const emit =
+    (at: LogLevel) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      // The line's own keys come last so that a field named `level` or `time` cannot disguise it.
+      const own = { level: at, event: clip(event, 200), time: new Date().toISOString() };
+      const line = JSON.stringify({ ...safeBase, ...(redact(fields) as object), ...own });
+      if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return write(line);
+      write(JSON.stringify({ ...safeBase, truncated: true, bytes: Buffer.byteLength(line), preview: line.slice(0, LINE_PREVIEW), ...own }));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

@@ -41,7 +41,8 @@ const short = (value: unknown): string | undefined => (typeof value === 'string'
 
 /** The message of one record of an SNS event, or why there is none (a null record, another source, no text). */
 export function readSnsRecord(record: unknown): SnsRecordMessage | { problem: string; messageId?: string; topic?: string } {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return { problem: `the record is ${record === null ? 'null' : Array.isArray(record) ? 'a list' : `a ${typeof record}`}, not an SNS record` };
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    return { problem: `the record is ${record === null ? 'null' : Array.isArray(record) ? 'a list' : `a ${typeof record}`}, not an SNS record` };
   const r = record as { EventSource?: unknown; Sns?: unknown };
   if (r.EventSource !== 'aws:sns') return { problem: `the record comes from ${JSON.stringify(short(r.EventSource)?.slice(0, 40) ?? null)}, not from SNS` };
   const sns = r.Sns as { MessageId?: unknown; Message?: unknown; TopicArn?: unknown } | null | undefined;

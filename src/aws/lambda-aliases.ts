@@ -38,7 +38,8 @@ export class LambdaFunctionAliases implements FunctionAliases {
   async get(target: AliasTarget): Promise<AliasState> {
     try {
       const out = await this.client(target).send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias }));
-      if (!out.FunctionVersion || !out.RevisionId) throw new AliasError('unavailable', 'lambda:GetAlias', arnOf(target, target.alias), 'no version in the answer');
+      if (!out.FunctionVersion || !out.RevisionId)
+        throw new AliasError('unavailable', 'lambda:GetAlias', arnOf(target, target.alias), 'no version in the answer');
       return { version: out.FunctionVersion, revisionId: out.RevisionId };
     } catch (err) {
       if (err instanceof AliasError) throw err;

@@ -3,7 +3,8 @@
  * `chat.update` per card per slot (1 s by default) across every process, and the newest state always lands.
  *
  * Time is cut into slots of `cardUpdateSpacingMs`, by the context's slot clock: real time, since this is about Slack's
- * rate, not the deploy's clock; tests inject it or fake the timers. The claims are one-time keys in the store (`ctx.idempotency`), so they hold across Lambda invocations:
+ * rate, not the deploy's clock; tests inject it or fake the timers. The claims are one-time keys in the store
+ * (`ctx.idempotency`), so they hold across Lambda invocations:
  *  - `card-slot:<id>:<n>`, the one edit allowed in slot n. Whoever claims it reads the request after claiming,
  *    so that edit shows every write made before the claim.
  *  - `card-lead:<id>:<n>`: the first write in slot n queues a `lead` job, which edits at once if the slot is free.

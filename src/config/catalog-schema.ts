@@ -58,7 +58,10 @@ export const catalogFileSchema = z.strictObject({
 
 const FIXES: Array<[RegExp, string]> = [
   [/\.rollback_approvals$/, 'a whole number of approvals for a rollback from 0 to 10, e.g. `rollback_approvals: 1`'],
-  [/\.rollback$/, '`rollback: alias` (point the Lambda alias back; every target needs a `function`) or `rollback: redeploy` (run the workflow for the old SHA)'],
+  [
+    /\.rollback$/,
+    '`rollback: alias` (point the Lambda alias back; every target needs a `function`) or `rollback: redeploy` (run the workflow for the old SHA)',
+  ],
   [/\.channels/, 'list channel ids, e.g. `channels: [C0PROD]` (channel details > About > Channel ID)'],
   [/\.approvals$/, 'a whole number of approvals from 0 to 10, e.g. `approvals: 2`'],
   [/\.approvers/, 'list Slack user ids (U…) or user-group ids (S…), e.g. `approvers: [U0ALICE, S0RELEASE]`'],
@@ -81,7 +84,8 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
   const seen = new Map<string, string>();
   const claim = (word: string, owner: string, where: string) => {
     const other = seen.get(word);
-    if (other && other !== owner) problems.push({ where, problem: `\`${word}\` already names ${other}`, fix: 'give every service, environment and alias a distinct word' });
+    if (other && other !== owner)
+      problems.push({ where, problem: `\`${word}\` already names ${other}`, fix: 'give every service, environment and alias a distinct word' });
     seen.set(word, owner);
   };
   for (const [env, def] of Object.entries(file.environments)) {
@@ -101,7 +105,9 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
     if (rollbackApprovals !== undefined && rollbackApprovals > 0 && !hasGroups && users.length < rollbackApprovals) {
       problems.push({
         where: `environments.${env}.rollback_approvals`,
-        problem: `${rollbackApprovals} approvals are needed for a rollback but only ${users.length} approver(s) are listed, so no rollback could ever be approved`,
+        problem:
+          `${rollbackApprovals} approvals are needed for a rollback but only ${users.length} approver(s) are listed, ` +
+          'so no rollback could ever be approved',
         fix: `list at least ${rollbackApprovals} approvers, or a user group (S…), or lower \`rollback_approvals\``,
       });
     }
@@ -112,25 +118,37 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
     for (const env of Object.keys(def.targets)) {
       // Own keys only: a target named `constructor` or `toString` must not find Object's members.
       if (!Object.hasOwn(file.environments, env)) {
-        problems.push({ where: `services.${svc}.targets.${env}`, problem: `there is no environment \`${env}\``, fix: `use one of: ${Object.keys(file.environments).join(', ')}` });
+        problems.push({
+          where: `services.${svc}.targets.${env}`,
+          problem: `there is no environment \`${env}\``,
+          fix: `use one of: ${Object.keys(file.environments).join(', ')}`,
+        });
       }
     }
     if (def.rollback === 'alias') {
       // A rollback by alias moves the target's Lambda alias: every target must name the function it moves.
-      const without = Object.entries(def.targets).filter(([, t]) => !t.function).map(([env]) => env);
+      const without = Object.entries(def.targets)
+        .filter(([, t]) => !t.function)
+        .map(([env]) => env);
       if (Object.keys(def.targets).length === 0 || without.length) {
         problems.push({
           where: `services.${svc}.rollback`,
           problem: without.length
             ? `\`alias\` moves each target's Lambda alias, but ${without.map((e) => `targets.${e}`).join(', ')} name(s) no \`function\``
-            : '`alias` moves each target\'s Lambda alias, but the service has no `targets`',
-          fix: `add \`function: <name>\` (and \`alias:\` unless it is \`live\`) to ${without.length ? without.map((e) => `targets.${e}`).join(', ') : `targets.<env>`}, or set \`rollback: redeploy\``,
+            : "`alias` moves each target's Lambda alias, but the service has no `targets`",
+          fix:
+            'add `function: <name>` (and `alias:` unless it is `live`) to ' +
+            `${without.length ? without.map((e) => `targets.${e}`).join(', ') : `targets.<env>`}, or set \`rollback: redeploy\``,
         });
       }
     }
   }
   if (file.default_service && !Object.hasOwn(file.services, file.default_service)) {
-    problems.push({ where: 'default_service', problem: `there is no service \`${file.default_service}\``, fix: `use one of: ${Object.keys(file.services).join(', ')}` });
+    problems.push({
+      where: 'default_service',
+      problem: `there is no service \`${file.default_service}\``,
+      fix: `use one of: ${Object.keys(file.services).join(', ')}`,
+    });
   }
   return problems;
 }
@@ -149,7 +167,9 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
         return {
           where: `${source}: ${path}`,
           problem: unknownKeys.length ? `unknown key(s) ${unknownKeys.map((k) => `\`${k}\``).join(', ')}` : issue.message,
-          fix: unknownKeys.length ? 'remove or rename them; see the configuration reference in README.md' : fixFor(path, 'see the configuration reference in README.md'),
+          fix: unknownKeys.length
+            ? 'remove or rename them; see the configuration reference in README.md'
+            : fixFor(path, 'see the configuration reference in README.md'),
         };
       }),
     };

@@ -9,9 +9,7 @@ import { isValidatedCatalogFile } from './validated-catalog.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 
 /** How foxops authenticates to GitHub. */
-export type GitHubAuth =
-  | { kind: 'token'; token: string }
-  | { kind: 'app'; appId: string; privateKey: string; installationId: string };
+export type GitHubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: string; privateKey: string; installationId: string };
 
 /** Everything foxops needs to run, validated. */
 export interface FoxopsConfig {
@@ -66,13 +64,21 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
   const catalogPath = catalogPathFrom(env);
   let catalog: Catalog | undefined;
   if (!existsSync(catalogPath)) {
-    problems.push({ where: catalogPath, problem: 'the services and environments file does not exist', fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it' });
+    problems.push({
+      where: catalogPath,
+      problem: 'the services and environments file does not exist',
+      fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it',
+    });
   } else {
     let raw: unknown;
     try {
       raw = await readCatalogFile(catalogPath);
     } catch (err) {
-      problems.push({ where: catalogPath, problem: `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the syntax at the line and column shown' });
+      problems.push({
+        where: catalogPath,
+        problem: `cannot be parsed: ${(err as Error).message.split('\n')[0]}`,
+        fix: 'fix the syntax at the line and column shown',
+      });
     }
     if (raw !== undefined) {
       if (isValidatedCatalogFile(raw)) {
@@ -96,9 +102,15 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
 
   const botToken = need('SLACK_BOT_TOKEN', `${SLACK_HELP}, then copy OAuth & Permissions > Bot User OAuth Token (xoxb-…)`);
   const signingSecret = need('SLACK_SIGNING_SECRET', `${SLACK_HELP}, then copy Basic Information > App Credentials > Signing Secret`);
-  if (botToken && !botToken.startsWith('xoxb-')) problems.push({ where: 'env: SLACK_BOT_TOKEN', problem: 'is not a bot token', fix: 'use the Bot User OAuth Token, which starts with xoxb-' });
+  if (botToken && !botToken.startsWith('xoxb-'))
+    problems.push({ where: 'env: SLACK_BOT_TOKEN', problem: 'is not a bot token', fix: 'use the Bot User OAuth Token, which starts with xoxb-' });
   const appToken = optional('SLACK_APP_TOKEN');
-  if (appToken && !appToken.startsWith('xapp-')) problems.push({ where: 'env: SLACK_APP_TOKEN', problem: 'is not an app-level token', fix: 'use an app-level token with connections:write (Basic Information > App-Level Tokens), which starts with xapp-' });
+  if (appToken && !appToken.startsWith('xapp-'))
+    problems.push({
+      where: 'env: SLACK_APP_TOKEN',
+      problem: 'is not an app-level token',
+      fix: 'use an app-level token with connections:write (Basic Information > App-Level Tokens), which starts with xapp-',
+    });
 
   let auth: GitHubAuth | undefined;
   const token = optional('GITHUB_TOKEN');
@@ -112,12 +124,15 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
     missing.push({
       where: 'env: GITHUB_TOKEN',
       problem: 'no GitHub credentials are set',
-      fix: 'set GITHUB_TOKEN to a fine-grained token with Actions: read & write and Contents: read on the service repositories, or set GITHUB_APP_ID, GITHUB_PRIVATE_KEY and GITHUB_INSTALLATION_ID',
+      fix:
+        'set GITHUB_TOKEN to a fine-grained token with Actions: read & write and Contents: read on the service repositories, ' +
+        'or set GITHUB_APP_ID, GITHUB_PRIVATE_KEY and GITHUB_INSTALLATION_ID',
     });
   }
 
   const logLevel = (optional('LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push({ where: 'env: LOG_LEVEL', problem: `\`${logLevel}\` is not a level`, fix: 'use debug, info, warn or error' });
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    problems.push({ where: 'env: LOG_LEVEL', problem: `\`${logLevel}\` is not a level`, fix: 'use debug, info, warn or error' });
 
   if (options.strict) problems.push(...missing);
   if (problems.length || !catalog) throw new ConfigError(problems);

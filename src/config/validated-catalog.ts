@@ -24,5 +24,10 @@ export function validatedCatalogFile(catalog: Catalog, source: string): Validate
 /** True for a file written by {@link validatedCatalogFile} with this version of the shape. */
 export function isValidatedCatalogFile(raw: unknown): raw is ValidatedCatalogFile {
   const file = raw as Partial<ValidatedCatalogFile> | undefined;
-  return file?.mark === VALIDATED_CATALOG_MARK && typeof file.catalog === 'object' && Array.isArray(file.catalog?.services) && Array.isArray(file.catalog?.environments);
+  return (
+    file?.mark === VALIDATED_CATALOG_MARK &&
+    typeof file.catalog === 'object' &&
+    Array.isArray(file.catalog?.services) &&
+    Array.isArray(file.catalog?.environments)
+  );
 }

@@ -96,9 +96,22 @@ async function finishMoved(ctx: DeployContext, r: DeployRequest, moved: AliasSta
   const target = aliasOf(after)!;
   await Promise.all([
     record ? ctx.ledger.record({ ...record, version: moved.version }) : undefined,
-    ctx.audit.record({ requestId: r.id, at: now.toISOString(), actor: 'foxops', action: 'rollback', outcome: 'ok', detail: `${target.functionName}:${target.alias} ${after.rollback?.alias?.live} -> ${moved.version}` }),
+    ctx.audit.record({
+      requestId: r.id,
+      at: now.toISOString(),
+      actor: 'foxops',
+      action: 'rollback',
+      outcome: 'ok',
+      detail: `${target.functionName}:${target.alias} ${after.rollback?.alias?.live} -> ${moved.version}`,
+    }),
   ]);
-  ctx.logger.info('rollback.moved', { requestId: r.id, function: target.functionName, alias: target.alias, from: after.rollback?.alias?.live, to: moved.version });
+  ctx.logger.info('rollback.moved', {
+    requestId: r.id,
+    function: target.functionName,
+    alias: target.alias,
+    from: after.rollback?.alias?.live,
+    to: moved.version,
+  });
 }
 
 /** `rolling_back → rollback_failed` with `failure`; approvers may Retry from there. */
@@ -111,7 +124,14 @@ async function finishFailed(ctx: DeployContext, r: DeployRequest, failure: Failu
   );
   if (!written) return;
   ctx.logger.warn('rollback.failed', { requestId: r.id, code: failure.code, params: failure.params, cause: failure.cause });
-  await ctx.audit.record({ requestId: r.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'rollback', outcome: 'error', detail: JSON.stringify(failure) });
+  await ctx.audit.record({
+    requestId: r.id,
+    at: ctx.now().toISOString(),
+    actor: 'foxops',
+    action: 'rollback',
+    outcome: 'error',
+    detail: JSON.stringify(failure),
+  });
 }
 
 /**
@@ -151,7 +171,15 @@ export async function rollBackByAlias(ctx: DeployContext, known: DeployRequest):
         return { skip: false };
       }
       const now = ctx.now().toISOString();
-      return { write: transition(r, 'rolling_back', ctx.now(), { failure: undefined, dispatchedAt: now, dispatchAttempts: (r.dispatchAttempts ?? 0) + 1, firstDispatchAt: r.firstDispatchAt ?? now }), result: true };
+      return {
+        write: transition(r, 'rolling_back', ctx.now(), {
+          failure: undefined,
+          dispatchedAt: now,
+          dispatchAttempts: (r.dispatchAttempts ?? 0) + 1,
+          firstDispatchAt: r.firstDispatchAt ?? now,
+        }),
+        result: true,
+      };
     },
     { current: known },
   );

@@ -73,7 +73,13 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   );
   if (!decision.allowed) return refused(ctx, requestId, userId, d.action, decision.refusal);
   await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
-  ctx.logger.info(DONE_EVENT[d.action], { requestId, user: userId, status: request.status, approvals: request.approvals.length, required: request.requiredApprovals });
+  ctx.logger.info(DONE_EVENT[d.action], {
+    requestId,
+    user: userId,
+    status: request.status,
+    approvals: request.approvals.length,
+    required: request.requiredApprovals,
+  });
   // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
   if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId, version: request.version });
   // A rollback by alias is done moments after it is armed, and its job edits the card with the outcome: an edit now

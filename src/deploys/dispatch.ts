@@ -39,7 +39,11 @@ async function findEarlierRun(finder: RunFinder, r: DeployRequest): Promise<{ fo
 async function adoptRun(ctx: DeployContext, r: DeployRequest, run: { found: RunSnapshot; jobs: RunJob[] }, why: string): Promise<boolean> {
   const { found, jobs } = run;
   await ctx.requests.linkRun(r.repo, found.runId, r.id);
-  const { written, request: after, result: before } = await mutateRequest<DeployRequest | undefined>(ctx.requests, r.id, (cur) => {
+  const {
+    written,
+    request: after,
+    result: before,
+  } = await mutateRequest<DeployRequest | undefined>(ctx.requests, r.id, (cur) => {
     if (cur.status !== 'dispatching') return { skip: undefined };
     const now = ctx.now();
     const dispatched = transition(cur, 'dispatched', now, {
@@ -51,7 +55,14 @@ async function adoptRun(ctx: DeployContext, r: DeployRequest, run: { found: RunS
     return { write: applyRunUpdate(dispatched, { ...found, jobs }, now) ?? dispatched, result: cur };
   });
   if (!written || !before) return false;
-  await ctx.audit.record({ requestId: r.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `found run ${found.runId} ${why}` });
+  await ctx.audit.record({
+    requestId: r.id,
+    at: ctx.now().toISOString(),
+    actor: 'foxops',
+    action: 'dispatch',
+    outcome: 'ok',
+    detail: `found run ${found.runId} ${why}`,
+  });
   ctx.logger.info('dispatch.run_found', { requestId: r.id, runId: found.runId, why });
   await publishRunChange(ctx, before, after, 'reconciler');
   return true;
@@ -73,7 +84,14 @@ export async function resolveDispatch(ctx: DeployContext, finder: RunFinder, r: 
   });
   if (!written) return 'skipped';
   ctx.logger.warn('dispatch.lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
-  await ctx.audit.record({ requestId: r.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(after.failure) });
+  await ctx.audit.record({
+    requestId: r.id,
+    at: ctx.now().toISOString(),
+    actor: 'foxops',
+    action: 'dispatch',
+    outcome: 'error',
+    detail: JSON.stringify(after.failure),
+  });
   await scheduleCardUpdate(ctx, r.id);
   return 'lost';
 }
@@ -98,17 +116,25 @@ export function dispatchInputs(request: DeployRequest): DispatchInputs {
 export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<void> {
   const current = await ctx.requests.get(requestId);
   if (current && isAliasRollback(current)) return rollBackByAlias(ctx, current);
-  const { result: claimed, request } = await mutateRequest(ctx.requests, requestId, (r) => {
-    if (r.status !== 'approved') return { skip: false };
-    const verdict = deployable(targetOf(r), r, ctx.now());
-    if (!verdict.deployable) {
-      ctx.logger.error('dispatch.not_deployable', { requestId, why: verdict.why, sha: r.sha });
-      return { skip: false };
-    }
-    const now = ctx.now();
-    const attempts = (r.dispatchAttempts ?? 0) + 1;
-    return { write: transition(r, 'dispatching', now, { failure: undefined, dispatchAttempts: attempts, firstDispatchAt: r.firstDispatchAt ?? now.toISOString() }), result: true };
-  }, current ? { current } : {});
+  const { result: claimed, request } = await mutateRequest(
+    ctx.requests,
+    requestId,
+    (r) => {
+      if (r.status !== 'approved') return { skip: false };
+      const verdict = deployable(targetOf(r), r, ctx.now());
+      if (!verdict.deployable) {
+        ctx.logger.error('dispatch.not_deployable', { requestId, why: verdict.why, sha: r.sha });
+        return { skip: false };
+      }
+      const now = ctx.now();
+      const attempts = (r.dispatchAttempts ?? 0) + 1;
+      return {
+        write: transition(r, 'dispatching', now, { failure: undefined, dispatchAttempts: attempts, firstDispatchAt: r.firstDispatchAt ?? now.toISOString() }),
+        result: true,
+      };
+    },
+    current ? { current } : {},
+  );
   if (!claimed) {
     if (request.status === 'dispatching' && ctx.now().getTime() - Date.parse(request.updatedAt) >= DISPATCH_CLAIM_STALE_MS) {
       // This job's earlier delivery (or another dispatch job) claimed the request and died before recording.
@@ -142,19 +168,41 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   const now = ctx.now();
   if ('failure' in outcome) {
     const failure = outcome.failure;
-    await mutateRequest(ctx.requests, requestId, (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }), { current: request });
+    await mutateRequest(
+      ctx.requests,
+      requestId,
+      (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }),
+      { current: request },
+    );
     await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(failure) });
   } else {
     const { runId, runUrl } = outcome;
     const runsUrl = `https://github.com/${request.repo}/actions/workflows/${request.workflow}`;
-    await mutateRequest(ctx.requests, requestId, (r) =>
-      r.status === 'dispatching'
-        ? { write: transition(r, 'dispatched', now, { dispatchedAt: now.toISOString(), lastRunEventAt: now.toISOString(), run: { id: runId, url: runUrl ?? runsUrl, attempt: 1, jobs: [] } }), result: undefined }
-        : { skip: undefined },
+    await mutateRequest(
+      ctx.requests,
+      requestId,
+      (r) =>
+        r.status === 'dispatching'
+          ? {
+              write: transition(r, 'dispatched', now, {
+                dispatchedAt: now.toISOString(),
+                lastRunEventAt: now.toISOString(),
+                run: { id: runId, url: runUrl ?? runsUrl, attempt: 1, jobs: [] },
+              }),
+              result: undefined,
+            }
+          : { skip: undefined },
       { current: request },
     );
     if (runId !== undefined) await ctx.requests.linkRun(request.repo, runId, requestId);
-    await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'ok', detail: `${request.workflow}@${ref} sha=${request.sha} run=${runId ?? 'unknown'}` });
+    await ctx.audit.record({
+      requestId,
+      at: now.toISOString(),
+      actor: 'foxops',
+      action: 'dispatch',
+      outcome: 'ok',
+      detail: `${request.workflow}@${ref} sha=${request.sha} run=${runId ?? 'unknown'}`,
+    });
     ctx.logger.info('dispatch.sent', { requestId, repo: request.repo, workflow: request.workflow, ref, sha: request.sha, runId });
   }
   await scheduleCardUpdate(ctx, requestId);

@@ -26,7 +26,14 @@ async function refuse(ctx: DeployContext, current: DeployRequest, failure: Failu
   );
   if (written) {
     ctx.logger.info('rollback.refused', { requestId: current.id, code: failure.code, params: failure.params });
-    await ctx.audit.record({ requestId: current.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: JSON.stringify(failure) });
+    await ctx.audit.record({
+      requestId: current.id,
+      at: ctx.now().toISOString(),
+      actor: 'foxops',
+      action: 'prepare',
+      outcome: 'error',
+      detail: JSON.stringify(failure),
+    });
     await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
   }
   return undefined;
@@ -93,7 +100,21 @@ export async function planRollbackRequest(ctx: DeployContext, current: DeployReq
     { current },
   );
   if (!written) return undefined;
-  await ctx.audit.record({ requestId: current.id, at: now.toISOString(), actor: 'foxops', action: 'plan', outcome: 'ok', detail: `${from.sha}${from.version ? ` v${from.version}` : ''} -> ${to.sha}${to.version ? ` v${to.version}` : ''}` });
-  ctx.logger.info('rollback.planned', { requestId: current.id, mode: details.mode, from: from.requestId, to: to.requestId, live: alias?.live, toVersion: to.version });
+  await ctx.audit.record({
+    requestId: current.id,
+    at: now.toISOString(),
+    actor: 'foxops',
+    action: 'plan',
+    outcome: 'ok',
+    detail: `${from.sha}${from.version ? ` v${from.version}` : ''} -> ${to.sha}${to.version ? ` v${to.version}` : ''}`,
+  });
+  ctx.logger.info('rollback.planned', {
+    requestId: current.id,
+    mode: details.mode,
+    from: from.requestId,
+    to: to.requestId,
+    live: alias?.live,
+    toVersion: to.version,
+  });
   return request;
 }

@@ -43,8 +43,10 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   } catch (err) {
     const failure = failureFrom(err, 'prepare');
     ctx.logger.warn('prepare.resolve_failed', { requestId, repo: current.repo, ref: current.ref, err });
-    const { written, request: saved } = await mutateRequest(ctx.requests, requestId, (r) =>
-      r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false },
+    const { written, request: saved } = await mutateRequest(
+      ctx.requests,
+      requestId,
+      (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false }),
       { current },
     );
     if (written) {
@@ -67,23 +69,28 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   const now = ctx.now();
   // After a rollback, the card says what it took out and why, so nobody ships it again without seeing it.
   const note = rollbackNoteOf(deployed);
-  const { request, written } = await mutateRequest(ctx.requests, requestId, (r) => {
-    if (r.status !== 'preparing') return { skip: undefined };
-    return {
-      write: transition(r, env.approvals === 0 ? 'approved' : 'awaiting_approval', now, {
-        sha: resolved.sha,
-        shaUrl: resolved.url,
-        baseSha: deployed?.sha,
-        commits: range ? range.commits : deployed ? [] : [resolved.commit],
-        totalCommits: range ? range.total : deployed ? 0 : undefined,
-        compareUrl: range?.url,
-        ...(note ? { rolledBack: note } : {}),
-        // Approvers get the full time window from the moment they can see what they approve.
-        expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
-      }),
-      result: undefined,
-    };
-  }, { current });
+  const { request, written } = await mutateRequest(
+    ctx.requests,
+    requestId,
+    (r) => {
+      if (r.status !== 'preparing') return { skip: undefined };
+      return {
+        write: transition(r, env.approvals === 0 ? 'approved' : 'awaiting_approval', now, {
+          sha: resolved.sha,
+          shaUrl: resolved.url,
+          baseSha: deployed?.sha,
+          commits: range ? range.commits : deployed ? [] : [resolved.commit],
+          totalCommits: range ? range.total : deployed ? 0 : undefined,
+          compareUrl: range?.url,
+          ...(note ? { rolledBack: note } : {}),
+          // Approvers get the full time window from the moment they can see what they approve.
+          expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
+        }),
+        result: undefined,
+      };
+    },
+    { current },
+  );
   if (!written) return;
   await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'pin', outcome: 'ok', detail: `${request.ref} = ${resolved.sha}` });
   ctx.logger.info('prepare.pinned', { requestId, ref: request.ref, sha: resolved.sha, commits: request.commits.length });
@@ -94,6 +101,8 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
 /** Posts the card of a pinned request, keeps its ts, and dispatches at once where no approval is needed. */
 async function postCard(ctx: DeployContext, request: DeployRequest): Promise<void> {
   const ts = await ctx.cards.post(request);
-  await mutateRequest(ctx.requests, request.id, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), { current: request });
+  await mutateRequest(ctx.requests, request.id, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), {
+    current: request,
+  });
   if (request.status === 'approved') await dispatchRequest(ctx, request.id);
 }

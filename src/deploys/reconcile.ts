@@ -16,7 +16,7 @@
  */
 import { environmentNamed } from '../domain/catalog.js';
 import type { RunSnapshot, SourceControl } from '../domain/ports.js';
-import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired, } from '../domain/request.js';
+import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired } from '../domain/request.js';
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
 import type { DeployContext } from './context.js';
 import { jobKey } from '../jobs/keys.js';
@@ -158,14 +158,23 @@ async function pollRun(ctx: DeployContext, github: CountedGitHub, r: DeployReque
   const update = snapshot;
 
   type Result = { before: DeployRequest; news: boolean } | undefined;
-  const { written, request: after, result } = await mutateRequest<Result>(ctx.requests, r.id, (cur) => {
+  const {
+    written,
+    request: after,
+    result,
+  } = await mutateRequest<Result>(ctx.requests, r.id, (cur) => {
     // A webhook may have brought the news meanwhile; then there is nothing left to do.
     if (!RUN_STATUSES.includes(cur.status)) return { skip: undefined };
     const now = ctx.now();
     if (lost) return { write: giveUpOnRun(cur, 'unknown', lost, now), result: { before: cur, news: true } };
     let next = (update && applyRunUpdate(cur, update, now)) ?? cur;
     if (RUN_STATUSES.includes(next.status) && runOverdue(next, env.runTimeoutMs, now)) {
-      next = giveUpOnRun(next, 'timed_out', { code: 'run_overdue', params: { runTimeoutMs: env.runTimeoutMs, environment: cur.environment, githubUnreachable: Boolean(unreachable) } }, now);
+      next = giveUpOnRun(
+        next,
+        'timed_out',
+        { code: 'run_overdue', params: { runTimeoutMs: env.runTimeoutMs, environment: cur.environment, githubUnreachable: Boolean(unreachable) } },
+        now,
+      );
     }
     return next === cur ? { write: noteRunChecked(cur, now), result: { before: cur, news: false } } : { write: next, result: { before: cur, news: true } };
   });
@@ -185,7 +194,22 @@ async function pollRun(ctx: DeployContext, github: CountedGitHub, r: DeployReque
 export async function reconcile(ctx: DeployContext, options: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const limits = { ...DEFAULTS, ...options };
   const started = Date.now();
-  const summary: ReconcileSummary = { active: 0, actedOn: 0, expired: 0, requeued: 0, repaired: 0, unchanged: 0, unknown: 0, timedOut: 0, dispatchFound: 0, dispatchFailed: 0, errors: 0, deferred: 0, githubCalls: 0, ms: 0 };
+  const summary: ReconcileSummary = {
+    active: 0,
+    actedOn: 0,
+    expired: 0,
+    requeued: 0,
+    repaired: 0,
+    unchanged: 0,
+    unknown: 0,
+    timedOut: 0,
+    dispatchFound: 0,
+    dispatchFailed: 0,
+    errors: 0,
+    deferred: 0,
+    githubCalls: 0,
+    ms: 0,
+  };
   const github = new CountedGitHub(ctx.sourceControl);
   const active = await ctx.requests.listActive(ACTIVE_READ);
   summary.active = active.length;

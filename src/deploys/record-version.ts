@@ -40,5 +40,12 @@ export async function recordVersion(ctx: DeployContext, requestId: string, attem
   }
   if (current.version === version) return;
   await ctx.ledger.record({ ...current, version });
-  ctx.logger.info('version.recorded', { requestId, service: request.service, environment: request.environment, function: target.functionName, alias: target.alias, version });
+  ctx.logger.info('version.recorded', {
+    requestId,
+    service: request.service,
+    environment: request.environment,
+    function: target.functionName,
+    alias: target.alias,
+    version,
+  });
 }

@@ -44,21 +44,24 @@ export interface RollbackAsk {
 
 /** Validates and stores a deploy request, then queues its preparation. */
 export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
-  return accept(ctx, ask, (env, service, id, now) =>
-    newRequest({
-      id,
-      kind: 'deploy',
-      service: service.name,
-      environment: env.name,
-      repo: service.repo,
-      workflow: service.workflow,
-      ref: ask.ref,
-      requester: ask.userId,
-      channel: ask.channelId,
-      requiredApprovals: env.approvals,
-      ttlMs: env.requestTtlMs,
-      now,
-    }),
+  return accept(
+    ctx,
+    ask,
+    (env, service, id, now) =>
+      newRequest({
+        id,
+        kind: 'deploy',
+        service: service.name,
+        environment: env.name,
+        repo: service.repo,
+        workflow: service.workflow,
+        ref: ask.ref,
+        requester: ask.userId,
+        channel: ask.channelId,
+        requiredApprovals: env.approvals,
+        ttlMs: env.requestTtlMs,
+        now,
+      }),
     `${ask.ref} to`,
   );
 }
@@ -68,24 +71,29 @@ export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<Deplo
  * rollback mode), then queues its planning. Who may ask, and from where, is the same as for a deploy.
  */
 export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<DeployAskOutcome> {
-  return accept(ctx, ask, (env, service, id, now) => ({
-    ...newRequest({
-      id,
-      kind: 'rollback',
-      service: service.name,
-      environment: env.name,
-      repo: service.repo,
-      workflow: service.workflow,
-      // The ref of the deploy it goes back to replaces it once planned.
-      ref: service.defaultRef,
-      requester: ask.userId,
-      channel: ask.channelId,
-      requiredApprovals: rollbackApprovalsOf(env),
-      ttlMs: env.requestTtlMs,
-      now,
+  return accept(
+    ctx,
+    ask,
+    (env, service, id, now) => ({
+      ...newRequest({
+        id,
+        kind: 'rollback',
+        service: service.name,
+        environment: env.name,
+        repo: service.repo,
+        workflow: service.workflow,
+        // The ref of the deploy it goes back to replaces it once planned.
+        ref: service.defaultRef,
+        requester: ask.userId,
+        channel: ask.channelId,
+        requiredApprovals: rollbackApprovalsOf(env),
+        ttlMs: env.requestTtlMs,
+        now,
+      }),
+      rollback: { mode: rollbackModeOf(service, env.name), ...(ask.target ? { target: ask.target } : {}), ...(ask.reason ? { reason: ask.reason } : {}) },
     }),
-    rollback: { mode: rollbackModeOf(service, env.name), ...(ask.target ? { target: ask.target } : {}), ...(ask.reason ? { reason: ask.reason } : {}) },
-  }), `rollback${ask.target ? ` to ${ask.target}` : ''} in`);
+    `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
+  );
 }
 
 /** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
@@ -113,11 +121,26 @@ async function accept(
   // it, and a prepare job that finds the request already prepared does nothing.
   await Promise.all([
     created
-      ? ctx.audit.record({ requestId: id, at: now.toISOString(), actor: ask.userId, action: 'request', outcome: 'ok', detail: `${service.name} ${what} ${env.name}` })
+      ? ctx.audit.record({
+          requestId: id,
+          at: now.toISOString(),
+          actor: ask.userId,
+          action: 'request',
+          outcome: 'ok',
+          detail: `${service.name} ${what} ${env.name}`,
+        })
       : undefined,
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
   ]);
-  if (created) ctx.logger.info('deploy.requested', { requestId: id, kind: request.kind, service: service.name, environment: env.name, ref: request.ref, user: ask.userId });
+  if (created)
+    ctx.logger.info('deploy.requested', {
+      requestId: id,
+      kind: request.kind,
+      service: service.name,
+      environment: env.name,
+      ref: request.ref,
+      user: ask.userId,
+    });
   else ctx.logger.info('deploy.request_retried', { requestId: id, status: stored.status });
   return { kind: 'accepted', request: stored, duplicate: !created };
 }

@@ -31,7 +31,12 @@ function sameWorkflow(request: DeployRequest, path: string | undefined): boolean
  * workflow's `run-name` carries (GitHub's `display_title`), which is then linked for later events.
  * Undefined for runs foxops did not start, including a second run that carries a deploy id already followed.
  */
-export async function findRequestForRun(ctx: DeployContext, repo: string, runId: number, hints: { title?: string; workflowPath?: string } = {}): Promise<RunMatch | undefined> {
+export async function findRequestForRun(
+  ctx: DeployContext,
+  repo: string,
+  runId: number,
+  hints: { title?: string; workflowPath?: string } = {},
+): Promise<RunMatch | undefined> {
   const linked = await ctx.requests.findByRun(repo, runId);
   if (linked) {
     const request = await ctx.requests.get(linked);
@@ -77,7 +82,11 @@ const RUN_NEWS_ATTEMPTS = 40;
  * caller just read (the write is conditional on its version, so a copy that went stale only costs a retry).
  */
 export async function recordRunUpdate(ctx: DeployContext, request: DeployRequest, update: RunUpdate, source: RunNewsSource): Promise<RunUpdateOutcome> {
-  const { written, request: after, result: before } = await mutateRequest<DeployRequest>(
+  const {
+    written,
+    request: after,
+    result: before,
+  } = await mutateRequest<DeployRequest>(
     ctx.requests,
     request.id,
     (current) => {
@@ -122,14 +131,23 @@ function hasFunctionTarget(ctx: DeployContext, request: DeployRequest): boolean 
 
 /** The log and audit lines of a status change (progress within a status is in the card, not the trail). */
 async function recordStatusChange(ctx: DeployContext, before: DeployRequest, after: DeployRequest, source: RunNewsSource, now: Date): Promise<void> {
-  ctx.logger.info('run.status_changed', { requestId: after.id, from: before.status, to: after.status, runId: after.run?.id, attempt: after.run?.attempt, source });
+  ctx.logger.info('run.status_changed', {
+    requestId: after.id,
+    from: before.status,
+    to: after.status,
+    runId: after.run?.id,
+    attempt: after.run?.attempt,
+    source,
+  });
   await ctx.audit.record({
     requestId: after.id,
     at: now.toISOString(),
     actor: source === 'webhook' ? 'github' : 'foxops',
     action: 'run',
     outcome: after.status === 'failed' || after.status === 'unknown' || after.status === 'timed_out' ? 'error' : 'ok',
-    detail: `${after.status}: run ${after.run?.id ?? '?'} attempt ${after.run?.attempt ?? 1}${after.failure && isFinal(after.status) ? ` ${JSON.stringify(after.failure)}` : ''}`,
+    detail:
+      `${after.status}: run ${after.run?.id ?? '?'} attempt ${after.run?.attempt ?? 1}` +
+      `${after.failure && isFinal(after.status) ? ` ${JSON.stringify(after.failure)}` : ''}`,
   });
 }
 

@@ -260,7 +260,13 @@ function parseRollback(catalog: Catalog, words: string[]): DeployCommand | Comma
   if (envIndex < 0) {
     const notService = words.find((w) => !findService(catalog, w));
     if (notService === undefined) {
-      return { kind: 'error', code: 'missing_environment', suggestions: catalog.environments.map((e) => e.name), form: 'rollback', environments: known(catalog.environments) };
+      return {
+        kind: 'error',
+        code: 'missing_environment',
+        suggestions: catalog.environments.map((e) => e.name),
+        form: 'rollback',
+        environments: known(catalog.environments),
+      };
     }
     return unknownEnvironment(catalog, notService);
   }

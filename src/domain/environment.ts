@@ -34,11 +34,13 @@ const SHA = /^[0-9a-f]{40}$/;
  */
 export function deployable(target: EnvironmentView, request: DeployRequest, _now: Date): Deployability {
   if (request.service !== target.service || request.environment !== target.environment) return { deployable: false, why: { code: 'other_target' } };
-  if (request.status !== 'approved' && request.status !== 'dispatch_failed') return { deployable: false, why: { code: 'not_approved', status: request.status } };
+  if (request.status !== 'approved' && request.status !== 'dispatch_failed')
+    return { deployable: false, why: { code: 'not_approved', status: request.status } };
   if (!request.sha || !SHA.test(request.sha)) return { deployable: false, why: { code: 'no_sha' } };
   const approvers = new Set(request.approvals.map((a) => a.userId));
   approvers.delete(request.requester);
-  if (approvers.size < request.requiredApprovals) return { deployable: false, why: { code: 'missing_approvals', have: approvers.size, need: request.requiredApprovals } };
+  if (approvers.size < request.requiredApprovals)
+    return { deployable: false, why: { code: 'missing_approvals', have: approvers.size, need: request.requiredApprovals } };
   return { deployable: true };
 }
 

@@ -3,7 +3,10 @@ import type { Failure } from './request.js';
 
 /** Another writer changed the request since it was read; re-read and decide again. */
 export class StaleWriteError extends Error {
-  constructor(readonly requestId: string, readonly expectedVersion: number) {
+  constructor(
+    readonly requestId: string,
+    readonly expectedVersion: number,
+  ) {
     super(`request ${requestId} changed since version ${expectedVersion}`);
     this.name = 'StaleWriteError';
   }
@@ -55,7 +58,11 @@ export class SourceControlError extends Error {
  */
 export function failureFrom(err: unknown, step: 'prepare' | 'dispatch'): Failure {
   if (err instanceof SourceControlError) {
-    return { code: err.code, ...(Object.keys(err.params).length ? { params: { ...err.params } } : {}), ...(err.cause !== undefined ? { cause: err.cause } : {}) };
+    return {
+      code: err.code,
+      ...(Object.keys(err.params).length ? { params: { ...err.params } } : {}),
+      ...(err.cause !== undefined ? { cause: err.cause } : {}),
+    };
   }
   return { code: 'error', params: { step }, cause: err instanceof Error ? err.message : String(err) };
 }

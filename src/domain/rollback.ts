@@ -137,11 +137,22 @@ export function noRollbackFailure(refused: NoRollback, where: { service: string;
     case 'target_unknown':
       return { code: 'target_unknown', params: { service, environment, target: refused.target } };
     case 'target_is_current':
-      return { code: 'target_is_current', params: { service, environment, sha: refused.current.sha, deployId: refused.current.requestId, ...withVersion(refused.current) } };
+      return {
+        code: 'target_is_current',
+        params: { service, environment, sha: refused.current.sha, deployId: refused.current.requestId, ...withVersion(refused.current) },
+      };
     case 'target_unusable':
       return {
         code: 'target_unusable',
-        params: { service, environment, why: refused.why, outcome: refused.target.outcome, sha: refused.target.sha, deployId: refused.target.requestId, ...withVersion(refused.target) },
+        params: {
+          service,
+          environment,
+          why: refused.why,
+          outcome: refused.target.outcome,
+          sha: refused.target.sha,
+          deployId: refused.target.requestId,
+          ...withVersion(refused.target),
+        },
       };
   }
 }
@@ -162,7 +173,14 @@ export function rollbackLedgerFields(details: RollbackDetails | undefined): Pick
 export function rollbackNoteOf(current: DeploymentRecord | undefined): RollbackNote | undefined {
   const from = current?.rolledBackFrom;
   if (!current || !from) return undefined;
-  return { requestId: from.requestId, sha: from.sha, ...versionParam(from), by: current.requester, ...(from.reason ? { reason: from.reason } : {}), at: current.finishedAt };
+  return {
+    requestId: from.requestId,
+    sha: from.sha,
+    ...versionParam(from),
+    by: current.requester,
+    ...(from.reason ? { reason: from.reason } : {}),
+    at: current.finishedAt,
+  };
 }
 
 /** The newest success in `history` that left `version` running: who put there what an alias serves now. */

@@ -41,7 +41,18 @@ export interface RunUpdate {
 }
 
 /** Request statuses in which news about a run matters. */
-const FOLLOWS_RUN: readonly RequestStatus[] = ['dispatching', 'dispatched', 'dispatch_failed', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'];
+const FOLLOWS_RUN: readonly RequestStatus[] = [
+  'dispatching',
+  'dispatched',
+  'dispatch_failed',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'unknown',
+];
 
 /** Statuses that end a run, and the outcomes that the ledger records. */
 export const RUN_OUTCOMES = ['succeeded', 'failed', 'cancelled', 'timed_out', 'unknown'] as const;
@@ -169,14 +180,17 @@ function moveTo(request: DeployRequest, to: RequestStatus, now: Date, changes: P
     return { ...request, ...changes, updatedAt: now.toISOString() };
   }
   if (canTransition(request.status, to)) return transition(request, to, now, changes);
-  if (canTransition(request.status, 'running') && canTransition('running', to)) return transition(transition(request, 'running', now, changes), to, now, changes);
+  if (canTransition(request.status, 'running') && canTransition('running', to))
+    return transition(transition(request, 'running', now, changes), to, now, changes);
   return undefined;
 }
 
 /** JSON with sorted keys, so that two objects built in a different key order compare equal. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);

@@ -43,12 +43,14 @@ export function closestNames(word: string, candidates: string[], limit = 3): str
   if (word.length > MAX_SUGGESTED_WORD) return [];
   const w = word.toLowerCase();
   const budget = Math.max(2, Math.floor(w.length / 3));
-  return candidates
-    .map((c) => ({ c, d: c.startsWith(w) && w.length >= 2 ? 0.5 : editDistance(w, c, budget) }))
-    .filter(({ d }) => d <= budget)
-    // Ties go to the candidate closest in length: a swapped letter beats a dropped one.
-    .sort((x, y) => x.d - y.d || Math.abs(x.c.length - w.length) - Math.abs(y.c.length - w.length) || x.c.localeCompare(y.c))
-    .map(({ c }) => c)
-    .filter((c, i, all) => all.indexOf(c) === i)
-    .slice(0, limit);
+  return (
+    candidates
+      .map((c) => ({ c, d: c.startsWith(w) && w.length >= 2 ? 0.5 : editDistance(w, c, budget) }))
+      .filter(({ d }) => d <= budget)
+      // Ties go to the candidate closest in length: a swapped letter beats a dropped one.
+      .sort((x, y) => x.d - y.d || Math.abs(x.c.length - w.length) - Math.abs(y.c.length - w.length) || x.c.localeCompare(y.c))
+      .map(({ c }) => c)
+      .filter((c, i, all) => all.indexOf(c) === i)
+      .slice(0, limit)
+  );
 }

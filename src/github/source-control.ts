@@ -191,7 +191,12 @@ export class GitHubSourceControl implements SourceControl {
   /** {@inheritDoc SourceControl.listRunJobs} */
   async listRunJobs(repo: string, runId: number): Promise<RunJob[]> {
     try {
-      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', { ...split(repo), run_id: runId, filter: 'latest', per_page: 100 });
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', {
+        ...split(repo),
+        run_id: runId,
+        filter: 'latest',
+        per_page: 100,
+      });
       return (data.jobs as unknown[]).map((job) => toRunJob(parseOr(jobSchema, job, { shape: 'job', repo, runId })));
     } catch (err) {
       if (err instanceof SourceControlError) throw err;

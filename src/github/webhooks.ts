@@ -28,7 +28,6 @@ const DELIVERY_TTL_SECONDS = 3 * 86_400;
 /** GitHub's delivery ids are GUIDs; anything printable up to 128 characters is taken, nothing that could not be a key. */
 const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
 
-
 /** Run news taken from one event, or why the event concerns no run. */
 type RunNews = { repo: string; runId: number; update: RunUpdate; title?: string; workflowPath?: string } | { ignore: string };
 
@@ -81,14 +80,19 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
   if (!secret) {
     logger.error('github.webhook_secret_missing', {
       ...fields,
-      fix: 'set GITHUB_WEBHOOK_SECRET to the secret of the GitHub webhook (Settings > Webhooks of the repository or organisation), then restart or redeploy foxops',
+      fix:
+        'set GITHUB_WEBHOOK_SECRET to the secret of the GitHub webhook (Settings > Webhooks of the repository or organisation), ' +
+        'then restart or redeploy foxops',
     });
     return json(503, { error: 'GitHub webhooks are not set up on this foxops: GITHUB_WEBHOOK_SECRET is missing' });
   }
   const body = event.body ?? '';
   const signature = header(event, 'x-hub-signature-256');
   if (!verifyWebhookSignature(secret, body, signature)) {
-    logger.warn('github.webhook_bad_signature', { ...fields, reason: signature ? 'signature does not match GITHUB_WEBHOOK_SECRET' : 'no X-Hub-Signature-256 header' });
+    logger.warn('github.webhook_bad_signature', {
+      ...fields,
+      reason: signature ? 'signature does not match GITHUB_WEBHOOK_SECRET' : 'no X-Hub-Signature-256 header',
+    });
     return json(401, { error: 'bad signature' });
   }
   if (!name) {
@@ -108,7 +112,11 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
   try {
     payload = JSON.parse(body);
   } catch (err) {
-    logger.warn('github.webhook_invalid', { ...fields, problem: `body is not JSON: ${(err as Error).message}`, hint: 'set the webhook content type to application/json' });
+    logger.warn('github.webhook_invalid', {
+      ...fields,
+      problem: `body is not JSON: ${(err as Error).message}`,
+      hint: 'set the webhook content type to application/json',
+    });
     return json(400, { error: 'body is not JSON; set the webhook content type to application/json' });
   }
   const checked = webhookSchemas[name].safeParse(payload);

@@ -39,7 +39,13 @@ const jobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dispatch'), requestId, version: z.optional(counter) }),
   z.object({ type: z.literal('reconcile'), at: z.optional(text(64)) }),
   z.object({ type: z.literal('card'), requestId, slot: counter, phase: z.enum(['lead', 'trail']), tries }),
-  z.object({ type: z.literal('notice'), requestId, notice: z.enum(['started', ...RUN_OUTCOMES]), attempt: z.int().check(z.minimum(1), z.maximum(1000)), tries }),
+  z.object({
+    type: z.literal('notice'),
+    requestId,
+    notice: z.enum(['started', ...RUN_OUTCOMES]),
+    attempt: z.int().check(z.minimum(1), z.maximum(1000)),
+    tries,
+  }),
   z.object({ type: z.literal('alarm'), alarm: alarmSchema }),
   z.object({ type: z.literal('record_version'), requestId, attempt: z.int().check(z.minimum(1), z.maximum(1000)) }),
 ]);

@@ -39,7 +39,11 @@ export async function runStreamBatch(ctx: DeployContext, event: StreamEvent): Pr
       const read = readJob(stored.job);
       if ('problem' in read) {
         // Only foxops writes job items; one it cannot read will not read better on a retry.
-        ctx.logger.error('job.unreadable', { key: stored.key, problem: read.problem, fix: 'a job item foxops did not write, or from another version: delete it from the table' });
+        ctx.logger.error('job.unreadable', {
+          key: stored.key,
+          problem: read.problem,
+          fix: 'a job item foxops did not write, or from another version: delete it from the table',
+        });
         return undefined;
       }
       try {

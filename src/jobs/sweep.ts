@@ -43,7 +43,13 @@ export async function sweepJobs(ctx: DeployContext, run: (key: string) => Promis
     if (job.attempts >= MAX_JOB_STARTS) {
       await ctx.outbox.bury(job.key, now, `started ${job.attempts} times without finishing`);
       summary.buried += 1;
-      ctx.logger.error('job.buried', { key: job.key, type: job.job.type, attempts: job.attempts, queuedAt: job.createdAt, fix: 'read the job.failed lines of this key; the item stays in the table with state dead' });
+      ctx.logger.error('job.buried', {
+        key: job.key,
+        type: job.job.type,
+        attempts: job.attempts,
+        queuedAt: job.createdAt,
+        fix: 'read the job.failed lines of this key; the item stays in the table with state dead',
+      });
       continue;
     }
     try {

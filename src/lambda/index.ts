@@ -146,7 +146,12 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     if (isJobEvent(event)) {
       // A job handed over directly (an operator's `aws lambda invoke`, tests): queued under its key like any
       // other, then run at once; the stream's own delivery of it then finds it done.
-      const [ctx, { runQueuedJob }, { jobKey }, { readJob }] = await Promise.all([context(), import('../jobs/run.js'), import('../jobs/keys.js'), import('../jobs/parse.js')]);
+      const [ctx, { runQueuedJob }, { jobKey }, { readJob }] = await Promise.all([
+        context(),
+        import('../jobs/run.js'),
+        import('../jobs/keys.js'),
+        import('../jobs/parse.js'),
+      ]);
       const read = readJob(event.foxopsJob);
       if ('problem' in read) {
         logger.warn('job.unreadable', { via: 'invoke', problem: read.problem });

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   console.log(`  Slack:  ${config.slack.appToken ? 'Socket Mode' : `${url}/slack/events`}`);
   console.log(`  GitHub: ${url}/github/webhooks`);
   console.log(`  data:   ${dataDir}`);
-  console.log(`  config: ${config.catalogPath} (${config.catalog.services.map((s) => s.name).join(', ')} to ${config.catalog.environments.map((e) => e.name).join(', ')})\n`);
+  console.log(
+    `  config: ${config.catalogPath} (${config.catalog.services.map((s) => s.name).join(', ')} ` +
+      `to ${config.catalog.environments.map((e) => e.name).join(', ')})\n`,
+  );
   if (config.missing.length) {
     const slackMissing = config.missing.some((m) => m.where.includes('SLACK'));
     console.log(slackMissing ? setupInstructions(config, url) : `Missing settings:\n${formatProblems(config.missing)}`);

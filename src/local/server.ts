@@ -64,9 +64,11 @@ export function setupInstructions(config: FoxopsConfig, url: string): string {
     formatProblems(config.missing),
     '',
     'To connect it to Slack:',
-    '  1. api.slack.com/apps > Create New App > From a manifest > paste manifest.yml (replace the request URL placeholders with a public URL to this server, e.g. from a tunnel).',
+    '  1. api.slack.com/apps > Create New App > From a manifest > paste manifest.yml ' +
+      '(replace the request URL placeholders with a public URL to this server, e.g. from a tunnel).',
     '  2. Install the app to your workspace.',
-    '  3. Put SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET in a .env file or your shell, or SLACK_APP_TOKEN (xapp-…) for Socket Mode without a public URL.',
+    '  3. Put SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET in a .env file or your shell, ' +
+      'or SLACK_APP_TOKEN (xapp-…) for Socket Mode without a public URL.',
     '  4. Run `npm start` again.',
     `Health check: ${url}/health`,
   ].join('\n');
@@ -81,8 +83,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const dynamoClient = new DynamoDBClient(awsClientConfig(env, 'DYNAMODB'));
   await ensureTable(dynamoClient, config.tableName);
 
-  const slackClient = new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger: slackLogger(logger, config.logLevel, 'slack.web_api') });
-  const { context, jobs } = createDeployContext({ config, logger, dynamo: dynamoClient, slackClient, env, runJobsHere: true, now: options.now, github: options.github, cards: options.cards });
+  const slackClient = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    logger: slackLogger(logger, config.logLevel, 'slack.web_api'),
+  });
+  const { context, jobs } = createDeployContext({
+    config,
+    logger,
+    dynamo: dynamoClient,
+    slackClient,
+    env,
+    runJobsHere: true,
+    now: options.now,
+    github: options.github,
+    cards: options.cards,
+  });
 
   const webhookRoute = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const result = await handleGitHubWebhook(config, async () => context, logger, await toHttpEvent(req));
@@ -102,17 +117,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ? new SocketModeReceiver({ appToken: config.slack.appToken!, customRoutes: [], logger: undefined })
       : guardHttpReceiver(
           new HTTPReceiver({
-          signingSecret: config.slack.signingSecret!,
-          logger: slackLogger(logger, config.logLevel, 'bolt'),
-          endpoints: '/slack/events',
-          // Answer after the listener, as on Lambda: the same semantics everywhere, and no listener
-          // still running when a caller (or a test) moves on.
-          processBeforeResponse: true,
-          customRoutes: [
-            { path: '/github/webhooks', method: ['POST'], handler: webhookRoute },
-            { path: '/health', method: ['GET'], handler: healthRoute },
-          ],
-        }),
+            signingSecret: config.slack.signingSecret!,
+            logger: slackLogger(logger, config.logLevel, 'bolt'),
+            endpoints: '/slack/events',
+            // Answer after the listener, as on Lambda: the same semantics everywhere, and no listener
+            // still running when a caller (or a test) moves on.
+            processBeforeResponse: true,
+            customRoutes: [
+              { path: '/github/webhooks', method: ['POST'], handler: webhookRoute },
+              { path: '/health', method: ['GET'], handler: healthRoute },
+            ],
+          }),
           config.slack.signingSecret!,
           logger,
         );
@@ -127,7 +142,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (req.method === 'POST' && path === '/github/webhooks') return void webhookRoute(req, res).catch(() => res.writeHead(500).end());
       if (req.method === 'GET' && path === '/health') return healthRoute(req, res);
-      if (path === '/slack/events') return void res.writeHead(503, { 'content-type': 'text/plain' }).end(slackReady ? 'Slack runs over Socket Mode' : setupInstructions(config, ''));
+      if (path === '/slack/events')
+        return void res.writeHead(503, { 'content-type': 'text/plain' }).end(slackReady ? 'Slack runs over Socket Mode' : setupInstructions(config, ''));
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));

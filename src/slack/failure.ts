@@ -7,5 +7,8 @@ export function reportFailure(logger: Logger, where: string, err: unknown, field
   const reference = randomUUID().slice(0, 8);
   const bounded = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? clip(value, 200) : value]));
   logger.error(`${where}.failed`, { reference, err, ...bounded });
-  return `:warning: Something went wrong on foxops' side and nothing was changed by this step. Try again in a moment; if it keeps failing, give the operator the reference \`${reference}\`.`;
+  return (
+    ":warning: Something went wrong on foxops' side and nothing was changed by this step. " +
+    `Try again in a moment; if it keeps failing, give the operator the reference \`${reference}\`.`
+  );
 }

@@ -11,7 +11,12 @@ import { checkInbound, type InboundKind, inboundUser, unreadableBody } from './i
 
 /** What the person who sent a malformed slash command reads; other kinds get an empty acknowledgement. */
 const ANSWERS: Partial<Record<InboundKind, unknown>> = {
-  command: { response_type: 'ephemeral', text: ':warning: foxops could not read this command as Slack sent it, and did nothing. Try again; if it keeps happening, tell the operator (log `slack.malformed_payload`).' },
+  command: {
+    response_type: 'ephemeral',
+    text:
+      ':warning: foxops could not read this command as Slack sent it, and did nothing. ' +
+      'Try again; if it keeps happening, tell the operator (log `slack.malformed_payload`).',
+  },
 };
 
 /** Checks `event.body`, then hands it to `app`; never throws. */
@@ -54,7 +59,12 @@ export function guardReceiver(inner: Receiver, logger: Logger): Receiver {
  * `signingSecret` (as the receivers refuse any unsigned request), else 400, with one log line either way. Undefined
  * when the receiver can take the body; it then checks the signature itself.
  */
-export function refuseUnreadable(body: string, header: (name: string) => string | undefined, signingSecret: string, logger: Logger): { statusCode: 400 | 401 } | undefined {
+export function refuseUnreadable(
+  body: string,
+  header: (name: string) => string | undefined,
+  signingSecret: string,
+  logger: Logger,
+): { statusCode: 400 | 401 } | undefined {
   const problem = unreadableBody(body, header('content-type'));
   if (problem === undefined) return undefined;
   const ts = Number(header('x-slack-request-timestamp'));

@@ -10,7 +10,17 @@
 import { parse as parseForm } from 'node:querystring';
 
 /** The kind of Slack request a body is, decided the way Bolt decides it (see `getTypeAndConversation`). */
-export type InboundKind = 'unreadable' | 'unknown' | 'event_callback' | 'command' | 'options' | 'block_actions' | 'action' | 'shortcut' | 'view_submission' | 'view_closed';
+export type InboundKind =
+  | 'unreadable'
+  | 'unknown'
+  | 'event_callback'
+  | 'command'
+  | 'options'
+  | 'block_actions'
+  | 'action'
+  | 'shortcut'
+  | 'view_submission'
+  | 'view_closed';
 
 /** The verdict on one body. */
 export type InboundCheck = { ok: true; kind: InboundKind } | { ok: false; kind: InboundKind; problem: string };
@@ -47,7 +57,8 @@ export function inboundKind(body: unknown): InboundKind {
 /** The first problem among `checks` (each a problem or undefined), or undefined. */
 const first = (...checks: Array<string | undefined>): string | undefined => checks.find((c) => c !== undefined);
 
-const needId = (body: Fields, key: string, where = key): string | undefined => (isId(body[key]) ? undefined : `\`${where}\` should be an id, is ${describe(body[key])}`);
+const needId = (body: Fields, key: string, where = key): string | undefined =>
+  isId(body[key]) ? undefined : `\`${where}\` should be an id, is ${describe(body[key])}`;
 const optionalString = (body: Fields, key: string, where = key): string | undefined =>
   body[key] === undefined || typeof body[key] === 'string' ? undefined : `\`${where}\` should be text, is ${describe(body[key])}`;
 /** A key that, when present (and for some keys not null), must hold an object: Bolt reads a field of it. */
@@ -90,11 +101,17 @@ function checkEvent(body: Fields): string | undefined {
   return first(
     needId(event, 'type', 'event.type'),
     // Bolt looks for a channel, a user and a creator with `in` and reads `.id`, `.channel` or `.created_by` of them.
-    event.channel === undefined || typeof event.channel === 'string' || isObject(event.channel) ? undefined : `\`event.channel\` should be an id or an object, is ${describe(event.channel)}`,
-    event.user === undefined || typeof event.user === 'string' || isObject(event.user) ? undefined : `\`event.user\` should be an id or an object, is ${describe(event.user)}`,
+    event.channel === undefined || typeof event.channel === 'string' || isObject(event.channel)
+      ? undefined
+      : `\`event.channel\` should be an id or an object, is ${describe(event.channel)}`,
+    event.user === undefined || typeof event.user === 'string' || isObject(event.user)
+      ? undefined
+      : `\`event.user\` should be an id or an object, is ${describe(event.user)}`,
     'item' in event && !isObject(event.item) ? `\`event.item\` should be an object, is ${describe(event.item)}` : undefined,
     'subteam' in event && !isObject(event.subteam) ? `\`event.subteam\` should be an object, is ${describe(event.subteam)}` : undefined,
-    authorizations === undefined || (Array.isArray(authorizations) && authorizations.every(isObject)) ? undefined : '`authorizations` should be a list of objects',
+    authorizations === undefined || (Array.isArray(authorizations) && authorizations.every(isObject))
+      ? undefined
+      : '`authorizations` should be a list of objects',
     // foxops' App Home listener publishes the view for `event.user`.
     event.type === 'app_home_opened' ? first(needId(event, 'user', 'event.user'), optionalString(event, 'tab', 'event.tab')) : undefined,
   );
@@ -103,7 +120,9 @@ function checkEvent(body: Fields): string | undefined {
 /** A slash command: form fields, each one value (a repeated field arrives as a list). */
 function checkCommand(body: Fields): string | undefined {
   return first(
-    typeof body.command === 'string' && body.command.startsWith('/') && body.command.length <= MAX_ID_LENGTH ? undefined : `\`command\` should be a command name like /deploy, is ${describe(body.command)}`,
+    typeof body.command === 'string' && body.command.startsWith('/') && body.command.length <= MAX_ID_LENGTH
+      ? undefined
+      : `\`command\` should be a command name like /deploy, is ${describe(body.command)}`,
     optionalString(body, 'text'),
     needId(body, 'user_id'),
     needId(body, 'channel_id'),
@@ -118,18 +137,28 @@ function checkActions(body: Fields, kind: InboundKind): string | undefined {
   const actions = body.actions;
   const problem = first(
     checkInteractive(body),
-    actions === undefined && body.type === 'dialog_submission' ? undefined : !Array.isArray(actions) || actions.length === 0 ? `\`actions\` should be a list of at least one action, is ${describe(actions)}` : undefined,
+    actions === undefined && body.type === 'dialog_submission'
+      ? undefined
+      : !Array.isArray(actions) || actions.length === 0
+        ? `\`actions\` should be a list of at least one action, is ${describe(actions)}`
+        : undefined,
   );
   if (problem || !Array.isArray(actions)) return problem;
   for (const [i, action] of actions.entries()) {
     if (!isObject(action)) return `\`actions.${i}\` should be an object, is ${describe(action)}`;
-    const wrong = first(needId(action, 'action_id', `actions.${i}.action_id`), optionalString(action, 'block_id', `actions.${i}.block_id`), optionalString(action, 'value', `actions.${i}.value`));
+    const wrong = first(
+      needId(action, 'action_id', `actions.${i}.action_id`),
+      optionalString(action, 'block_id', `actions.${i}.block_id`),
+      optionalString(action, 'value', `actions.${i}.value`),
+    );
     if (wrong) return wrong;
   }
   if (kind !== 'block_actions') return undefined;
   // foxops' buttons answer the clicker through `response_url` and open dialogs with `trigger_id`.
   return first(
-    typeof body.response_url === 'string' && /^https?:\/\/\S+$/.test(body.response_url) ? undefined : `\`response_url\` should be a URL, is ${describe(body.response_url)}`,
+    typeof body.response_url === 'string' && /^https?:\/\/\S+$/.test(body.response_url)
+      ? undefined
+      : `\`response_url\` should be a URL, is ${describe(body.response_url)}`,
     needId(body, 'trigger_id'),
     optionalObject(body, 'message', 'message', true),
   );
@@ -138,7 +167,11 @@ function checkActions(body: Fields, kind: InboundKind): string | undefined {
 function checkView(body: Fields, kind: InboundKind): string | undefined {
   const view = body.view;
   if (!isObject(view)) return first(checkInteractive(body), `\`view\` should be an object, is ${describe(view)}`);
-  const problem = first(checkInteractive(body), needId(view, 'callback_id', 'view.callback_id'), optionalString(view, 'private_metadata', 'view.private_metadata'));
+  const problem = first(
+    checkInteractive(body),
+    needId(view, 'callback_id', 'view.callback_id'),
+    optionalString(view, 'private_metadata', 'view.private_metadata'),
+  );
   if (problem || kind !== 'view_submission') return problem;
   // foxops reads `view.state.values[block][action].value` of its dialogs.
   const state = view.state;
@@ -148,7 +181,8 @@ function checkView(body: Fields, kind: InboundKind): string | undefined {
     for (const [action, input] of Object.entries(actions)) {
       const where = `view.state.values.${block.slice(0, 40)}.${action.slice(0, 40)}`;
       if (!isObject(input)) return `\`${where}\` should be an object, is ${describe(input)}`;
-      if (input.value !== undefined && input.value !== null && typeof input.value !== 'string') return `\`${where}.value\` should be text, is ${describe(input.value)}`;
+      if (input.value !== undefined && input.value !== null && typeof input.value !== 'string')
+        return `\`${where}.value\` should be text, is ${describe(input.value)}`;
     }
   }
   return undefined;
@@ -168,7 +202,10 @@ export function checkInbound(body: unknown): InboundCheck {
       problem = `the body should be an object, is ${describe(body)}`;
       break;
     case 'unknown':
-      problem = fields.payload !== undefined ? 'the form has a `payload` that is not one JSON text' : 'not a slash command, interaction or event (no `command`, `actions`, `view` or `event`)';
+      problem =
+        fields.payload !== undefined
+          ? 'the form has a `payload` that is not one JSON text'
+          : 'not a slash command, interaction or event (no `command`, `actions`, `view` or `event`)';
       break;
     case 'event_callback':
       problem = checkEvent(fields);

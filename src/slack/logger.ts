@@ -26,7 +26,10 @@ export function scrubSecrets(text: string): string {
 export function slackLogger(logger: Logger, level: LogLevel, event = 'bolt'): SlackLogger {
   let current = level as SlackLogLevel;
   // Masked before it is cut, so that a token cut in half is still recognised as one.
-  const write = (at: LogLevel) => (...msg: unknown[]) => logger[at](event, { msg: clip(scrubSecrets(msg.map(String).join(' ')), MAX_MESSAGE) });
+  const write =
+    (at: LogLevel) =>
+    (...msg: unknown[]) =>
+      logger[at](event, { msg: clip(scrubSecrets(msg.map(String).join(' ')), MAX_MESSAGE) });
   return {
     debug: write('debug'),
     info: write('info'),

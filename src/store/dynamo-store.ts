@@ -26,8 +26,7 @@ const DAY_SECONDS = 86_400;
 /** Finished requests and their audit trail are kept for a year, then DynamoDB's TTL removes them. */
 const REQUEST_RETENTION_SECONDS = 365 * DAY_SECONDS;
 
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -63,9 +62,7 @@ export class DynamoRequestRepository implements RequestRepository {
   /** {@inheritDoc RequestRepository.create} */
   async create(request: DeployRequest): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutItemCommand({ TableName: this.tableName, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(PK)' }),
-      );
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: requestItem(request), ConditionExpression: 'attribute_not_exists(PK)' }));
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -139,9 +136,7 @@ export class DynamoRequestRepository implements RequestRepository {
 
   /** {@inheritDoc RequestRepository.findByRun} */
   async findByRun(repo: string, runId: number): Promise<string | undefined> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`RUN#${repo}#${runId}`), SK: S('#RUN') } }),
-    );
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`RUN#${repo}#${runId}`), SK: S('#RUN') } }));
     return Item?.requestId?.S;
   }
 }
@@ -250,9 +245,7 @@ export class DynamoDeploymentLedger implements DeploymentLedger {
 
   /** {@inheritDoc DeploymentLedger.current} */
   async current(service: string, environment: string): Promise<DeploymentRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`SVC#${service}`), SK: S(`ENV#${environment}`) } }),
-    );
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { PK: S(`SVC#${service}`), SK: S(`ENV#${environment}`) } }));
     return parseData<DeploymentRecord>(Item);
   }
 

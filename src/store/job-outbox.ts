@@ -25,8 +25,7 @@ export const PENDING_JOBS = 'JOBS';
 /** A job item, closed or not, is kept this long: a key queued again within it is recognised. */
 const JOB_RETENTION_SECONDS = 7 * 86_400;
 
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 
 const keyOf = (key: string): Item => ({ PK: S(`JOB#${key}`), SK: S('#JOB') });
 const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
@@ -111,18 +110,20 @@ export class DynamoJobOutbox implements JobOutbox {
 
   /** {@inheritDoc JobOutbox.release} */
   async release(key: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(key),
-        UpdateExpression: 'REMOVE leaseUntil',
-        ConditionExpression: '#state = :pending',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pending': S('pending') },
-      }),
-    ).catch((err) => {
-      if (!isConditionFailure(err)) throw err;
-    });
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(key),
+          UpdateExpression: 'REMOVE leaseUntil',
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pending': S('pending') },
+        }),
+      )
+      .catch((err) => {
+        if (!isConditionFailure(err)) throw err;
+      });
   }
 
   /** {@inheritDoc JobOutbox.stale} */
@@ -145,18 +146,20 @@ export class DynamoJobOutbox implements JobOutbox {
   }
 
   private async close(key: string, now: Date, state: 'done' | 'dead', reason?: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(key),
-        UpdateExpression: `SET #state = :state, closedAt = :now${reason ? ', reason = :reason' : ''} REMOVE leaseUntil, GSI1PK, GSI1SK`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':state': S(state), ':now': S(now.toISOString()), ...(reason ? { ':reason': S(reason.slice(0, 1000)) } : {}) },
-      }),
-    ).catch((err) => {
-      // A job that is gone (its TTL passed) has nothing left to close.
-      if (!isConditionFailure(err)) throw err;
-    });
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(key),
+          UpdateExpression: `SET #state = :state, closedAt = :now${reason ? ', reason = :reason' : ''} REMOVE leaseUntil, GSI1PK, GSI1SK`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':state': S(state), ':now': S(now.toISOString()), ...(reason ? { ':reason': S(reason.slice(0, 1000)) } : {}) },
+        }),
+      )
+      .catch((err) => {
+        // A job that is gone (its TTL passed) has nothing left to close.
+        if (!isConditionFailure(err)) throw err;
+      });
   }
 }

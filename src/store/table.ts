@@ -6,8 +6,10 @@
  * | request           | `REQ#<id>`               | `#REQ`                 | `version` guards every write; approvals live inside |
  * | audit event       | `REQ#<id>`               | `AUDIT#<iso time>#<n>` | append-only; sorts oldest first          |
  * | run link          | `RUN#<repo>#<run id>`    | `#RUN`                 | which request a GitHub run belongs to   |
- * | idempotency key   | `IDEM#<key>`             | `#IDEM`                | `ttl` = claim time + ttlSeconds; the claim itself treats a key past its `ttl` as free |
- * | current deploy    | `SVC#<service>`          | `ENV#<env>`            | what runs where: successes only, and only one whose `finishedAt` is not older than the stored one |
+ * | idempotency key   | `IDEM#<key>`             | `#IDEM`                | `ttl` = claim time + ttlSeconds; the claim itself |
+ * |                   |                          |                        | treats a key past its `ttl` as free     |
+ * | current deploy    | `SVC#<service>`          | `ENV#<env>`            | what runs where: successes only, and only one |
+ * |                   |                          |                        | whose `finishedAt` is not older than the stored one |
  * | deploy history    | `HIST#<service>#<env>`   | `<finished iso>#<id>`  | every outcome; sorts oldest first, `history` reads it newest first |
  *
  * GSI1 (`GSI1PK`/`GSI1SK`) is sparse: only requests that are not final carry `GSI1PK = ACTIVE`, with

@@ -115,7 +115,11 @@ interface FunctionState {
 
 /** Thrown by route handlers to answer an AWS REST-JSON error. */
 class AwsError extends Error {
-  constructor(readonly status: number, readonly errorType: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly errorType: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -145,14 +149,11 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
   let handler: LambdaHandler = () => null;
   let requestCount = 0;
 
-  const arn = (name: string, qualifier?: string): string =>
-    `arn:aws:lambda:${region}:${accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+  const arn = (name: string, qualifier?: string): string => `arn:aws:lambda:${region}:${accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
 
   const createFunction = (name: string, spec: FakeFunctionSpec = {}): FunctionState => {
     const fn: FunctionState = { name, versions: new Map(), aliases: new Map() };
-    const versionList = typeof spec.versions === 'number'
-      ? Array.from({ length: spec.versions }, (_, i) => String(i + 1))
-      : spec.versions ?? [];
+    const versionList = typeof spec.versions === 'number' ? Array.from({ length: spec.versions }, (_, i) => String(i + 1)) : (spec.versions ?? []);
     for (const version of ['$LATEST', ...versionList]) {
       fn.versions.set(version, { version, description: '', codeSha256: fakeSha(name, version), lastModified: LAST_MODIFIED });
     }
@@ -226,7 +227,14 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
     pending.add(delivery);
   };
 
-  const invoke = async (res: ServerResponse, rawName: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: Buffer, base: Record<string, string>) => {
+  const invoke = async (
+    res: ServerResponse,
+    rawName: string,
+    query: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+    body: Buffer,
+    base: Record<string, string>,
+  ) => {
     const { name, qualifier: nameQualifier } = parseFunctionName(rawName);
     const qualifier = query.get('Qualifier') ?? nameQualifier;
     let fn = functions.get(name);
@@ -236,7 +244,7 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       fn = createFunction(name);
     }
     const version = resolveVersion(fn, qualifier);
-    const invocationType = (String(headers['x-amz-invocation-type'] ?? 'RequestResponse')) as InvocationType;
+    const invocationType = String(headers['x-amz-invocation-type'] ?? 'RequestResponse') as InvocationType;
     const payload = parseJsonBody(body);
     invocations.push({ functionName: name, qualifier, version, invocationType, payload, at: new Date() });
     const context: LambdaInvokeContext = { functionName: name, qualifier, version, invocationType };
@@ -254,15 +262,27 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
     } catch (error) {
       // Unhandled function errors are still HTTP 200; the SDK exposes them as `FunctionError`.
       const err = error instanceof Error ? error : new Error(String(error));
-      sendJson(res, 200, { errorType: err.name, errorMessage: err.message, trace: [] }, {
-        ...base,
-        'x-amz-executed-version': version,
-        'x-amz-function-error': 'Unhandled',
-      });
+      sendJson(
+        res,
+        200,
+        { errorType: err.name, errorMessage: err.message, trace: [] },
+        {
+          ...base,
+          'x-amz-executed-version': version,
+          'x-amz-function-error': 'Unhandled',
+        },
+      );
     }
   };
 
-  const route = async (res: ServerResponse, method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: Buffer, base: Record<string, string>) => {
+  const route = async (
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    headers: Record<string, string | string[] | undefined>,
+    body: Buffer,
+    base: Record<string, string>,
+  ) => {
     const getFunction = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(url.pathname);
     if (getFunction && method === 'GET') {
       // GetFunction, with `Qualifier` a version or an alias.
@@ -285,13 +305,23 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       if (!alias) throw new AwsError(404, 'ResourceNotFoundException', `Alias not found: ${arn(fn.name, aliasName)}`);
       if (method === 'GET') return sendJson(res, 200, aliasConfiguration(fn, alias), base);
       if (method === 'PUT') {
-        const update = (parseJsonBody(body) ?? {}) as { FunctionVersion?: string; Description?: string; RevisionId?: string; RoutingConfig?: FakeAlias['routingConfig'] };
+        const update = (parseJsonBody(body) ?? {}) as {
+          FunctionVersion?: string;
+          Description?: string;
+          RevisionId?: string;
+          RoutingConfig?: FakeAlias['routingConfig'];
+        };
         // Optimistic locking: rollback code passes the RevisionId it read, Lambda rejects stale ones with 412.
         if (update.RevisionId !== undefined && update.RevisionId !== alias.revisionId) {
-          throw new AwsError(412, 'PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id');
+          throw new AwsError(
+            412,
+            'PreconditionFailedException',
+            'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+          );
         }
         if (update.FunctionVersion !== undefined) {
-          if (!fn.versions.has(update.FunctionVersion)) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${arn(fn.name, update.FunctionVersion)}`);
+          if (!fn.versions.has(update.FunctionVersion))
+            throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${arn(fn.name, update.FunctionVersion)}`);
           alias.functionVersion = update.FunctionVersion;
         }
         if (update.Description !== undefined) alias.description = update.Description;
@@ -304,7 +334,12 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       if (method === 'POST') {
         const publish = (parseJsonBody(body) ?? {}) as { Description?: string; CodeSha256?: string };
         const next = String(Math.max(0, ...[...fn.versions.keys()].filter((v) => v !== '$LATEST').map(Number)) + 1);
-        const version: FakeVersion = { version: next, description: publish.Description ?? '', codeSha256: publish.CodeSha256 ?? fakeSha(fn.name, next), lastModified: new Date().toISOString().replace('Z', '+0000') };
+        const version: FakeVersion = {
+          version: next,
+          description: publish.Description ?? '',
+          codeSha256: publish.CodeSha256 ?? fakeSha(fn.name, next),
+          lastModified: new Date().toISOString().replace('Z', '+0000'),
+        };
         fn.versions.set(next, version);
         return sendJson(res, 201, functionConfiguration(fn, version), base);
       }
@@ -360,8 +395,7 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       // Deliveries may invoke again (worker → worker), so loop until nothing new was started.
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
-    waitForInvocation: (predicate = () => true, timeoutMs = 2000) =>
-      pollUntil(() => invocations.find(predicate), timeoutMs, 'a Lambda invocation'),
+    waitForInvocation: (predicate = () => true, timeoutMs = 2000) => pollUntil(() => invocations.find(predicate), timeoutMs, 'a Lambda invocation'),
     addFunction: (name, spec) => void createFunction(name, spec),
     aliasVersion: (functionName, alias) => functions.get(functionName)?.aliases.get(alias)?.functionVersion,
     versionsOf: (functionName) =>

@@ -117,7 +117,11 @@ function sendXml(res: ServerResponse, status: number, xml: string): void {
 }
 
 class QueryError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -138,7 +142,12 @@ function memberList(params: Record<string, string>, prefix: string): string[] {
 }
 
 /** Resources whose definition changed, or that refer to a parameter whose value changed. */
-function computeChanges(oldBody: string | undefined, oldParams: Record<string, string>, newBody: string, newParams: Record<string, string>): FakeChangeSet['Changes'] {
+function computeChanges(
+  oldBody: string | undefined,
+  oldParams: Record<string, string>,
+  newBody: string,
+  newParams: Record<string, string>,
+): FakeChangeSet['Changes'] {
   const before = oldBody ? parseTemplate(oldBody).Resources : {};
   const after = parseTemplate(newBody).Resources;
   const changedParams = Object.keys({ ...oldParams, ...newParams }).filter((k) => oldParams[k] !== newParams[k]);
@@ -147,7 +156,8 @@ function computeChanges(oldBody: string | undefined, oldParams: Record<string, s
   for (const [id, resource] of Object.entries(after)) {
     const json = JSON.stringify(resource);
     if (!before[id]) changes.push({ Action: 'Add', LogicalResourceId: id, ResourceType: resource.Type });
-    else if (JSON.stringify(before[id]) !== json || refersToChanged(json)) changes.push({ Action: 'Modify', LogicalResourceId: id, ResourceType: resource.Type, Replacement: 'False' });
+    else if (JSON.stringify(before[id]) !== json || refersToChanged(json))
+      changes.push({ Action: 'Modify', LogicalResourceId: id, ResourceType: resource.Type, Replacement: 'False' });
   }
   for (const [id, resource] of Object.entries(before)) if (!after[id]) changes.push({ Action: 'Remove', LogicalResourceId: id, ResourceType: resource.Type });
   return changes;
@@ -224,10 +234,20 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
       const type = (p.ChangeSetType ?? 'UPDATE') as 'CREATE' | 'UPDATE';
       let stack = [...stacks.values()].find((s) => s.StackName === p.StackName);
       if (type === 'UPDATE' && !stack) throw new QueryError('ValidationError', `Stack [${p.StackName}] does not exist`);
-      if (type === 'CREATE' && stack && stack.StackStatus !== 'REVIEW_IN_PROGRESS') throw new QueryError('AlreadyExistsException', `Stack [${p.StackName}] already exists`);
+      if (type === 'CREATE' && stack && stack.StackStatus !== 'REVIEW_IN_PROGRESS')
+        throw new QueryError('AlreadyExistsException', `Stack [${p.StackName}] already exists`);
       if (!p.TemplateBody) throw new QueryError('ValidationError', 'TemplateBody or TemplateURL is required');
       if (!stack) {
-        stack = { StackName: p.StackName!, StackId: stackId(p.StackName!), StackStatus: 'REVIEW_IN_PROGRESS', Parameters: {}, TemplateBody: '', Outputs: {}, Tags: {}, events: [] };
+        stack = {
+          StackName: p.StackName!,
+          StackId: stackId(p.StackName!),
+          StackStatus: 'REVIEW_IN_PROGRESS',
+          Parameters: {},
+          TemplateBody: '',
+          Outputs: {},
+          Tags: {},
+          events: [],
+        };
         stacks.set(stack.StackName, stack);
       }
       const Parameters = memberPairs(p, 'Parameters', 'ParameterKey', 'ParameterValue');
@@ -270,7 +290,8 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
     },
     ExecuteChangeSet(p) {
       const cs = findChangeSet(p.StackName, p.ChangeSetName);
-      if (cs.ExecutionStatus !== 'AVAILABLE') throw new QueryError('InvalidChangeSetStatus', `ChangeSet [${cs.ChangeSetId}] cannot be executed in its current status of [${cs.Status}]`);
+      if (cs.ExecutionStatus !== 'AVAILABLE')
+        throw new QueryError('InvalidChangeSetStatus', `ChangeSet [${cs.ChangeSetId}] cannot be executed in its current status of [${cs.Status}]`);
       const stack = findStack(cs.StackName);
       cs.ExecutionStatus = 'EXECUTE_IN_PROGRESS';
       stack.StackStatus = cs.ChangeSetType === 'CREATE' ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
@@ -298,10 +319,20 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
     try {
       if (!handler) throw new QueryError('InvalidAction', `The fake does not implement ${action || '(no Action)'}`);
       const result = handler(params);
-      sendXml(res, 200, `<${action}Response xmlns="${XMLNS}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
+      sendXml(
+        res,
+        200,
+        `<${action}Response xmlns="${XMLNS}"><${action}Result>${toXml(result)}</${action}Result>` +
+          `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+      );
     } catch (err) {
       if (!(err instanceof QueryError)) throw err;
-      sendXml(res, err.status, `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      sendXml(
+        res,
+        err.status,
+        `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message></Error>` +
+          `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
     }
   });
 

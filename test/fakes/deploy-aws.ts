@@ -69,7 +69,8 @@ function sendS3Error(res: ServerResponse, status: number, code: string, message:
 }
 
 function s3Body(req: IncomingMessage, body: Buffer): Buffer {
-  const chunked = String(req.headers['content-encoding'] ?? '').includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  const chunked =
+    String(req.headers['content-encoding'] ?? '').includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
   return chunked ? decodeAwsChunked(body) : body;
 }
 
@@ -110,7 +111,11 @@ export async function startFakeS3(options: { buckets?: string[] } = {}): Promise
     calls,
     buckets,
     objects,
-    keys: (bucket) => [...objects.keys()].filter((k) => k.startsWith(`${bucket}/`)).map((k) => k.slice(bucket.length + 1)).sort(),
+    keys: (bucket) =>
+      [...objects.keys()]
+        .filter((k) => k.startsWith(`${bucket}/`))
+        .map((k) => k.slice(bucket.length + 1))
+        .sort(),
     close: () => server.close(),
   };
 }
@@ -141,7 +146,11 @@ export interface FakeLambdaDeploy {
 }
 
 class LambdaError extends Error {
-  constructor(readonly status: number, readonly errorType: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly errorType: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -160,17 +169,26 @@ export async function startFakeLambdaDeploy(options: { region?: string; accountI
     if (!fn) throw new LambdaError(404, 'ResourceNotFoundException', `Function not found: ${arn(name)}`);
     return fn;
   };
-  const aliasOut = (fn: FakeDeployFunction, alias: string) => ({ AliasArn: arn(fn.name, alias), Name: alias, FunctionVersion: fn.aliases.get(alias), RevisionId: `${fn.name}-${alias}-${fn.aliases.get(alias)}` });
+  const aliasOut = (fn: FakeDeployFunction, alias: string) => ({
+    AliasArn: arn(fn.name, alias),
+    Name: alias,
+    FunctionVersion: fn.aliases.get(alias),
+    RevisionId: `${fn.name}-${alias}-${fn.aliases.get(alias)}`,
+  });
 
   const server = await startLoopbackServer('lambda-deploy', (req, res, body) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = /^\/2015-03-31\/functions\/([^/]+)\/(aliases|versions|code)(?:\/([^/]+))?\/?$/.exec(url.pathname);
     const input = (parseJsonBody(body) ?? {}) as Record<string, unknown>;
-    const action =
-      !match ? `${req.method} ${url.pathname}`
-      : match[2] === 'aliases' ? (req.method === 'PUT' ? 'UpdateAlias' : 'GetAlias')
-      : match[2] === 'versions' ? 'PublishVersion'
-      : 'UpdateFunctionCode';
+    const action = !match
+      ? `${req.method} ${url.pathname}`
+      : match[2] === 'aliases'
+        ? req.method === 'PUT'
+          ? 'UpdateAlias'
+          : 'GetAlias'
+        : match[2] === 'versions'
+          ? 'PublishVersion'
+          : 'UpdateFunctionCode';
     calls.push({ action, input: { FunctionName: match ? decodeURIComponent(match[1]!) : undefined, Qualifier: match?.[3], ...input } });
     try {
       if (!match) throw new LambdaError(404, 'UnknownOperationException', `the fake does not implement ${req.method} ${url.pathname}`);
@@ -188,26 +206,50 @@ export async function startFakeLambdaDeploy(options: { region?: string; accountI
         case 'UpdateAlias': {
           const version = String(input.FunctionVersion ?? '');
           if (!fn.aliases.has(match[3]!)) throw new LambdaError(404, 'ResourceNotFoundException', `Alias not found: ${arn(fn.name, match[3])}`);
-          if (!fn.versions.some((v) => v.version === version)) throw new LambdaError(404, 'ResourceNotFoundException', `Function not found: ${arn(fn.name, version)}`);
+          if (!fn.versions.some((v) => v.version === version))
+            throw new LambdaError(404, 'ResourceNotFoundException', `Function not found: ${arn(fn.name, version)}`);
           fn.aliases.set(match[3]!, version);
           return sendJson(res, 200, aliasOut(fn, match[3]!));
         }
         case 'PublishVersion': {
           const expected = input.CodeSha256 as string | undefined;
           if (expected && expected !== fn.codeSha256) {
-            throw new LambdaError(400, 'InvalidParameterValueException', `CodeSha256 (${expected}) is different from current CodeSha256 in $LATEST (${fn.codeSha256}). Please try again with the CodeSha256 in $LATEST.`);
+            throw new LambdaError(
+              400,
+              'InvalidParameterValueException',
+              `CodeSha256 (${expected}) is different from current CodeSha256 in $LATEST (${fn.codeSha256}). Please try again with the CodeSha256 in $LATEST.`,
+            );
           }
           // Like Lambda: nothing changed since the last version, so that version comes back.
           const last = fn.versions.at(-1);
-          if (last && last.codeSha256 === fn.codeSha256) return sendJson(res, 201, { FunctionName: fn.name, FunctionArn: arn(fn.name, last.version), Version: last.version, CodeSha256: last.codeSha256, Description: last.description });
+          if (last && last.codeSha256 === fn.codeSha256)
+            return sendJson(res, 201, {
+              FunctionName: fn.name,
+              FunctionArn: arn(fn.name, last.version),
+              Version: last.version,
+              CodeSha256: last.codeSha256,
+              Description: last.description,
+            });
           const version = { version: String(fn.versions.length + 1), codeSha256: fn.codeSha256, description: String(input.Description ?? '') };
           fn.versions.push(version);
-          return sendJson(res, 201, { FunctionName: fn.name, FunctionArn: arn(fn.name, version.version), Version: version.version, CodeSha256: version.codeSha256, Description: version.description });
+          return sendJson(res, 201, {
+            FunctionName: fn.name,
+            FunctionArn: arn(fn.name, version.version),
+            Version: version.version,
+            CodeSha256: version.codeSha256,
+            Description: version.description,
+          });
         }
         default: {
           if (typeof input.ZipFile !== 'string') throw new LambdaError(400, 'InvalidParameterValueException', 'the fake takes ZipFile only');
           fn.codeSha256 = sha256Base64(Buffer.from(input.ZipFile, 'base64'));
-          return sendJson(res, 200, { FunctionName: fn.name, FunctionArn: arn(fn.name), CodeSha256: fn.codeSha256, Version: '$LATEST', LastUpdateStatus: 'InProgress' });
+          return sendJson(res, 200, {
+            FunctionName: fn.name,
+            FunctionArn: arn(fn.name),
+            CodeSha256: fn.codeSha256,
+            Version: '$LATEST',
+            LastUpdateStatus: 'InProgress',
+          });
         }
       }
     } catch (err) {
@@ -263,9 +305,7 @@ export async function startFakeSsm(options: { parameters?: Record<string, string
     if (action !== 'GetParametersByPath') return sendJson(res, 400, { __type: 'InvalidAction', message: `the fake does not implement ${action}` });
     if (!input.Path?.startsWith('/')) return sendJson(res, 400, { __type: 'ValidationException', message: 'Path must start with /' });
     const path = input.Path.endsWith('/') ? input.Path : `${input.Path}/`;
-    const matching = [...parameters.keys()]
-      .filter((name) => name.startsWith(path) && (input.Recursive || !name.slice(path.length).includes('/')))
-      .sort();
+    const matching = [...parameters.keys()].filter((name) => name.startsWith(path) && (input.Recursive || !name.slice(path.length).includes('/'))).sort();
     const start = Number(input.NextToken ?? 0);
     const size = Math.min(input.MaxResults ?? options.pageSize ?? 10, options.pageSize ?? 10);
     const page = matching.slice(start, start + size);

@@ -124,7 +124,9 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
   };
 
   const server = await startLoopbackServer('dynamodb-streams', async (req, res, body) => {
-    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+    const op = String(req.headers['x-amz-target'] ?? '')
+      .split('.')
+      .pop();
     const answer = await forward(req.method ?? 'POST', req.url ?? '/', req.headers, body);
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);

@@ -209,13 +209,25 @@ const FIRST_RUN_ID = 9_000_001;
 const FIRST_JOB_ID = 7_000_001;
 const DOCS = 'https://docs.github.com/rest';
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Bad credentials', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
-  422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Bad credentials',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 /** Thrown inside route handlers to answer a GitHub-style error. */
 class GitHubError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -361,7 +373,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       run_started_at: run.createdAt,
       actor: { login: actor, type: 'Bot' },
       triggering_actor: { login: actor, type: 'Bot' },
-      head_commit: commit ? { id: commit.sha, message: commit.message, timestamp: commit.date, author: { name: commit.authorLogin, email: `${commit.authorLogin}@foxy.example` } } : null,
+      head_commit: commit
+        ? { id: commit.sha, message: commit.message, timestamp: commit.date, author: { name: commit.authorLogin, email: `${commit.authorLogin}@foxy.example` } }
+        : null,
       repository: { id: state?.id ?? 0, name: run.repo.split('/')[1], full_name: run.repo },
     };
   };
@@ -398,12 +412,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   /** Applies a status to something with start/complete timestamps, the way Actions fills them in. */
   const stamp = <T extends { status: RunStatus; conclusion: RunConclusion | null; startedAt: string | null; completedAt: string | null }>(
-    target: T, status: RunStatus, conclusion: RunConclusion | null | undefined, at: string,
+    target: T,
+    status: RunStatus,
+    conclusion: RunConclusion | null | undefined,
+    at: string,
   ): T => {
     target.status = status;
-    target.conclusion = status === 'completed' ? conclusion ?? 'success' : null;
+    target.conclusion = status === 'completed' ? (conclusion ?? 'success') : null;
     if (status !== 'queued' && status !== 'waiting' && status !== 'requested' && status !== 'pending') target.startedAt ??= at;
-    target.completedAt = status === 'completed' ? target.completedAt ?? at : null;
+    target.completedAt = status === 'completed' ? (target.completedAt ?? at) : null;
     return target;
   };
 
@@ -412,12 +429,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (!run) throw new Error(`fake GitHub: unknown run ${runId}`);
     const at = isoSeconds(now());
     run.status = next.status;
-    run.conclusion = next.status === 'completed' ? next.conclusion ?? 'success' : null;
+    run.conclusion = next.status === 'completed' ? (next.conclusion ?? 'success') : null;
     run.updatedAt = at;
     if (next.jobs) {
       run.jobs = next.jobs.map((spec) => {
         const existing = run.jobs.find((job) => job.name === spec.name);
-        const job: FakeJob = existing ?? { id: nextJobId++, name: spec.name, status: 'queued', conclusion: null, startedAt: null, completedAt: null, steps: [] };
+        const job: FakeJob = existing ?? {
+          id: nextJobId++,
+          name: spec.name,
+          status: 'queued',
+          conclusion: null,
+          startedAt: null,
+          completedAt: null,
+          steps: [],
+        };
         stamp(job, spec.status ?? run.status, spec.conclusion === undefined ? run.conclusion : spec.conclusion, at);
         if (spec.steps) {
           job.steps = spec.steps.map((stepSpec, index) => {
@@ -506,7 +531,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (wantsDetails && payload.return_run_details === true) {
       return {
         status: 200,
-        json: { workflow_run_id: run.id, run_url: `${baseUrl}/repos/${run.repo}/actions/runs/${run.id}`, html_url: `https://github.com/${run.repo}/actions/runs/${run.id}` },
+        json: {
+          workflow_run_id: run.id,
+          run_url: `${baseUrl}/repos/${run.repo}/actions/runs/${run.id}`,
+          html_url: `https://github.com/${run.repo}/actions/runs/${run.id}`,
+        },
       };
     }
     return { status: 204 };
@@ -522,7 +551,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const [a, b, c, d] = rest;
 
     if (method === 'GET' && rest.length === 0) {
-      return { status: 200, json: { id: state.id, name: parts[2], full_name: state.fullName, default_branch: state.defaultBranch, private: true, html_url: `https://github.com/${state.fullName}` } };
+      return {
+        status: 200,
+        json: {
+          id: state.id,
+          name: parts[2],
+          full_name: state.fullName,
+          default_branch: state.defaultBranch,
+          private: true,
+          html_url: `https://github.com/${state.fullName}`,
+        },
+      };
     }
     if (method === 'GET' && a === 'commits' && rest.length >= 2) {
       // Branch names may contain slashes; Octokit percent-encodes them, but tolerate raw ones too.
@@ -579,9 +618,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   };
 
   const takeFailure = (method: string, path: string): GitHubFailure | undefined => {
-    const index = failures.findIndex(
-      (f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || path.includes(f.pathIncludes)),
-    );
+    const index = failures.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || path.includes(f.pathIncludes)));
     const failure = failures[index];
     if (!failure) return undefined;
     failure.times -= 1;
@@ -613,7 +650,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
 
     const failure = takeFailure(method, path);
-    if (failure && failure.hangMs === undefined) return sendError(res, headers, failure.status, failure.message ?? REASONS[failure.status] ?? 'Error', failure.headers);
+    if (failure && failure.hangMs === undefined)
+      return sendError(res, headers, failure.status, failure.message ?? REASONS[failure.status] ?? 'Error', failure.headers);
     const answer = failure?.hangMs ? (send: () => void) => void setTimeout(() => !res.destroyed && send(), failure.hangMs) : (send: () => void) => send();
     if (requiredToken !== undefined) {
       const match = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? '');
@@ -660,9 +698,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         const head = state.branches.get(state.defaultBranch);
         if (head) state.branches.set(branch, head);
       }
-      const specs: FakeCommitSpec[] = typeof commits === 'number'
-        ? Array.from({ length: commits }, (_, i) => `Change ${(state.counters.get(branch) ?? 0) + i} on ${branch}`)
-        : commits;
+      const specs: FakeCommitSpec[] =
+        typeof commits === 'number' ? Array.from({ length: commits }, (_, i) => `Change ${(state.counters.get(branch) ?? 0) + i} on ${branch}`) : commits;
       return specs.map((spec) => commitOn(state, branch, spec));
     },
     tag(repo, name, ref) {
@@ -679,8 +716,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     setRunState,
     deleteRun: (runId) => void runs.delete(runId),
-    waitForDispatch: (predicate = () => true, timeoutMs = 2000) =>
-      pollUntil(() => dispatches.find(predicate), timeoutMs, 'a GitHub workflow dispatch'),
+    waitForDispatch: (predicate = () => true, timeoutMs = 2000) => pollUntil(() => dispatches.find(predicate), timeoutMs, 'a GitHub workflow dispatch'),
     requireToken: (token) => void (requiredToken = token),
     failNext: (failure) => void failures.push({ ...failure, times: failure.times ?? 1 }),
     reset() {

@@ -35,7 +35,7 @@ export async function startLoopbackServer(name: string, handler: LoopbackHandler
             return;
           }
           res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(`fake ${name} crashed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+          res.end(`fake ${name} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         });
     });
   });

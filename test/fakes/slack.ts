@@ -307,7 +307,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const id = String(args.channel ?? '');
       if (!/^[CGD][A-Z0-9]+$/.test(id)) return { ok: false, error: 'channel_not_found' };
       return {
-        channel: { id, name: id.toLowerCase(), is_channel: id.startsWith('C'), is_private: id.startsWith('G'), is_im: id.startsWith('D'), is_member: true, is_archived: false },
+        channel: {
+          id,
+          name: id.toLowerCase(),
+          is_channel: id.startsWith('C'),
+          is_private: id.startsWith('G'),
+          is_im: id.startsWith('D'),
+          is_member: true,
+          is_archived: false,
+        },
       };
     },
   };

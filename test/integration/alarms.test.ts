@@ -30,9 +30,17 @@ async function deployedMinutesBeforeAlarm(minutes: number) {
   const [sha] = h.github.pushCommits(REPO, 'main', ['Risky change']);
   const alarmAt = Date.parse('2026-11-28T10:01:00.123Z');
   await h.store.ledger.record({
-    service: 'foxy-backend', environment: 'production', sha: sha!, ref: 'main', requestId: 'd-abcdefghjk', kind: 'deploy',
-    runUrl: 'https://github.com/foxy-org/foxy-backend/actions/runs/42', requester: 'U0DAVE', approvers: ['U0ALICE', 'U0BOB'],
-    outcome: 'succeeded', finishedAt: new Date(alarmAt - minutes * 60_000).toISOString(),
+    service: 'foxy-backend',
+    environment: 'production',
+    sha: sha!,
+    ref: 'main',
+    requestId: 'd-abcdefghjk',
+    kind: 'deploy',
+    runUrl: 'https://github.com/foxy-org/foxy-backend/actions/runs/42',
+    requester: 'U0DAVE',
+    approvers: ['U0ALICE', 'U0BOB'],
+    outcome: 'succeeded',
+    finishedAt: new Date(alarmAt - minutes * 60_000).toISOString(),
   });
   return sha!;
 }
@@ -70,7 +78,13 @@ test('a deploy long before the alarm is shown as what runs, not as the cause', a
 test('a redelivered notification is posted once; the OK that follows is posted too', async () => {
   await h.handler(snsEvent());
   await h.handler(snsEvent());
-  await h.handler(snsEvent((m) => { m.NewStateValue = 'OK'; m.OldStateValue = 'ALARM'; m.StateChangeTime = '2026-11-28T10:09:00.000+0000'; }));
+  await h.handler(
+    snsEvent((m) => {
+      m.NewStateValue = 'OK';
+      m.OldStateValue = 'ALARM';
+      m.StateChangeTime = '2026-11-28T10:09:00.000+0000';
+    }),
+  );
   await h.idle();
   const posts = h.slack.callsTo('chat.postMessage').map((c) => String(c.args.text));
   expect(posts).toEqual([expect.stringContaining('is in alarm'), expect.stringContaining('back to OK')]);
@@ -97,7 +111,10 @@ test('an alarm that cannot be queued fails the invocation, so Lambda delivers it
 });
 
 test('an alarm of an unknown service, and a message that is no alarm, are logged and skip nothing else', async () => {
-  const unknown = snsEvent((m) => { m.AlarmName = 'billing-db-cpu'; m.Trigger.Dimensions = [{ name: 'DBInstanceIdentifier', value: 'billing' }]; });
+  const unknown = snsEvent((m) => {
+    m.AlarmName = 'billing-db-cpu';
+    m.Trigger.Dimensions = [{ name: 'DBInstanceIdentifier', value: 'billing' }];
+  });
   const garbage = structuredClone(fixture);
   garbage.Records[0].Sns.Message = 'not json at all';
   await h.handler(unknown);

@@ -39,7 +39,14 @@ describe('signatures', () => {
     ['missing', { signature: null }],
   ])('a %s signature gets 401 and stores nothing', async (_name, options) => {
     // Prepare
-    const body = new URLSearchParams({ command: '/deploy', text: 'prod', user_id: 'U0DAVE', channel_id: 'C0PROD', trigger_id: 't1', response_url: h.slack.responseUrl('x') }).toString();
+    const body = new URLSearchParams({
+      command: '/deploy',
+      text: 'prod',
+      user_id: 'U0DAVE',
+      channel_id: 'C0PROD',
+      trigger_id: 't1',
+      response_url: h.slack.responseUrl('x'),
+    }).toString();
     // Act
     const result = await h.slackRequest(body, options as never);
     await h.idle();
@@ -51,7 +58,14 @@ describe('signatures', () => {
   });
 
   test('a base64 body with non-ASCII text is verified and parsed as UTF-8', async () => {
-    const body = new URLSearchParams({ command: '/deploy', text: 'prod café', user_id: 'U0DAVE', channel_id: 'C0PROD', trigger_id: 't2', response_url: h.slack.responseUrl('x') }).toString();
+    const body = new URLSearchParams({
+      command: '/deploy',
+      text: 'prod café',
+      user_id: 'U0DAVE',
+      channel_id: 'C0PROD',
+      trigger_id: 't2',
+      response_url: h.slack.responseUrl('x'),
+    }).toString();
     const result = await h.slackRequest(body, { base64: true });
     expect(result.statusCode).toBe(200);
     expect(answerText(result)).toContain('`café` is not a valid git ref');
@@ -116,7 +130,18 @@ describe('the card and its approvals', () => {
   test('the card pins the SHA and lists the commits since the last deploy', async () => {
     // Prepare: a previous deploy of the first commit
     const [first] = h.github.pushCommits(REPO, 'main', ['Fix login', 'Add metrics']);
-    await h.store.ledger.record({ service: 'foxy-backend', environment: 'production', sha: first!, ref: 'main', requestId: 'd-previous00', kind: 'deploy', requester: 'U0BOB', approvers: [], outcome: 'succeeded', finishedAt: new Date().toISOString() });
+    await h.store.ledger.record({
+      service: 'foxy-backend',
+      environment: 'production',
+      sha: first!,
+      ref: 'main',
+      requestId: 'd-previous00',
+      kind: 'deploy',
+      requester: 'U0BOB',
+      approvers: [],
+      outcome: 'succeeded',
+      finishedAt: new Date().toISOString(),
+    });
     const head = h.github.headOf(REPO, 'main');
     // Act
     const id = await requestProd('production backend main');
@@ -214,7 +239,12 @@ describe('the card and its approvals', () => {
     await h.click('deploy_reject', id, { user: 'U0BOB' });
     const [opened] = h.slack.openedViews;
     expect(opened?.view).toMatchObject({ type: 'modal', callback_id: 'deploy_reject_reason' });
-    const answer = await h.submitView('deploy_reject_reason', String(opened!.view.private_metadata), { reason: { reason_input: 'Freeze for the sale tonight' } }, 'U0BOB');
+    const answer = await h.submitView(
+      'deploy_reject_reason',
+      String(opened!.view.private_metadata),
+      { reason: { reason_input: 'Freeze for the sale tonight' } },
+      'U0BOB',
+    );
     await h.click('deploy_approve', id, { user: 'U0ALICE' });
     await h.idle();
     // Assess
@@ -295,7 +325,13 @@ describe('dispatch', () => {
 
   test('a secondary rate limit is waited out and the dispatch goes through once', async () => {
     const id = await requestProd();
-    h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', headers: { 'retry-after': '1' } });
+    h.github.failNext({
+      method: 'POST',
+      pathIncludes: '/dispatches',
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      headers: { 'retry-after': '1' },
+    });
     await approveBoth(id);
     expect(h.github.dispatches).toHaveLength(1);
     expect((await h.store.requests.get(id))!.status).toBe('dispatched');
@@ -314,7 +350,12 @@ describe('dispatch', () => {
       failure: { code: 'workflow_not_found', params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 404 }, cause: 'Not Found' },
     });
     expect(h.logs.take('dispatch.failed')).toEqual([
-      expect.objectContaining({ level: 'error', requestId: id, workflow: 'deploy.yml', err: expect.objectContaining({ name: 'SourceControlError', message: expect.stringMatching(/workflow_not_found .*workflow=deploy\.yml.*: Not Found/) }) }),
+      expect.objectContaining({
+        level: 'error',
+        requestId: id,
+        workflow: 'deploy.yml',
+        err: expect.objectContaining({ name: 'SourceControlError', message: expect.stringMatching(/workflow_not_found .*workflow=deploy\.yml.*: Not Found/) }),
+      }),
     ]);
     const text = blocksText(await card(id));
     expect(text).toContain('.github/workflows/deploy.yml');
@@ -334,10 +375,19 @@ describe('dispatch', () => {
     h.github.failNext({ method: 'POST', pathIncludes: '/dispatches', status: 403, message: 'Resource not accessible by integration' });
     await approveBoth(id);
     const request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'dispatch_failed', failure: { code: 'forbidden', params: { action: 'dispatch', repo: REPO, status: 403 }, cause: 'Resource not accessible by integration' } });
-    expect(blocksText(await card(id))).toContain(`GitHub refused to dispatch deploy.yml on ${REPO} (403: Resource not accessible by integration). foxops needs Actions: read and write`);
+    expect(request).toMatchObject({
+      status: 'dispatch_failed',
+      failure: { code: 'forbidden', params: { action: 'dispatch', repo: REPO, status: 403 }, cause: 'Resource not accessible by integration' },
+    });
+    expect(blocksText(await card(id))).toContain(
+      `GitHub refused to dispatch deploy.yml on ${REPO} (403: Resource not accessible by integration). foxops needs Actions: read and write`,
+    );
     expect(h.logs.take('dispatch.failed')).toEqual([
-      expect.objectContaining({ level: 'error', requestId: id, err: expect.objectContaining({ message: expect.stringMatching(/forbidden .*status=403.*: Resource not accessible by integration/) }) }),
+      expect.objectContaining({
+        level: 'error',
+        requestId: id,
+        err: expect.objectContaining({ message: expect.stringMatching(/forbidden .*status=403.*: Resource not accessible by integration/) }),
+      }),
     ]);
   });
 
@@ -358,7 +408,11 @@ describe('dispatch', () => {
     await h.idle();
     expect(await h.store.requests.get(id)).toMatchObject({
       status: 'prepare_failed',
-      failure: { code: 'ref_not_found', params: { action: 'resolve', repo: REPO, ref: 'no-such-branch', status: 422 }, cause: 'No commit found for SHA: no-such-branch' },
+      failure: {
+        code: 'ref_not_found',
+        params: { action: 'resolve', repo: REPO, ref: 'no-such-branch', status: 422 },
+        cause: 'No commit found for SHA: no-such-branch',
+      },
     });
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
     const ephemeral = h.slack.callsTo('chat.postEphemeral')[0]!.args;

@@ -12,14 +12,23 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { deploy, DeployError, GITHUB_SECRET_CHOICES, REQUIRED_SECRETS, type DeployClients, type DeployIo, type DeployOptions } from '../../scripts/deploy/deploy.js';
+import {
+  deploy,
+  DeployError,
+  GITHUB_SECRET_CHOICES,
+  REQUIRED_SECRETS,
+  type DeployClients,
+  type DeployIo,
+  type DeployOptions,
+} from '../../scripts/deploy/deploy.js';
 import { SSM_PARAMETERS } from '../../src/aws/ssm-secrets.js';
 import { readZipDirectory, readZipEntry } from '../../scripts/deploy/zip.js';
 import { startFakeCloudFormation, type FakeCloudFormation, type FakeStack } from '../fakes/cloudformation.js';
 import { startFakeLambdaDeploy, startFakeS3, startFakeSsm, type FakeLambdaDeploy, type FakeS3, type FakeSsm } from '../fakes/deploy-aws.js';
 
 const REPO = path.resolve(__dirname, '../..');
-const BUCKET = (JSON.parse(readFileSync(path.join(REPO, 'infra/foxops/staging.json'), 'utf8')) as { Parameters: { ArtifactBucket: string } }).Parameters.ArtifactBucket;
+const BUCKET = (JSON.parse(readFileSync(path.join(REPO, 'infra/foxops/staging.json'), 'utf8')) as { Parameters: { ArtifactBucket: string } }).Parameters
+  .ArtifactBucket;
 const FUNCTION = 'foxops-staging';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -141,7 +150,10 @@ async function setUp(answers: string[] = [], secrets: Record<string, string> = S
 /** A live stack as a previous deploy left it: old template and code, version 1 behind `live`. */
 function addLiveStack(w: World, status = 'UPDATE_COMPLETE'): FakeStack {
   const oldTemplate = readFileSync(path.join(REPO, 'infra/foxops/template.yml'), 'utf8').replace('Default: 512', 'Default: 256');
-  const params = { ...(JSON.parse(readFileSync(path.join(REPO, 'infra/foxops/staging.json'), 'utf8')) as { Parameters: Record<string, string> }).Parameters, CodeS3Key: 'foxops/staging/old.zip' };
+  const params = {
+    ...(JSON.parse(readFileSync(path.join(REPO, 'infra/foxops/staging.json'), 'utf8')) as { Parameters: Record<string, string> }).Parameters,
+    CodeS3Key: 'foxops/staging/old.zip',
+  };
   w.lambda.addFunction(FUNCTION, { code: 'old bundle', versions: 1, aliases: { live: '1' } });
   return w.cfn.addStack({
     StackName: 'foxops-staging',
@@ -228,7 +240,7 @@ describe('refusals change nothing', () => {
 
     // Assess
     await expect(run).rejects.toThrow(
-      "2 secret(s) missing under /foxops/staging/. Create each as a SecureString:\n" +
+      '2 secret(s) missing under /foxops/staging/. Create each as a SecureString:\n' +
         "  aws ssm put-parameter --name /foxops/staging/github-webhook-secret --type SecureString --value '<github-webhook-secret>'\n" +
         "  aws ssm put-parameter --name /foxops/staging/github-token --type SecureString --value '<github-token>'\n" +
         '(For a GitHub App instead of a token, create github-app-id, github-private-key, github-installation-id.)',
@@ -335,7 +347,13 @@ describe('an update of the live stack', () => {
     // Version 2 holds exactly the uploaded bytes, and live moved from 1 to 2
     const publish = world.lambda.calls.find((c) => c.action === 'PublishVersion')!;
     expect(publish.input.CodeSha256).toBe(createHash('sha256').update(bundle).digest('base64'));
-    expect(result).toMatchObject({ version: '2', previousVersion: '1', functionName: FUNCTION, aliasName: 'live', functionUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/' });
+    expect(result).toMatchObject({
+      version: '2',
+      previousVersion: '1',
+      functionName: FUNCTION,
+      aliasName: 'live',
+      functionUrl: 'https://abc123.lambda-url.eu-west-1.on.aws/',
+    });
     expect(world.lambda.functions.get(FUNCTION)!.aliases.get('live')).toBe('2');
     expect(world.printed).toContain(`  roll back with: aws lambda update-alias --function-name ${FUNCTION} --name live --function-version 1`);
     expect(world.printed).toContain('Slack request URL (slash command, interactivity, events): https://abc123.lambda-url.eu-west-1.on.aws/slack/events');
@@ -365,7 +383,9 @@ describe('an update of the live stack', () => {
     const run = deploy(world.options({ yes: true, skipBuild: true }), world.clients, world.io);
 
     // Assess
-    await expect(run).rejects.toThrow(/ended as UPDATE_ROLLBACK_COMPLETE:\n {2}- FunctionRole UPDATE_FAILED: Resource handler returned message: "AccessDenied"/);
+    await expect(run).rejects.toThrow(
+      /ended as UPDATE_ROLLBACK_COMPLETE:\n {2}- FunctionRole UPDATE_FAILED: Resource handler returned message: "AccessDenied"/,
+    );
     await expect(run).rejects.toThrow(/previous template and parameters are in .*\.foxops-backups\/foxops-staging\/.*The live alias was not moved\./s);
     expect(world.lambda.calls.map((c) => c.action)).toEqual([]);
     expect(world.lambda.functions.get(FUNCTION)!.aliases.get('live')).toBe('1');
@@ -400,7 +420,9 @@ describe('an update of the live stack', () => {
     const run = deploy(world.options({ yes: true, skipBuild: true, now: () => new Date('2025-03-04T07:00:00.000Z') }), world.clients, world.io);
 
     // Assess
-    await expect(run).rejects.toThrow(/\$LATEST of foxops-staging does not hold the bundle uploaded as foxops\/staging\/[0-9a-f]{64}\.zip .*The live alias was not moved/s);
+    await expect(run).rejects.toThrow(
+      /\$LATEST of foxops-staging does not hold the bundle uploaded as foxops\/staging\/[0-9a-f]{64}\.zip .*The live alias was not moved/s,
+    );
     expect(world.lambda.functions.get(FUNCTION)!.aliases.get('live')).toBe('2');
   });
 });

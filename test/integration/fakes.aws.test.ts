@@ -2,20 +2,13 @@
  * The Lambda fake and dynalite driven by the real AWS SDK v3 clients, so the fake's wire format is
  * exactly what @aws-sdk/client-lambda serialises and parses.
  */
-import {
-  GetAliasCommand,
-  InvokeCommand,
-  LambdaClient,
-  ListVersionsByFunctionCommand,
-  PublishVersionCommand,
-  UpdateAliasCommand,
-} from '@aws-sdk/client-lambda';
+import { GetAliasCommand, InvokeCommand, LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startDynalite, startFakeLambda, type Dynalite, type FakeLambda } from '../fakes/index.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-const decode = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? JSON.parse(new TextDecoder().decode(bytes)) as unknown : undefined);
+const decode = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : undefined);
 
 describe('fake Lambda with the real LambdaClient', () => {
   let fake: FakeLambda;
@@ -63,7 +56,10 @@ describe('fake Lambda with the real LambdaClient', () => {
       expect(byQualifier.ExecutedVersion).toBe('3');
       expect(decode(byArn.Payload)).toBeNull(); // no handler registered: Lambda's literal null
       expect(unknown).toMatchObject({ name: 'ResourceNotFoundException' });
-      expect(fake.invocations.map((i) => [i.qualifier, i.version])).toEqual([['live', '2'], ['3', '3']]);
+      expect(fake.invocations.map((i) => [i.qualifier, i.version])).toEqual([
+        ['live', '2'],
+        ['3', '3'],
+      ]);
     });
 
     it('answers 202 to Event invocations before running the handler, and idle() waits for it', async () => {
@@ -77,7 +73,9 @@ describe('fake Lambda with the real LambdaClient', () => {
       });
 
       // Act (the gate opens only after send() resolved: a fake that awaited the handler would hang here)
-      const res = await lambda.send(new InvokeCommand({ FunctionName: 'foxops-worker', InvocationType: 'Event', Payload: encode({ job: 'poll-run', runId: 9000001 }) }));
+      const res = await lambda.send(
+        new InvokeCommand({ FunctionName: 'foxops-worker', InvocationType: 'Event', Payload: encode({ job: 'poll-run', runId: 9000001 }) }),
+      );
       const handledBeforeIdle = handled.length;
       release();
       await fake.idle();
@@ -135,7 +133,9 @@ describe('fake Lambda with the real LambdaClient', () => {
       const alias = await lambda.send(new GetAliasCommand({ FunctionName: 'foxops-api', Name: 'live' }));
       const listed = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'foxops-api' }));
       const published = await lambda.send(new PublishVersionCommand({ FunctionName: 'foxops-api', Description: 'deploy dep-9' }));
-      const moved = await lambda.send(new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: published.Version, RevisionId: alias.RevisionId }));
+      const moved = await lambda.send(
+        new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: published.Version, RevisionId: alias.RevisionId }),
+      );
 
       // Assess
       expect(alias).toMatchObject({ Name: 'live', FunctionVersion: '3', AliasArn: 'arn:aws:lambda:us-east-1:123456789012:function:foxops-api:live' });
@@ -152,8 +152,12 @@ describe('fake Lambda with the real LambdaClient', () => {
       fake.addFunction('foxops-api', { versions: 2, aliases: { live: '2' } });
 
       // Act
-      const stale = await lambda.send(new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: '1', RevisionId: 'stale' })).catch((error: Error) => error);
-      const badVersion = await lambda.send(new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: '9' })).catch((error: Error) => error);
+      const stale = await lambda
+        .send(new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: '1', RevisionId: 'stale' }))
+        .catch((error: Error) => error);
+      const badVersion = await lambda
+        .send(new UpdateAliasCommand({ FunctionName: 'foxops-api', Name: 'live', FunctionVersion: '9' }))
+        .catch((error: Error) => error);
       const badAlias = await lambda.send(new GetAliasCommand({ FunctionName: 'foxops-api', Name: 'nope' })).catch((error: Error) => error);
       const badFunction = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'nope' })).catch((error: Error) => error);
 
@@ -182,12 +186,14 @@ describe('dynalite with the real DynamoDBClient', () => {
 
   it('creates a table and round-trips an item', async () => {
     // Prepare
-    await dynamo.send(new CreateTableCommand({
-      TableName: 'foxops-deploys',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }));
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: 'foxops-deploys',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
 
     // Act
     await dynamo.send(new PutItemCommand({ TableName: 'foxops-deploys', Item: { pk: { S: 'DEPLOY#dep-1' }, status: { S: 'queued' } } }));

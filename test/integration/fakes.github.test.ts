@@ -6,7 +6,6 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/index.js';
 
-
 const REPO = 'foxy-org/foxy-backend';
 const owner = 'foxy-org';
 const repo = 'foxy-backend';
@@ -148,7 +147,14 @@ describe('fake GitHub with the real Octokit (+ retry, throttling)', () => {
       const inputs = { environment: 'prod', deploy_id: 'dep-42' };
 
       // Act
-      const res = await octokit().rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: 'deploy.yml', ref: 'main', inputs, return_run_details: true });
+      const res = await octokit().rest.actions.createWorkflowDispatch({
+        owner,
+        repo,
+        workflow_id: 'deploy.yml',
+        ref: 'main',
+        inputs,
+        return_run_details: true,
+      });
 
       // Assess
       expect(res.status).toBe(200);
@@ -215,7 +221,13 @@ describe('fake GitHub with the real Octokit (+ retry, throttling)', () => {
   describe('runs and jobs', () => {
     it('follows setRunState through jobs, list filters and deletion', async () => {
       // Prepare
-      await octokit().rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: 'deploy.yml', ref: 'main', inputs: { environment: 'prod', deploy_id: 'dep-1' } });
+      await octokit().rest.actions.createWorkflowDispatch({
+        owner,
+        repo,
+        workflow_id: 'deploy.yml',
+        ref: 'main',
+        inputs: { environment: 'prod', deploy_id: 'dep-1' },
+      });
       const runId = 9000001;
       const gh = octokit();
 
@@ -227,7 +239,13 @@ describe('fake GitHub with the real Octokit (+ retry, throttling)', () => {
       const running = await gh.rest.actions.listJobsForWorkflowRun({ owner, repo, run_id: runId });
       fake.setRunState(runId, { status: 'completed', conclusion: 'failure' });
       const done = await gh.rest.actions.getWorkflowRun({ owner, repo, run_id: runId });
-      const listed = await gh.rest.actions.listWorkflowRunsForRepo({ owner, repo, event: 'workflow_dispatch', head_sha: fake.headOf(REPO, 'main'), created: `>=${new Date(Date.now() - 60_000).toISOString()}` });
+      const listed = await gh.rest.actions.listWorkflowRunsForRepo({
+        owner,
+        repo,
+        event: 'workflow_dispatch',
+        head_sha: fake.headOf(REPO, 'main'),
+        created: `>=${new Date(Date.now() - 60_000).toISOString()}`,
+      });
       const none = await gh.rest.actions.listWorkflowRunsForRepo({ owner, repo, event: 'push' });
       fake.deleteRun(runId);
       const deleted = await failure(gh.rest.actions.getWorkflowRun({ owner, repo, run_id: runId }));

@@ -185,8 +185,7 @@ describe('fake Slack with the real WebClient', () => {
     fake.failNext('response_url', { status: 404 });
 
     // Act (Bolt's respond(): POST, JSON body, no token)
-    const post = (body: unknown) =>
-      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const expired = await post({ text: 'too late' });
     const ok = await post({ response_type: 'ephemeral', text: 'Deploy requested' });
 
@@ -195,10 +194,7 @@ describe('fake Slack with the real WebClient', () => {
     expect(expired.status).toBe(404);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ ok: true });
-    expect(fake.responsesTo('cmd-1').map((r) => r.body)).toEqual([
-      { text: 'too late' },
-      { response_type: 'ephemeral', text: 'Deploy requested' },
-    ]);
+    expect(fake.responsesTo('cmd-1').map((r) => r.body)).toEqual([{ text: 'too late' }, { response_type: 'ephemeral', text: 'Deploy requested' }]);
     expect(fake.calls).toHaveLength(0);
   });
 

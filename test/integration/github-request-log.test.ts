@@ -28,7 +28,9 @@ test('a run GitHub does not know is no run, and its 404 is logged for debugging,
   const { github, logger } = await sourceControl('request-log-404');
   await expect(github.getRun(REPO, 4040404)).resolves.toBeUndefined();
   expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
-  expect(logger.lines.filter((l) => l.event === 'github.octokit')).toEqual([expect.objectContaining({ level: 'debug', status: 404, msg: expect.stringContaining('/actions/runs/4040404 - 404') })]);
+  expect(logger.lines.filter((l) => l.event === 'github.octokit')).toEqual([
+    expect.objectContaining({ level: 'debug', status: 404, msg: expect.stringContaining('/actions/runs/4040404 - 404') }),
+  ]);
 });
 
 test('GitHub answering 500 is a warning per attempt, and the caller gets the failure to report', async () => {

@@ -25,7 +25,17 @@ beforeAll(async () => {
   configPath = path.join(mkdtempSync(path.join(tmpdir(), 'foxops-local-')), 'foxops.yml');
   writeFileSync(configPath, TEST_CONFIG);
   server = await startLocalServer({
-    env: { FOXOPS_CONFIG: configPath, SLACK_BOT_TOKEN: 'xoxb-local', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_ID: 'B0FOXOPS', SLACK_BOT_USER_ID: 'U0FOXOPS', SLACK_API_URL: slack.apiUrl, GITHUB_TOKEN: 'ghp_local', GITHUB_API_URL: github.url, LOG_LEVEL: 'error' },
+    env: {
+      FOXOPS_CONFIG: configPath,
+      SLACK_BOT_TOKEN: 'xoxb-local',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_ID: 'B0FOXOPS',
+      SLACK_BOT_USER_ID: 'U0FOXOPS',
+      SLACK_API_URL: slack.apiUrl,
+      GITHUB_TOKEN: 'ghp_local',
+      GITHUB_API_URL: github.url,
+      LOG_LEVEL: 'error',
+    },
     port: 0,
     reconcileEveryMs: 0,
     github: { retryBaseMs: 5, throttleId: 'local-server-test' },
@@ -40,17 +50,35 @@ async function post(body: string, sign = true): Promise<Response> {
   const ts = Math.floor(Date.now() / 1000);
   return fetch(`${server.url}/slack/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), ...(sign ? { 'x-slack-signature': slackSignature(SIGNING_SECRET, ts, body) } : { 'x-slack-signature': 'v0=forged' }) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      ...(sign ? { 'x-slack-signature': slackSignature(SIGNING_SECRET, ts, body) } : { 'x-slack-signature': 'v0=forged' }),
+    },
     body,
   });
 }
 const command = (text: string, user = 'U0DAVE', trigger = `t-${Math.random()}`) =>
-  new URLSearchParams({ command: '/deploy', text, user_id: user, channel_id: 'C0PROD', team_id: 'T0FOXY', trigger_id: trigger, response_url: slack.responseUrl('local') }).toString();
+  new URLSearchParams({
+    command: '/deploy',
+    text,
+    user_id: user,
+    channel_id: 'C0PROD',
+    team_id: 'T0FOXY',
+    trigger_id: trigger,
+    response_url: slack.responseUrl('local'),
+  }).toString();
 const click = (id: string, user: string, ts: string) =>
   new URLSearchParams({
     payload: JSON.stringify({
-      type: 'block_actions', team: { id: 'T0FOXY' }, user: { id: user }, api_app_id: 'A0FOXOPS', trigger_id: 'x',
-      container: { type: 'message', message_ts: ts, channel_id: 'C0PROD' }, channel: { id: 'C0PROD' }, message: { ts, text: 'card' },
+      type: 'block_actions',
+      team: { id: 'T0FOXY' },
+      user: { id: user },
+      api_app_id: 'A0FOXOPS',
+      trigger_id: 'x',
+      container: { type: 'message', message_ts: ts, channel_id: 'C0PROD' },
+      channel: { id: 'C0PROD' },
+      message: { ts, text: 'card' },
       response_url: slack.responseUrl(`local-${user}`),
       actions: [{ action_id: 'deploy_approve', block_id: `deploy_actions:${id}`, type: 'button', value: id, action_ts: '1' }],
     }),
@@ -113,7 +141,16 @@ test('malformed Slack bodies: signed ones get 200 or 400 at once with one log li
   // Prepare: a server whose log lines the test reads
   const logger = memoryLogger();
   const local = await startLocalServer({
-    env: { FOXOPS_CONFIG: configPath, SLACK_BOT_TOKEN: 'xoxb-local', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_ID: 'B0FOXOPS', SLACK_BOT_USER_ID: 'U0FOXOPS', SLACK_API_URL: slack.apiUrl, GITHUB_TOKEN: 'ghp_local', GITHUB_API_URL: github.url },
+    env: {
+      FOXOPS_CONFIG: configPath,
+      SLACK_BOT_TOKEN: 'xoxb-local',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_ID: 'B0FOXOPS',
+      SLACK_BOT_USER_ID: 'U0FOXOPS',
+      SLACK_API_URL: slack.apiUrl,
+      GITHUB_TOKEN: 'ghp_local',
+      GITHUB_API_URL: github.url,
+    },
     port: 0,
     reconcileEveryMs: 0,
     logger,
@@ -121,7 +158,12 @@ test('malformed Slack bodies: signed ones get 200 or 400 at once with one log li
   const send = (body: string, contentType: string, sign: boolean) => {
     const ts = Math.floor(Date.now() / 1000);
     const signature = sign ? slackSignature(SIGNING_SECRET, ts, body) : 'v0=forged';
-    return fetch(`${local.url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature }, body, signal: AbortSignal.timeout(2500) });
+    return fetch(`${local.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
+      body,
+      signal: AbortSignal.timeout(2500),
+    });
   };
   const form = 'application/x-www-form-urlencoded';
   const cases: Array<[string, string, string, number]> = [
@@ -143,7 +185,10 @@ test('malformed Slack bodies: signed ones get 200 or 400 at once with one log li
       // Assess
       expect({ name, unsigned: unsigned.status, signed: signed.status }).toEqual({ name, unsigned: 401, signed: status });
       const lines = logger.lines.splice(0).filter((l) => l.level !== 'debug' && l.level !== 'info');
-      expect({ name, lines: lines.map((l) => l.event) }).toEqual({ name, lines: [expect.stringMatching(/^(bolt|slack\.bad_signature)$/), 'slack.malformed_payload'] });
+      expect({ name, lines: lines.map((l) => l.event) }).toEqual({
+        name,
+        lines: [expect.stringMatching(/^(bolt|slack\.bad_signature)$/), 'slack.malformed_payload'],
+      });
     }
     expect(await local.context.requests.listActive()).toHaveLength(0);
     expect(consoleLines.lines).toEqual([]);

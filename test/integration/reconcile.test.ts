@@ -50,7 +50,11 @@ test('repairs a request whose webhooks were lost: the run, its jobs, the card, t
   expect(cardText(seeded)).toContain('*Succeeded*');
   expect(cardText(seeded)).toContain(`/actions/runs/${seeded.runId}/job/`);
   expect(repliesTo(seeded)).toEqual([expect.stringContaining('succeeded')]);
-  expect(await h.store.ledger.current('foxy-backend', 'production')).toMatchObject({ requestId: seeded.request.id, sha: seeded.request.sha, outcome: 'succeeded' });
+  expect(await h.store.ledger.current('foxy-backend', 'production')).toMatchObject({
+    requestId: seeded.request.id,
+    sha: seeded.request.sha,
+    outcome: 'succeeded',
+  });
   expect(await h.store.audit.list(seeded.request.id)).toEqual([expect.objectContaining({ actor: 'foxops', action: 'run', outcome: 'ok' })]);
 });
 
@@ -105,9 +109,13 @@ test('ends a run GitHub no longer knows as unknown, visibly', async () => {
   const request = await stored(seeded);
   expect(request.status).toBe('unknown');
   expect(request.failure).toEqual({ code: 'run_not_found', params: { repo: REPO, runId: seeded.runId } });
-  expect(cardText(seeded)).toContain(`*Unknown*: <https://github.com/${REPO}/actions/runs/${seeded.runId}|run ${seeded.runId}>. GitHub no longer knows run ${seeded.runId} (404)`);
+  expect(cardText(seeded)).toContain(
+    `*Unknown*: <https://github.com/${REPO}/actions/runs/${seeded.runId}|run ${seeded.runId}>. GitHub no longer knows run ${seeded.runId} (404)`,
+  );
   expect(repliesTo(seeded)).toEqual([expect.stringMatching(/^:grey_question: <@U0DAVE> <@U0ALICE> <@U0BOB> foxops lost track/)]);
-  expect(await h.store.ledger.history('foxy-backend', 'production', 5)).toEqual([expect.objectContaining({ outcome: 'unknown', requestId: seeded.request.id })]);
+  expect(await h.store.ledger.history('foxy-backend', 'production', 5)).toEqual([
+    expect.objectContaining({ outcome: 'unknown', requestId: seeded.request.id }),
+  ]);
   expect(await h.store.ledger.current('foxy-backend', 'production')).toBeUndefined();
 });
 
@@ -261,7 +269,10 @@ test('stays within its bounds per pass and catches up on the next', async () => 
 
   // Act
   await reconcilePass();
-  const firstPass = { calls: h.github.requests.length - before, looked: (await Promise.all(seeded.map(stored))).filter((r, i) => r.version !== seeded[i]!.request.version).length };
+  const firstPass = {
+    calls: h.github.requests.length - before,
+    looked: (await Promise.all(seeded.map(stored))).filter((r, i) => r.version !== seeded[i]!.request.version).length,
+  };
   later(10_000);
   await reconcilePass();
 

@@ -183,8 +183,15 @@ describe('`/deploy rollback` through deploys that GitHub ran', () => {
     expect(planned).toMatchObject({ kind: 'rollback', status: 'awaiting_approval', requiredApprovals: 1, sha: v5.request.sha, baseSha: v6.request.sha });
     const before = await card(id);
     expect(before).toContain(':fox_face: Roll back *foxy-backend* in *production*');
-    expect(before).toMatch(new RegExp(`\\*From \\(runs now\\)\\*\\nv6 <[^|]+\\|\`${short(v6.request.sha!)}\`> \\(\`main\`\\)\\ndeployed by <@U0DAVE> <!date\\^`));
-    expect(before).toMatch(new RegExp(`\\*To \\(goes back to\\)\\*\\nv5 <[^|]+\\|\`${short(v5.request.sha!)}\`> \\(\`main\`\\)\\ndeployed by <@U0FRANK> <!date\\^\\d+\\^[^>]+>, deploy \`${v5.request.id}\``));
+    expect(before).toMatch(
+      new RegExp(`\\*From \\(runs now\\)\\*\\nv6 <[^|]+\\|\`${short(v6.request.sha!)}\`> \\(\`main\`\\)\\ndeployed by <@U0DAVE> <!date\\^`),
+    );
+    expect(before).toMatch(
+      new RegExp(
+        `\\*To \\(goes back to\\)\\*\\nv5 <[^|]+\\|\`${short(v5.request.sha!)}\`> \\(\`main\`\\)\\n` +
+          `deployed by <@U0FRANK> <!date\\^\\d+\\^[^>]+>, deploy \`${v5.request.id}\``,
+      ),
+    );
     expect(before).toContain('*Reason*\n5xx spike after v6');
     expect(before).toContain('*Approvals*\n0 of 1: _none yet_');
     expect(before).toContain(`*1 commit(s) being taken out, after \`${short(v5.request.sha!)}\` up to \`${short(v6.request.sha!)}\``);
@@ -220,8 +227,15 @@ describe('`/deploy rollback` through deploys that GitHub ran', () => {
 
     // Assess: status carries the note, history the rollback
     const status = blocksText({ blocks: answer(await h.command('status')).blocks });
-    expect(status).toMatch(new RegExp(`\\*production\\*: <[^|]+\\|\`${short(v5.request.sha!)}\`> v5 \\(\`main\`\\) rolled back to 0s ago by <@U0DAVE>, approved by <@U0ALICE>, deploy \`${id}\``));
-    expect(status).toMatch(new RegExp(`:rewind: \\*production\\* was rolled back from \`${short(v6.request.sha!)}\` \\(v6\\) by <@U0DAVE> <!date[^>]+>: 5xx spike after v6`));
+    expect(status).toMatch(
+      new RegExp(
+        `\\*production\\*: <[^|]+\\|\`${short(v5.request.sha!)}\`> v5 \\(\`main\`\\) rolled back to 0s ago by <@U0DAVE>, ` +
+          `approved by <@U0ALICE>, deploy \`${id}\``,
+      ),
+    );
+    expect(status).toMatch(
+      new RegExp(`:rewind: \\*production\\* was rolled back from \`${short(v6.request.sha!)}\` \\(v6\\) by <@U0DAVE> <!date[^>]+>: 5xx spike after v6`),
+    );
     const history = blocksText({ blocks: answer(await h.command('history prod')).blocks });
     expect(history.split('\n').find((l) => l.includes(id))).toMatch(/v5 \(`main`\) :rewind: rollback succeeded in 0s, by <@U0DAVE>, approved by <@U0ALICE>/);
 
@@ -231,7 +245,6 @@ describe('`/deploy rollback` through deploys that GitHub ran', () => {
     await h.idle();
     expect(await card(next)).toMatch(/:rewind: \*production\* was rolled back from `[0-9a-f]{7}` \(v6\) by <@U0DAVE> <!date[^>]+>: 5xx spike after v6/);
   });
-
 });
 
 describe('`/deploy rollback` by alias', () => {
@@ -257,12 +270,16 @@ describe('`/deploy rollback` by alias', () => {
 
     // Assess
     const request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'rollback_failed', failure: { code: 'alias_moved', params: expect.objectContaining({ expected: '6', actual: '4', deployId: v4.requestId, deployer: 'U0ERIN' }) } });
+    expect(request).toMatchObject({
+      status: 'rollback_failed',
+      failure: { code: 'alias_moved', params: expect.objectContaining({ expected: '6', actual: '4', deployId: v4.requestId, deployer: 'U0ERIN' }) },
+    });
     expect(aliasMoves()).toHaveLength(0);
     expect(h.lambda.aliasVersion(TARGET_FUNCTION, 'live')).toBe('4');
     const text = await card(id);
     expect(text).toContain(
-      `:x: *Rollback failed.* \`live\` of \`${TARGET_FUNCTION}\` no longer serves v6 as the card said: it serves v4 now, left there by deploy \`${v4.requestId}\` (\`${short(v4.sha!)}\`) of <@U0ERIN>. Nothing was moved.`,
+      `:x: *Rollback failed.* \`live\` of \`${TARGET_FUNCTION}\` no longer serves v6 as the card said: it serves v4 now, ` +
+        `left there by deploy \`${v4.requestId}\` (\`${short(v4.sha!)}\`) of <@U0ERIN>. Nothing was moved.`,
     );
     expect(text).toContain('Retry rollback');
     expect((await h.store.ledger.current('foxy-backend', 'production'))!.requestId).toBe(v6.requestId);
@@ -278,7 +295,10 @@ describe('`/deploy rollback` by alias', () => {
     await h.idle();
 
     // Assess
-    expect((await h.store.requests.get(id))!.failure).toMatchObject({ code: 'version_pruned', params: { function: TARGET_FUNCTION, alias: 'live', version: '5' } });
+    expect((await h.store.requests.get(id))!.failure).toMatchObject({
+      code: 'version_pruned',
+      params: { function: TARGET_FUNCTION, alias: 'live', version: '5' },
+    });
     expect(aliasMoves()).toHaveLength(0);
     expect(await card(id)).toContain(`Version 5 of \`${TARGET_FUNCTION}\` no longer exists`);
   });
@@ -286,7 +306,13 @@ describe('`/deploy rollback` by alias', () => {
   test('a denied UpdateAlias names the action and the resource; Retry re-arms it and moves the alias', async () => {
     // Prepare
     const id = await rollback('prod');
-    h.lambda.failNext({ method: 'PUT', pathIncludes: '/aliases/', status: 403, errorType: 'AccessDeniedException', message: 'not authorized to perform: lambda:UpdateAlias' });
+    h.lambda.failNext({
+      method: 'PUT',
+      pathIncludes: '/aliases/',
+      status: 403,
+      errorType: 'AccessDeniedException',
+      message: 'not authorized to perform: lambda:UpdateAlias',
+    });
 
     // Act
     await h.click(ACTION_IDS.approve, id, { user: 'U0BOB' });
@@ -294,7 +320,9 @@ describe('`/deploy rollback` by alias', () => {
 
     // Assess: failed, and why
     expect((await h.store.requests.get(id))!.status).toBe('rollback_failed');
-    expect(await card(id)).toContain(`AWS refused \`lambda:UpdateAlias\` on \`${TARGET_FUNCTION}:live\` (access denied: not authorized to perform: lambda:UpdateAlias).`);
+    expect(await card(id)).toContain(
+      `AWS refused \`lambda:UpdateAlias\` on \`${TARGET_FUNCTION}:live\` (access denied: not authorized to perform: lambda:UpdateAlias).`,
+    );
 
     // Act: Retry
     await h.click(ACTION_IDS.retry, id, { user: 'U0ALICE' });
@@ -377,7 +405,11 @@ describe('`/deploy rollback` by alias', () => {
 
     // Assess
     const request = await h.store.requests.get(id);
-    expect(request).toMatchObject({ status: 'awaiting_approval', sha: v4.sha, rollback: { to: { requestId: v4.requestId, version: '4' }, from: { version: '6' } } });
+    expect(request).toMatchObject({
+      status: 'awaiting_approval',
+      sha: v4.sha,
+      rollback: { to: { requestId: v4.requestId, version: '4' }, from: { version: '6' } },
+    });
     expect(request!.totalCommits).toBe(2);
     expect(await card(id)).toContain('*2 commit(s) being taken out');
   });
@@ -390,7 +422,8 @@ describe('`/deploy rollback` by alias', () => {
     expect((await h.store.requests.get(id))!).toMatchObject({ status: 'prepare_failed', failure: { code: 'target_is_current' } });
     const whispers = h.slack.ephemerals.filter((e) => e.user === 'U0DAVE').map((e) => e.text);
     expect(whispers).toEqual([
-      `:x: I could not plan the rollback of *foxy-backend* in *production*: \`${short(v6.sha!)}\` (v6) (deploy \`${v6.requestId}\`) is what runs in production now: there is nothing to roll back to.`,
+      `:x: I could not plan the rollback of *foxy-backend* in *production*: \`${short(v6.sha!)}\` (v6) (deploy \`${v6.requestId}\`) ` +
+        'is what runs in production now: there is nothing to roll back to.',
     ]);
     expect(h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Roll back'))).toHaveLength(0);
   });
@@ -458,7 +491,7 @@ test('with `rollback_approvals: 0`, the alias is moved back as soon as the rollb
   const id = await rollback('prod because urgent');
 
   // Assess
-  expect((await h.store.requests.get(id))).toMatchObject({ status: 'succeeded', requiredApprovals: 0, approvals: [] });
+  expect(await h.store.requests.get(id)).toMatchObject({ status: 'succeeded', requiredApprovals: 0, approvals: [] });
   expect(h.lambda.aliasVersion(TARGET_FUNCTION, 'live')).toBe('5');
   expect(await card(id)).toContain('*Rolled back*');
 });

@@ -60,9 +60,13 @@ describe('after deploys through GitHub', () => {
     expect(result.response_type).toBe('ephemeral');
     expect(result.text).toContain(`production ${sha.slice(0, 7)}`);
     expect(text).toContain(
-      `*production*: <https://github.com/${REPO}/commit/${sha}|\`${sha.slice(0, 7)}\`> (\`main\`) deployed 1h ago by <@U0DAVE>, approved by <@U0ALICE>, <@U0BOB>, <https://github.com/${REPO}/actions/runs/${succeeded.runId}|run>, deploy \`${succeeded.request.id}\``,
+      `*production*: <https://github.com/${REPO}/commit/${sha}|\`${sha.slice(0, 7)}\`> (\`main\`) deployed 1h ago by <@U0DAVE>, ` +
+        `approved by <@U0ALICE>, <@U0BOB>, <https://github.com/${REPO}/actions/runs/${succeeded.runId}|run>, deploy \`${succeeded.request.id}\``,
     );
-    expect(text).toContain(`:arrows_counterclockwise: <https://github.com/${REPO}/commit/${running.request.sha}|\`${running.request.sha!.slice(0, 7)}\`> running (<https://github.com/${REPO}/actions/runs/${running.runId}|run>), requested by <@U0FRANK>, deploy \`${running.request.id}\``);
+    expect(text).toContain(
+      `:arrows_counterclockwise: <https://github.com/${REPO}/commit/${running.request.sha}|\`${running.request.sha!.slice(0, 7)}\`> ` +
+        `running (<https://github.com/${REPO}/actions/runs/${running.runId}|run>), requested by <@U0FRANK>, deploy \`${running.request.id}\``,
+    );
     expect(text).toMatch(new RegExp(`:hourglass: .* \\(\`main\`\\) waiting for approvals 0 of 2, requested by <@U0GRACE>, deploy \`${waitingId}\``));
     expect(text).toContain('*staging*: nothing deployed through foxops yet');
     expect(text).not.toContain(failed.request.id);
@@ -73,7 +77,9 @@ describe('after deploys through GitHub', () => {
     const result = answer(await h.command('history production'));
 
     // Assess
-    const lines = blocksText({ blocks: result.blocks }).split('\n').filter((l) => l.includes('deploy `d-'));
+    const lines = blocksText({ blocks: result.blocks })
+      .split('\n')
+      .filter((l) => l.includes('deploy `d-'));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^:large_green_circle: .* succeeded in 5m <https:\/\/github\.com\/\S+\|run>, by /);
     expect(lines[0]).toContain(`by <@U0DAVE>, approved by <@U0ALICE>, <@U0BOB>, deploy \`${succeeded.request.id}\``);

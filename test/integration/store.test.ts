@@ -159,7 +159,12 @@ describe('audit', () => {
 
   it('lists a request’s events by time, events of the same instant in the order recorded', async () => {
     // Prepare
-    const events = [entry('d-aaaaaaaaaa', 2, 'approve'), entry('d-aaaaaaaaaa', 0, 'request'), entry('d-aaaaaaaaaa', 2, 'dispatch'), entry('d-aaaaaaaaaa', 1, 'approve')];
+    const events = [
+      entry('d-aaaaaaaaaa', 2, 'approve'),
+      entry('d-aaaaaaaaaa', 0, 'request'),
+      entry('d-aaaaaaaaaa', 2, 'dispatch'),
+      entry('d-aaaaaaaaaa', 1, 'approve'),
+    ];
     await store.requests.create(requestAt('d-aaaaaaaaaa', 0));
 
     // Act

@@ -22,9 +22,20 @@ const cardOf = (seeded: Seeded) => h.slack.message('C0PROD', seeded.request.card
 const repliesTo = (seeded: Seeded) => [...h.slack.messages.values()].filter((m) => m.thread_ts === seeded.request.cardTs).map((m) => m.text ?? '');
 const updatesOf = (seeded: Seeded) => h.slack.callsTo('chat.update').filter((c) => c.args.ts === seeded.request.cardTs);
 const stored = async (seeded: Seeded) => (await h.store.requests.get(seeded.request.id))!;
-const run = (seeded: Seeded, extra: { attempt?: number; conclusion?: string; startedAt?: string; updatedAt?: string } = {}) => ({ repo: REPO, runId: seeded.runId!, title: seeded.title, ...extra });
+const run = (seeded: Seeded, extra: { attempt?: number; conclusion?: string; startedAt?: string; updatedAt?: string } = {}) => ({
+  repo: REPO,
+  runId: seeded.runId!,
+  title: seeded.title,
+  ...extra,
+});
 const minutesLater = (minutes: number) => new Date(h.clock.now.getTime() + minutes * 60_000).toISOString();
-const job = (seeded: Seeded, jobId: number, name: string, extra: { attempt?: number; conclusion?: string } = {}) => ({ repo: REPO, runId: seeded.runId!, jobId, name, ...extra });
+const job = (seeded: Seeded, jobId: number, name: string, extra: { attempt?: number; conclusion?: string } = {}) => ({
+  repo: REPO,
+  runId: seeded.runId!,
+  jobId,
+  name,
+  ...extra,
+});
 
 describe('with card edits spaced 20 ms', () => {
   beforeEach(async () => {
@@ -65,12 +76,19 @@ describe('with card edits spaced 20 ms', () => {
       const payload = JSON.stringify(fixture('ping'));
 
       // Act
-      const result = (await handler({ rawPath: '/github/webhooks', headers: { 'x-github-event': 'ping', 'x-hub-signature-256': githubSignature(WEBHOOK_SECRET, payload) }, body: payload, requestContext: { http: { method: 'POST' } } })) as HttpResult;
+      const result = (await handler({
+        rawPath: '/github/webhooks',
+        headers: { 'x-github-event': 'ping', 'x-hub-signature-256': githubSignature(WEBHOOK_SECRET, payload) },
+        body: payload,
+        requestContext: { http: { method: 'POST' } },
+      })) as HttpResult;
 
       // Assess
       expect(result.statusCode).toBe(503);
       expect(body(result).error).toContain('GITHUB_WEBHOOK_SECRET');
-      expect(h.logs.take('github.webhook_secret_missing')).toEqual([expect.objectContaining({ level: 'error', fix: expect.stringContaining('set GITHUB_WEBHOOK_SECRET') })]);
+      expect(h.logs.take('github.webhook_secret_missing')).toEqual([
+        expect.objectContaining({ level: 'error', fix: expect.stringContaining('set GITHUB_WEBHOOK_SECRET') }),
+      ]);
     });
 
     test('ping gets 200', async () => {
@@ -111,7 +129,8 @@ describe('with card edits spaced 20 ms', () => {
       const seeded = await seedDeploy(h);
 
       // Act
-      for (const action of ['requested', 'in_progress'] as const) expect(body(await h.webhook('workflow_run', workflowRunEvent(action, run(seeded))))).toMatchObject({ changed: true });
+      for (const action of ['requested', 'in_progress'] as const)
+        expect(body(await h.webhook('workflow_run', workflowRunEvent(action, run(seeded))))).toMatchObject({ changed: true });
       await h.webhook('workflow_job', workflowJobEvent('completed', job(seeded, 71, 'deploy')));
       h.clock.now = new Date(h.clock.now.getTime() + 4 * 60_000 + 10_000);
       const done = await h.webhook('workflow_run', workflowRunEvent('completed', run(seeded)));
@@ -123,7 +142,14 @@ describe('with card edits spaced 20 ms', () => {
       expect(card).toContain(`*Succeeded* in 4m 10s: <https://github.com/${REPO}/actions/runs/${seeded.runId}|run ${seeded.runId}>`);
       expect(card).toContain(`:white_check_mark: <https://github.com/${REPO}/actions/runs/${seeded.runId}/job/71|deploy> 3m 18s`);
       expect(repliesTo(seeded)).toEqual([expect.stringContaining('started'), expect.stringContaining('succeeded after 4m 10s')]);
-      expect(await h.store.ledger.current('foxy-backend', 'production')).toMatchObject({ sha: seeded.request.sha, requestId: seeded.request.id, runId: seeded.runId, outcome: 'succeeded', requester: 'U0DAVE', approvers: ['U0ALICE', 'U0BOB'] });
+      expect(await h.store.ledger.current('foxy-backend', 'production')).toMatchObject({
+        sha: seeded.request.sha,
+        requestId: seeded.request.id,
+        runId: seeded.runId,
+        outcome: 'succeeded',
+        requester: 'U0DAVE',
+        approvers: ['U0ALICE', 'U0BOB'],
+      });
       expect(await h.store.requests.listActive()).toEqual([]);
     });
 
@@ -144,7 +170,9 @@ describe('with card edits spaced 20 ms', () => {
       expect((await stored(seeded)).version).toBe(seeded.request.version + 1);
       expect(repliesTo(seeded)).toHaveLength(1);
       expect(await h.store.ledger.history('foxy-backend', 'production', 10)).toHaveLength(1);
-      expect(await h.store.audit.list(seeded.request.id)).toEqual([expect.objectContaining({ action: 'run', detail: expect.stringMatching(/^failed: run \d+ attempt 1/) })]);
+      expect(await h.store.audit.list(seeded.request.id)).toEqual([
+        expect.objectContaining({ action: 'run', detail: expect.stringMatching(/^failed: run \d+ attempt 1/) }),
+      ]);
     });
 
     test('completed before in_progress ends completed', async () => {
@@ -153,7 +181,10 @@ describe('with card edits spaced 20 ms', () => {
 
       // Act
       await h.webhook('workflow_run', workflowRunEvent('completed', run(seeded)));
-      const late = [await h.webhook('workflow_run', workflowRunEvent('in_progress', run(seeded))), await h.webhook('workflow_run', workflowRunEvent('requested', run(seeded)))];
+      const late = [
+        await h.webhook('workflow_run', workflowRunEvent('in_progress', run(seeded))),
+        await h.webhook('workflow_run', workflowRunEvent('requested', run(seeded))),
+      ];
       await h.idle();
 
       // Assess
@@ -184,7 +215,9 @@ describe('with card edits spaced 20 ms', () => {
       expect(failed).toContain('<@U0DAVE> <@U0ALICE> <@U0BOB>');
       expect(failed).toContain(`<${jobUrl}|lint>`);
       expect(await h.store.ledger.current('foxy-backend', 'production')).toBeUndefined();
-      expect(await h.store.ledger.history('foxy-backend', 'production', 5)).toEqual([expect.objectContaining({ outcome: 'failed', requestId: seeded.request.id })]);
+      expect(await h.store.ledger.history('foxy-backend', 'production', 5)).toEqual([
+        expect.objectContaining({ outcome: 'failed', requestId: seeded.request.id }),
+      ]);
     });
 
     test('a re-run is shown as such and its success becomes what runs', async () => {
@@ -219,7 +252,10 @@ describe('with card edits spaced 20 ms', () => {
       const seeded = await seedDeploy(h, { status: 'running' });
 
       // Act
-      const result = await h.webhook('deployment_status', deploymentStatusEvent({ ...run(seeded), state: 'success', environment: 'production', environmentUrl: 'https://api.foxy.example' }));
+      const result = await h.webhook(
+        'deployment_status',
+        deploymentStatusEvent({ ...run(seeded), state: 'success', environment: 'production', environmentUrl: 'https://api.foxy.example' }),
+      );
       await h.idle();
 
       // Assess
@@ -275,7 +311,10 @@ describe('with card edits spaced 20 ms', () => {
       const seeded = await seedDeploy(h);
 
       // Act
-      const result = await h.webhook('workflow_run', workflowRunEvent('completed', { repo: REPO, runId: seeded.runId! + 1000, title: seeded.title, conclusion: 'failure' }));
+      const result = await h.webhook(
+        'workflow_run',
+        workflowRunEvent('completed', { repo: REPO, runId: seeded.runId! + 1000, title: seeded.title, conclusion: 'failure' }),
+      );
 
       // Assess
       expect(body(result)).toEqual({ ok: true, ignored: 'run' });
@@ -309,7 +348,10 @@ describe('with card edits spaced 1 s, as in production', () => {
     // Act
     await h.handler({ foxopsJob: { type: 'dispatch', requestId: seeded.request.id } });
     const runId = h.github.dispatches[0]!.runId;
-    const events = runEventSequence({ repo: REPO, runId, title: h.github.runs.get(runId)!.displayTitle }, [1, 2, 3].map((id) => ({ id, name: `job-${id}` })));
+    const events = runEventSequence(
+      { repo: REPO, runId, title: h.github.runs.get(runId)!.displayTitle },
+      [1, 2, 3].map((id) => ({ id, name: `job-${id}` })),
+    );
     for (const [event, payload] of events) expect((await h.webhook(event, payload)).statusCode).toBe(200);
     await h.idle();
 
@@ -352,7 +394,10 @@ describe('with card edits spaced 1 s, as in production', () => {
     await h.webhook('workflow_run', workflowRunEvent('in_progress', run(seeded)));
     await h.idle();
     const before = updatesOf(seeded).length;
-    const events = Array.from({ length: 25 }, (_, i) => [workflowJobEvent('in_progress', job(seeded, 500 + i, `deploy-region-${i}`)), workflowJobEvent('completed', job(seeded, 500 + i, `deploy-region-${i}`))]).flat();
+    const events = Array.from({ length: 25 }, (_, i) => [
+      workflowJobEvent('in_progress', job(seeded, 500 + i, `deploy-region-${i}`)),
+      workflowJobEvent('completed', job(seeded, 500 + i, `deploy-region-${i}`)),
+    ]).flat();
 
     // Act
     const started = Date.now();
@@ -389,7 +434,16 @@ test('the local server takes the same webhooks on the same path', async () => {
   const configPath = path.join(mkdtempSync(path.join(tmpdir(), 'foxops-webhooks-')), 'foxops.yml');
   writeFileSync(configPath, TEST_CONFIG);
   const server = await startLocalServer({
-    env: { FOXOPS_CONFIG: configPath, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'local-signing', SLACK_API_URL: slack.apiUrl, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, LOG_LEVEL: 'error' },
+    env: {
+      FOXOPS_CONFIG: configPath,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: 'local-signing',
+      SLACK_API_URL: slack.apiUrl,
+      GITHUB_TOKEN: 'ghp_test',
+      GITHUB_API_URL: github.url,
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      LOG_LEVEL: 'error',
+    },
     port: 0,
     reconcileEveryMs: 0,
     cards: { spacingMs: 20 },
@@ -398,7 +452,11 @@ test('the local server takes the same webhooks on the same path', async () => {
     const seeded = await seedDeploy({ github, slack, clock: { now: new Date() }, store: server.context });
     const payload = JSON.stringify(workflowRunEvent('completed', { repo: REPO, runId: seeded.runId!, title: seeded.title }));
     const send = (signature: string) =>
-      fetch(`${server.url}/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': 'local-1', 'x-hub-signature-256': signature }, body: payload });
+      fetch(`${server.url}/github/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': 'local-1', 'x-hub-signature-256': signature },
+        body: payload,
+      });
 
     // Act
     const forged = await send(githubSignature('wrong', payload));

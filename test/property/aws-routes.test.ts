@@ -40,9 +40,22 @@ afterAll(async () => {
   await h.close();
 });
 
-const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 8 }), fc.constant([]), fc.constant({}), fc.constant([null]), fc.string({ minLength: 2100, maxLength: 3000 }));
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 8 }),
+  fc.constant([]),
+  fc.constant({}),
+  fc.constant([null]),
+  fc.string({ minLength: 2100, maxLength: 3000 }),
+);
 /** Up to two changes (a field replaced or removed), none in a good share of cases. */
-const changes = fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 }) });
+const changes = fc.oneof(
+  { weight: 2, arbitrary: fc.constant([]) },
+  { weight: 3, arbitrary: fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 }) },
+);
 const errorsOf = (lines: LogLine[]) => lines.filter((l) => l.level === 'error');
 
 // ---------------------------------------------------------------- GitHub webhooks
@@ -52,15 +65,31 @@ const delivery = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.constantFrom('workflow_run', 'workflow_job', 'deployment_status', 'ping'), fc.constantFrom('requested', 'in_progress', 'completed'), fc.boolean(), changes)
+      .tuple(
+        fc.constantFrom('workflow_run', 'workflow_job', 'deployment_status', 'ping'),
+        fc.constantFrom('requested', 'in_progress', 'completed'),
+        fc.boolean(),
+        changes,
+      )
       .map(([name, action, ours, change]) => {
         const run = { repo: REPO, runId: ours ? 0 : 424242, title: 'Deploy' };
         const payload =
-          name === 'workflow_run' ? workflowRunEvent(action, run) : name === 'workflow_job' ? workflowJobEvent(action === 'requested' ? 'queued' : action, { ...run, jobId: 7, name: 'deploy' }) : name === 'deployment_status' ? deploymentStatusEvent({ ...run, state: 'success', environment: 'production' }) : fixture('ping');
+          name === 'workflow_run'
+            ? workflowRunEvent(action, run)
+            : name === 'workflow_job'
+              ? workflowJobEvent(action === 'requested' ? 'queued' : action, { ...run, jobId: 7, name: 'deploy' })
+              : name === 'deployment_status'
+                ? deploymentStatusEvent({ ...run, state: 'success', environment: 'production' })
+                : fixture('ping');
         return { name: name as string | undefined, payload: mutateAll(payload, change), ours };
       }),
   },
-  { weight: 1, arbitrary: fc.tuple(fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), fc.jsonValue()).map(([name, payload]) => ({ name, payload: payload as unknown, ours: false })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), fc.jsonValue())
+      .map(([name, payload]) => ({ name, payload: payload as unknown, ours: false })),
+  },
 );
 const deliveryId = fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }) });
 
@@ -201,10 +230,15 @@ test('a foxopsJob of a known type but malformed is logged once and dropped, chan
     { type: 'notice', requestId: 'd-0123456789', notice: 'started', attempt: 1 },
     { type: 'alarm', alarm: { name: 'x', state: 'OK', reason: 'r', at: '2026-01-01T00:00:00.000Z' } },
   );
-  const malformed = fc.tuple(validJob, fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 })).map(([job, change]) => mutateAll(job, change));
+  const malformed = fc
+    .tuple(validJob, fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 }))
+    .map(([job, change]) => mutateAll(job, change));
   await fc.assert(
     fc.asyncProperty(malformed, async (job) => {
-      fc.pre(parseJob(job) === undefined && ['prepare', 'dispatch', 'reconcile', 'card', 'notice', 'alarm'].includes((job as { type?: unknown } | null)?.type as string));
+      fc.pre(
+        parseJob(job) === undefined &&
+          ['prepare', 'dispatch', 'reconcile', 'card', 'notice', 'alarm'].includes((job as { type?: unknown } | null)?.type as string),
+      );
       const before = await world(h, dynamo);
       await drain(h);
       const { thrown } = await invoke(handler, { foxopsJob: job });

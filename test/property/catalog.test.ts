@@ -7,7 +7,24 @@ import { parseCatalog } from '../../src/config/catalog-schema.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 
 /** Keys that are names, near-names, and the ones that trip code reading plain objects. */
-const key = fc.oneof(fc.constantFrom('production', 'staging', 'prod', 'backend', 'foxy-backend', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Prod', 'a b', ''), fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/));
+const key = fc.oneof(
+  fc.constantFrom(
+    'production',
+    'staging',
+    'prod',
+    'backend',
+    'foxy-backend',
+    'constructor',
+    'toString',
+    '__proto__',
+    'hasOwnProperty',
+    'valueOf',
+    'Prod',
+    'a b',
+    '',
+  ),
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/),
+);
 const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 10 }), fc.constant([]), fc.constant({}));
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: junk });
 const ids = (re: RegExp) => fc.array(maybe(fc.stringMatching(re)), { maxLength: 4 });
@@ -27,7 +44,10 @@ const environment = fc.record(
   },
   { requiredKeys: ['channels', 'approvals'] },
 );
-const target = fc.record({ function: maybe(fc.string({ minLength: 1, maxLength: 8 })), region: maybe(fc.constantFrom('eu-west-1', 'mars-1')) }, { requiredKeys: [] });
+const target = fc.record(
+  { function: maybe(fc.string({ minLength: 1, maxLength: 8 })), region: maybe(fc.constantFrom('eu-west-1', 'mars-1')) },
+  { requiredKeys: [] },
+);
 const service = fc.record(
   {
     aliases: fc.array(maybe(key), { maxLength: 3 }),
@@ -46,21 +66,51 @@ const validCatalog = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), 
   const aliases = words.slice(envs.length + services.length);
   return fc.record({
     environments: fc.tuple(...envs.map(() => fc.integer({ min: 0, max: 3 }))).map((approvals) =>
-      Object.fromEntries(envs.map((env, i) => [env, { channels: ['C0' + i], approvals: approvals[i]!, approvers: ['U0A', 'U0B', 'U0C'].slice(0, approvals[i]!), ...(i === 0 ? { aliases } : {}), request_ttl: '30m' }])),
+      Object.fromEntries(
+        envs.map((env, i) => [
+          env,
+          {
+            channels: ['C0' + i],
+            approvals: approvals[i]!,
+            approvers: ['U0A', 'U0B', 'U0C'].slice(0, approvals[i]!),
+            ...(i === 0 ? { aliases } : {}),
+            request_ttl: '30m',
+          },
+        ]),
+      ),
     ),
-    services: fc.constant(Object.fromEntries(services.map((svc) => [svc, { repo: 'o/r', workflow: 'deploy.yml', targets: { [envs[0]!]: { function: `${svc}-fn` } } }]))),
+    services: fc.constant(
+      Object.fromEntries(services.map((svc) => [svc, { repo: 'o/r', workflow: 'deploy.yml', targets: { [envs[0]!]: { function: `${svc}-fn` } } }])),
+    ),
     default_service: fc.constantFrom(...services),
   });
 });
 
 /** A valid file with one part replaced by something arbitrary (a key, a value, a whole section). */
-const mutatedCatalog = fc.tuple(validCatalog, fc.constantFrom('services', 'environments', 'default_service'), fc.oneof(junk, key, fc.dictionary(key, maybe(service), { maxKeys: 2 }), fc.dictionary(key, maybe(environment), { maxKeys: 2 }))).map(([file, part, value]) => ({ ...file, [part]: value }));
+const mutatedCatalog = fc
+  .tuple(
+    validCatalog,
+    fc.constantFrom('services', 'environments', 'default_service'),
+    fc.oneof(junk, key, fc.dictionary(key, maybe(service), { maxKeys: 2 }), fc.dictionary(key, maybe(environment), { maxKeys: 2 })),
+  )
+  .map(([file, part, value]) => ({ ...file, [part]: value }));
 
 /** Valid files, valid files with a part replaced, catalog-shaped values with junk in places, and any value at all. */
 const rawCatalog = fc.oneof(
   { weight: 3, arbitrary: validCatalog },
   { weight: 3, arbitrary: mutatedCatalog },
-  { weight: 3, arbitrary: fc.record({ services: maybe(fc.dictionary(key, maybe(service), { maxKeys: 3 })), environments: maybe(fc.dictionary(key, maybe(environment), { maxKeys: 3 })), default_service: maybe(key), stray: junk }, { requiredKeys: ['services', 'environments'] }) },
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      {
+        services: maybe(fc.dictionary(key, maybe(service), { maxKeys: 3 })),
+        environments: maybe(fc.dictionary(key, maybe(environment), { maxKeys: 3 })),
+        default_service: maybe(key),
+        stray: junk,
+      },
+      { requiredKeys: ['services', 'environments'] },
+    ),
+  },
   { weight: 1, arbitrary: fc.jsonValue() },
   { weight: 1, arbitrary: fc.anything() },
 );

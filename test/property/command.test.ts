@@ -11,15 +11,49 @@ import { TEST_CATALOG } from '../support/catalog.js';
 /** Everything a user could mean, plus near misses and the subcommands. */
 function vocabulary(catalog: Catalog): string[] {
   const names = [...catalog.environments, ...catalog.services].flatMap((e) => [e.name, ...e.aliases]);
-  return [...names, ...names.map((n) => n.toUpperCase()), ...names.map((n) => `${n.slice(1)}${n[0]}`), 'help', 'status', 'history', 'histroy', 'stauts', '-h', '?', '10', '0', '51', 'main', 'v1.2.3', 'feature/x', 'a..b', '-rf', '3f786850e387550fdab836ed7e6dc881de23001b', 'constructor', '__proto__', 'toString', 'rollback', 'to', 'because', 'v12', 'd-0123456789'];
+  return [
+    ...names,
+    ...names.map((n) => n.toUpperCase()),
+    ...names.map((n) => `${n.slice(1)}${n[0]}`),
+    'help',
+    'status',
+    'history',
+    'histroy',
+    'stauts',
+    '-h',
+    '?',
+    '10',
+    '0',
+    '51',
+    'main',
+    'v1.2.3',
+    'feature/x',
+    'a..b',
+    '-rf',
+    '3f786850e387550fdab836ed7e6dc881de23001b',
+    'constructor',
+    '__proto__',
+    'toString',
+    'rollback',
+    'to',
+    'because',
+    'v12',
+    'd-0123456789',
+  ];
 }
 
 /** Texts: words of the vocabulary and arbitrary ones, with any whitespace between; sometimes over the limit. */
 function commandText(catalog: Catalog): fc.Arbitrary<string> {
-  const word = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...vocabulary(catalog)) }, { weight: 2, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) });
+  const word = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...vocabulary(catalog)) },
+    { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+  );
   const gap = fc.constantFrom(' ', '  ', '\t', '\n', ' \u00a0 ');
   const words = fc.tuple(fc.array(fc.tuple(word, gap), { maxLength: 6 }), gap).map(([pairs, lead]) => lead + pairs.map(([w, g]) => w + g).join(''));
-  const long = fc.tuple(fc.constantFrom(...vocabulary(catalog)), fc.integer({ min: MAX_COMMAND_LENGTH - 5, max: MAX_COMMAND_LENGTH + 50 })).map(([w, n]) => `${w} ${'x'.repeat(n)}`);
+  const long = fc
+    .tuple(fc.constantFrom(...vocabulary(catalog)), fc.integer({ min: MAX_COMMAND_LENGTH - 5, max: MAX_COMMAND_LENGTH + 50 }))
+    .map(([w, n]) => `${w} ${'x'.repeat(n)}`);
   return fc.oneof({ weight: 6, arbitrary: words }, { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) }, { weight: 1, arbitrary: long });
 }
 
@@ -27,7 +61,17 @@ function commandText(catalog: Catalog): fc.Arbitrary<string> {
 const catalogArbitrary: fc.Arbitrary<Catalog> = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,9}$/), { minLength: 2, maxLength: 8 }).map((words) => {
   const [envNames, svcNames, aliases] = [words.slice(0, 1 + (words.length > 4 ? 1 : 0)), [words.at(-1)!], words.slice(2, -1)];
   return {
-    environments: envNames.map((name, i) => ({ name, aliases: i === 0 ? aliases.slice(0, 2) : [], channels: ['C0X'], approvals: 0, approvers: [], requesters: 'any' as const, requestTtlMs: 1, staleAfterMs: 1, runTimeoutMs: 1 })),
+    environments: envNames.map((name, i) => ({
+      name,
+      aliases: i === 0 ? aliases.slice(0, 2) : [],
+      channels: ['C0X'],
+      approvals: 0,
+      approvers: [],
+      requesters: 'any' as const,
+      requestTtlMs: 1,
+      staleAfterMs: 1,
+      runTimeoutMs: 1,
+    })),
     services: svcNames.map((name) => ({ name, aliases: aliases.slice(2), repo: 'o/r', workflow: 'deploy.yml', defaultRef: 'main', targets: {} })),
   };
 });
@@ -40,7 +84,11 @@ function assertValid(text: string, catalog: Catalog, result: DeployCommand | Com
   if (isCommandError(result)) {
     expect(result.suggestions.every((s) => typeof s === 'string')).toBe(true);
     // Every word an error quotes was typed (the subcommand guess compares lowercase).
-    const quoted = [...('word' in result && result.word !== undefined ? [result.word] : []), ...('words' in result ? result.words : []), ...('ref' in result ? [result.ref] : [])];
+    const quoted = [
+      ...('word' in result && result.word !== undefined ? [result.word] : []),
+      ...('words' in result ? result.words : []),
+      ...('ref' in result ? [result.ref] : []),
+    ];
     for (const w of quoted) expect(lower).toContain(w.toLowerCase());
     if (result.code === 'too_long') expect(text.length).toBeGreaterThan(MAX_COMMAND_LENGTH);
     const text_ = commandErrorText(result);
@@ -84,9 +132,12 @@ test('the test catalog: any text gives a valid command or an error whose wording
 
 test('any catalog: any text gives a valid command or a bounded error', () => {
   fc.assert(
-    fc.property(catalogArbitrary.chain((catalog) => fc.tuple(fc.constant(catalog), commandText(catalog))), ([catalog, text]) => {
-      assertValid(text, catalog, parseCommand(text, catalog));
-    }),
+    fc.property(
+      catalogArbitrary.chain((catalog) => fc.tuple(fc.constant(catalog), commandText(catalog))),
+      ([catalog, text]) => {
+        assertValid(text, catalog, parseCommand(text, catalog));
+      },
+    ),
     { numRuns: 200 },
   );
 });

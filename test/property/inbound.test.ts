@@ -18,20 +18,59 @@ import { mutate, mutateAll } from '../support/mutate.js';
 /** A value that must never be quoted back whole: longer than the snippets (40 characters at most) that problems quote. */
 const MARKER = 'MARKER-0f1e2d3c4b5a69788796a5b4c3d2e1f0-MARKER';
 
-const junk = fc.oneof(fc.constant(null), fc.constant(undefined), fc.boolean(), fc.integer(), fc.constant(MARKER), fc.string({ maxLength: 6 }), fc.constant([]), fc.constant({}), fc.constant([null]), fc.constant({ id: MARKER }));
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.boolean(),
+  fc.integer(),
+  fc.constant(MARKER),
+  fc.string({ maxLength: 6 }),
+  fc.constant([]),
+  fc.constant({}),
+  fc.constant([null]),
+  fc.constant({ id: MARKER }),
+);
 
 /** Slack's request bodies as Slack sends them (trimmed to what Bolt and foxops read). */
 const bases: Record<string, unknown> = {
-  command: { command: '/deploy', text: 'prod', user_id: 'U0DAVE', channel_id: 'C0PROD', team_id: 'T0FOXY', trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/x' },
+  command: {
+    command: '/deploy',
+    text: 'prod',
+    user_id: 'U0DAVE',
+    channel_id: 'C0PROD',
+    team_id: 'T0FOXY',
+    trigger_id: '1.2.3',
+    response_url: 'https://hooks.slack.com/x',
+  },
   block_actions: {
-    type: 'block_actions', team: { id: 'T0FOXY' }, user: { id: 'U0ALICE', team_id: 'T0FOXY' }, channel: { id: 'C0PROD' }, message: { ts: '1.2' }, trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/x',
+    type: 'block_actions',
+    team: { id: 'T0FOXY' },
+    user: { id: 'U0ALICE', team_id: 'T0FOXY' },
+    channel: { id: 'C0PROD' },
+    message: { ts: '1.2' },
+    trigger_id: '1.2.3',
+    response_url: 'https://hooks.slack.com/x',
     actions: [{ action_id: 'deploy_approve', block_id: 'b', type: 'button', value: 'd-0123456789' }],
   },
   view_submission: {
-    type: 'view_submission', team: { id: 'T0FOXY' }, user: { id: 'U0ALICE' }, trigger_id: '1.2.3', response_urls: [],
-    view: { id: 'V1', callback_id: 'deploy_reject_reason', private_metadata: '{"requestId":"d-0123456789"}', state: { values: { reason: { reason_input: { type: 'plain_text_input', value: 'no' } } } } },
+    type: 'view_submission',
+    team: { id: 'T0FOXY' },
+    user: { id: 'U0ALICE' },
+    trigger_id: '1.2.3',
+    response_urls: [],
+    view: {
+      id: 'V1',
+      callback_id: 'deploy_reject_reason',
+      private_metadata: '{"requestId":"d-0123456789"}',
+      state: { values: { reason: { reason_input: { type: 'plain_text_input', value: 'no' } } } },
+    },
   },
-  event_callback: { type: 'event_callback', team_id: 'T0FOXY', authorizations: [{ team_id: 'T0FOXY' }], event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0HOME', tab: 'home' } },
+  event_callback: {
+    type: 'event_callback',
+    team_id: 'T0FOXY',
+    authorizations: [{ team_id: 'T0FOXY' }],
+    event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0HOME', tab: 'home' },
+  },
   shortcut: { type: 'shortcut', callback_id: 'x', user: { id: 'U0ALICE' }, team: { id: 'T0FOXY' }, trigger_id: '1' },
 };
 
@@ -94,7 +133,11 @@ const alarmMessage = JSON.parse(fixture.Records[0].Sns.Message);
 
 describe('SNS records and alarm messages', () => {
   test('any record is read or refused with a reason, never thrown on', () => {
-    const record = fc.oneof(fc.anything(), fc.constant(null), fc.record({ EventSource: fc.oneof(fc.constant('aws:sns'), junk), Sns: fc.oneof(junk, fc.record({ Message: junk, MessageId: junk, TopicArn: junk })) }));
+    const record = fc.oneof(
+      fc.anything(),
+      fc.constant(null),
+      fc.record({ EventSource: fc.oneof(fc.constant('aws:sns'), junk), Sns: fc.oneof(junk, fc.record({ Message: junk, MessageId: junk, TopicArn: junk })) }),
+    );
     fc.assert(
       fc.property(record, (r) => {
         const read = readSnsRecord(r);
@@ -107,7 +150,12 @@ describe('SNS records and alarm messages', () => {
 
   test('an alarm message that parses becomes an alarm job that the job parser takes, with a bounded key', () => {
     const field = fc.constantFrom(...Object.keys(alarmMessage), 'Trigger.Dimensions', 'Trigger.MetricName');
-    const value = fc.oneof(junk, fc.string({ maxLength: 3000 }), fc.constantFrom('ALARM', 'OK', 'arn:aws:cloudwatch:eu-west-1:1:alarm:x', 'arn:aws:cloudwatch:<b>:1:alarm:x'), fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 40 }));
+    const value = fc.oneof(
+      junk,
+      fc.string({ maxLength: 3000 }),
+      fc.constantFrom('ALARM', 'OK', 'arn:aws:cloudwatch:eu-west-1:1:alarm:x', 'arn:aws:cloudwatch:<b>:1:alarm:x'),
+      fc.array(fc.record({ name: fc.string(), value: fc.string() }), { maxLength: 40 }),
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(field, value), { maxLength: 3 }), (changes) => {
         const message = changes.reduce<unknown>((m, [f, v]) => mutate(m, f.split('.'), v), alarmMessage);
@@ -128,8 +176,22 @@ describe('jobs', () => {
     deployId.map((requestId) => ({ type: 'prepare' as const, requestId })),
     fc.record({ type: fc.constant('dispatch' as const), requestId: deployId, version: fc.nat() }, { requiredKeys: ['type', 'requestId'] }),
     fc.record({ type: fc.constant('reconcile' as const), at: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()) }, { requiredKeys: ['type'] }),
-    fc.record({ type: fc.constant('card' as const), requestId: deployId, slot: fc.nat(), phase: fc.constantFrom('lead' as const, 'trail' as const), tries: fc.nat({ max: 5 }) }, { requiredKeys: ['type', 'requestId', 'slot', 'phase'] }),
-    fc.record({ type: fc.constant('notice' as const), requestId: deployId, notice: fc.constantFrom('started' as const, 'succeeded' as const, 'failed' as const), attempt: fc.integer({ min: 1, max: 9 }) }),
+    fc.record(
+      {
+        type: fc.constant('card' as const),
+        requestId: deployId,
+        slot: fc.nat(),
+        phase: fc.constantFrom('lead' as const, 'trail' as const),
+        tries: fc.nat({ max: 5 }),
+      },
+      { requiredKeys: ['type', 'requestId', 'slot', 'phase'] },
+    ),
+    fc.record({
+      type: fc.constant('notice' as const),
+      requestId: deployId,
+      notice: fc.constantFrom('started' as const, 'succeeded' as const, 'failed' as const),
+      attempt: fc.integer({ min: 1, max: 9 }),
+    }),
     fc.constant({ type: 'alarm' as const, alarm: parseAlarmMessage(fixture.Records[0].Sns.Message) as never }),
   );
 
@@ -143,7 +205,15 @@ describe('jobs', () => {
   });
 
   test('anything else is refused with a reason, or read as a job whose key is bounded', () => {
-    const jobish = fc.tuple(validJob, fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.string({ maxLength: 3000 }), fc.constantFrom('prepare', 'alarm', 'card', 'd-0123456789', -1, 1.5, 2 ** 60))), { maxLength: 2 })).map(([job, changes]) => mutateAll(job, changes));
+    const jobish = fc
+      .tuple(
+        validJob,
+        fc.array(
+          fc.tuple(fc.nat(), fc.oneof(junk, fc.string({ maxLength: 3000 }), fc.constantFrom('prepare', 'alarm', 'card', 'd-0123456789', -1, 1.5, 2 ** 60))),
+          { maxLength: 2 },
+        ),
+      )
+      .map(([job, changes]) => mutateAll(job, changes));
     fc.assert(
       fc.property(fc.oneof({ weight: 4, arbitrary: jobish }, { weight: 1, arbitrary: fc.anything() }), (value) => {
         const read = readJob(value);

@@ -43,17 +43,34 @@ const SEEDED_ID = '<seeded-id>';
 const RESPONSE_URL = '<response-url>';
 const CARD_TS = '<card-ts>';
 
-const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 8 }), fc.constant([]), fc.constant({}), fc.constant([null]), fc.string({ minLength: 2100, maxLength: 3000 }));
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.string({ maxLength: 8 }),
+  fc.constant([]),
+  fc.constant({}),
+  fc.constant([null]),
+  fc.string({ minLength: 2100, maxLength: 3000 }),
+);
 const deployId = fc.stringMatching(/^d-[0-9a-hjkmnp-tv-z]{10}$/);
-const user = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAVE') }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }, { weight: 1, arbitrary: fc.constant('U'.repeat(300)) });
+const user = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('U0ALICE', 'U0BOB', 'U0CAROL', 'U0DAVE') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.constant('U'.repeat(300)) },
+);
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('prod', 'stg backend', 'prod backend main', 'prod api') },
-  { weight: 3, arbitrary: fc.constantFrom('', 'help', 'status', 'status backend', 'history prod', 'history prod backend 5', 'prdo', 'prod backend no..ref', 'histroy') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('', 'help', 'status', 'status backend', 'history prod', 'history prod backend 5', 'prdo', 'prod backend no..ref', 'histroy'),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 3990, maxLength: 4100 }) },
 );
 /** A form value, now and then given twice (a form may repeat a key). */
-const field = (arb: fc.Arbitrary<string>) => fc.oneof({ weight: 20, arbitrary: arb }, { weight: 1, arbitrary: fc.tuple(arb, arb).map((pair): string[] => [...pair]) });
+const field = (arb: fc.Arbitrary<string>) =>
+  fc.oneof({ weight: 20, arbitrary: arb }, { weight: 1, arbitrary: fc.tuple(arb, arb).map((pair): string[] => [...pair]) });
 
 /** A slash command as Slack sends it, now and then without one of its fields. */
 const command = fc
@@ -67,12 +84,21 @@ const command = fc
       trigger_id: field(fc.oneof({ weight: 5, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.string({ maxLength: 300 }) })),
       response_url: fc.constant(RESPONSE_URL),
     }),
-    fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('command', 'text', 'user_id', 'channel_id', 'trigger_id') }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('command', 'text', 'user_id', 'channel_id', 'trigger_id') },
+    ),
   )
-  .map(([fields, dropped]) => ({ body: formBody({ ...fields, ...(dropped ? { [dropped]: undefined } : {}) }), contentType: 'application/x-www-form-urlencoded' }));
+  .map(([fields, dropped]) => ({
+    body: formBody({ ...fields, ...(dropped ? { [dropped]: undefined } : {}) }),
+    contentType: 'application/x-www-form-urlencoded',
+  }));
 
 /** Up to two changes (a field replaced or removed), none in a good share of cases. */
-const changes = fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 }) });
+const changes = fc.oneof(
+  { weight: 2, arbitrary: fc.constant([]) },
+  { weight: 3, arbitrary: fc.array(fc.tuple(fc.nat(), fc.oneof(junk, fc.constant(undefined))), { minLength: 1, maxLength: 2 }) },
+);
 
 /** A payload with some of its fields replaced or removed. */
 const mutated = (base: fc.Arbitrary<Record<string, unknown>>) =>
@@ -97,7 +123,12 @@ const click = mutated(
         action_id: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...Object.values(ACTION_IDS)) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }),
         block_id: fc.constant('deploy_actions'),
         type: fc.constant('button'),
-        value: fc.oneof({ weight: 3, arbitrary: fc.constant(SEEDED_ID) }, { weight: 2, arbitrary: deployId }, { weight: 2, arbitrary: fc.string({ maxLength: 30 }) }, { weight: 1, arbitrary: fc.string({ minLength: 2000, maxLength: 4000 }) }),
+        value: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(SEEDED_ID) },
+          { weight: 2, arbitrary: deployId },
+          { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
+          { weight: 1, arbitrary: fc.string({ minLength: 2000, maxLength: 4000 }) },
+        ),
       }),
       { minLength: 1, maxLength: 2 },
     ),
@@ -120,7 +151,9 @@ const submission = mutated(
         fc.string({ maxLength: 50 }),
         fc.constant('null'),
       ),
-      state: fc.string({ maxLength: 700 }).map((reason) => ({ values: { [REJECT_VIEW.block]: { [REJECT_VIEW.input]: { type: 'plain_text_input', value: reason } } } })),
+      state: fc
+        .string({ maxLength: 700 })
+        .map((reason) => ({ values: { [REJECT_VIEW.block]: { [REJECT_VIEW.input]: { type: 'plain_text_input', value: reason } } } })),
     }),
   }),
 );
@@ -132,21 +165,28 @@ const callback = fc
       team_id: fc.constant('T0FOXY'),
       api_app_id: fc.constant('A0FOXOPS'),
       authorizations: fc.constant([{ team_id: 'T0FOXY', is_bot: true }]),
-      event: fc.record({
-        type: fc.constantFrom('app_home_opened', 'app_home_opened', 'message', 'app_mention', 'reaction_added', 'tokens_revoked'),
-        user: user,
-        channel: fc.constantFrom('D0HOME', 'C0PROD'),
-        tab: fc.constantFrom('home', 'messages'),
-        item: fc.constant({ type: 'message', channel: 'C0PROD', ts: '1.2' }),
-      }, { requiredKeys: ['type'] }),
+      event: fc.record(
+        {
+          type: fc.constantFrom('app_home_opened', 'app_home_opened', 'message', 'app_mention', 'reaction_added', 'tokens_revoked'),
+          user: user,
+          channel: fc.constantFrom('D0HOME', 'C0PROD'),
+          tab: fc.constantFrom('home', 'messages'),
+          item: fc.constant({ type: 'message', channel: 'C0PROD', ts: '1.2' }),
+        },
+        { requiredKeys: ['type'] },
+      ),
     }),
     changes,
   )
   .map(([payload, changes]) => ({ body: JSON.stringify(mutateAll(payload, changes)) ?? 'null', contentType: 'application/json' }));
 
 const odd = fc.oneof(
-  fc.constantFrom('null', '5', '"text"', '[]', '{', '{"type":"url_verification","challenge":"c-1"}', '{"type":"app_rate_limited"}').map((body) => ({ body, contentType: 'application/json' })),
-  fc.constantFrom('payload=null', 'payload=%7B', 'payload=1', 'payload=a&payload=b', 'text=prod', '').map((body) => ({ body, contentType: 'application/x-www-form-urlencoded' })),
+  fc
+    .constantFrom('null', '5', '"text"', '[]', '{', '{"type":"url_verification","challenge":"c-1"}', '{"type":"app_rate_limited"}')
+    .map((body) => ({ body, contentType: 'application/json' })),
+  fc
+    .constantFrom('payload=null', 'payload=%7B', 'payload=1', 'payload=a&payload=b', 'text=prod', '')
+    .map((body) => ({ body, contentType: 'application/x-www-form-urlencoded' })),
   fc.jsonValue().map((v) => ({ body: JSON.stringify(v) ?? 'null', contentType: 'application/json' })),
   fc.string({ unit: 'binary', maxLength: 200 }).map((body) => ({ body, contentType: 'text/plain' })),
 );
@@ -159,7 +199,11 @@ const anyRequest = fc.oneof(command, click, submission, callback, odd);
 /** The generated body with the harness' own values in. */
 function concrete({ body, contentType }: { body: string; contentType: string }): { body: string; contentType: string } {
   const url = encodeURIComponent(h.slack.responseUrl('prop'));
-  const swap = (text: string) => text.replaceAll(encodeURIComponent(RESPONSE_URL), url).replaceAll(encodeURIComponent(SEEDED_ID), seeded.request.id).replaceAll(encodeURIComponent(CARD_TS), seeded.request.cardTs!);
+  const swap = (text: string) =>
+    text
+      .replaceAll(encodeURIComponent(RESPONSE_URL), url)
+      .replaceAll(encodeURIComponent(SEEDED_ID), seeded.request.id)
+      .replaceAll(encodeURIComponent(CARD_TS), seeded.request.cardTs!);
   return { body: contentType.includes('form') ? swap(body) : body, contentType };
 }
 
@@ -229,7 +273,16 @@ test('signed bodies that are no Slack request at all: 200 or 400, one line', asy
 test('a button whose value is 3 KB is refused to the clicker with one line, before any store read', async () => {
   // Prepare
   const value = 'x'.repeat(3000);
-  const payload = { type: 'block_actions', team: { id: 'T0FOXY' }, user: { id: 'U0ALICE' }, trigger_id: 't', channel: { id: 'C0PROD' }, message: { ts: seeded.request.cardTs }, response_url: h.slack.responseUrl('big-value'), actions: [{ action_id: ACTION_IDS.approve, block_id: 'b', type: 'button', value }] };
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0FOXY' },
+    user: { id: 'U0ALICE' },
+    trigger_id: 't',
+    channel: { id: 'C0PROD' },
+    message: { ts: seeded.request.cardTs },
+    response_url: h.slack.responseUrl('big-value'),
+    actions: [{ action_id: ACTION_IDS.approve, block_id: 'b', type: 'button', value }],
+  };
   const before = await world(h, dynamo);
 
   // Act
@@ -239,7 +292,9 @@ test('a button whose value is 3 KB is refused to the clicker with one line, befo
   // Assess
   expect(result!.statusCode).toBe(200);
   expect(lines).toEqual([expect.objectContaining({ event: 'card.bad_request_id', level: 'warn', length: 3000, value: expect.stringMatching(/^x{40}…/) })]);
-  expect(h.slack.responsesTo('big-value')).toEqual([expect.objectContaining({ body: expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('does not name a deploy request') }) })]);
+  expect(h.slack.responsesTo('big-value')).toEqual([
+    expect.objectContaining({ body: expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('does not name a deploy request') }) }),
+  ]);
   const after = await world(h, dynamo);
   expect({ ...after, slackResponses: before.slackResponses }).toEqual(before);
 });
@@ -251,8 +306,18 @@ test('a dialog naming a 3 KB request id, or with a reason longer than the dialog
       slackEvent(
         formBody({
           payload: JSON.stringify({
-            type: 'view_submission', team: { id: 'T0FOXY' }, user: { id: 'U0BOB' }, trigger_id: 't', response_urls: [],
-            view: { id: 'V1', type: 'modal', callback_id: REJECT_VIEW.callbackId, private_metadata: privateMetadata, state: { values: { [REJECT_VIEW.block]: { [REJECT_VIEW.input]: { type: 'plain_text_input', value: reason } } } } },
+            type: 'view_submission',
+            team: { id: 'T0FOXY' },
+            user: { id: 'U0BOB' },
+            trigger_id: 't',
+            response_urls: [],
+            view: {
+              id: 'V1',
+              type: 'modal',
+              callback_id: REJECT_VIEW.callbackId,
+              private_metadata: privateMetadata,
+              state: { values: { [REJECT_VIEW.block]: { [REJECT_VIEW.input]: { type: 'plain_text_input', value: reason } } } },
+            },
           }),
         }),
         'application/x-www-form-urlencoded',
@@ -268,8 +333,13 @@ test('a dialog naming a 3 KB request id, or with a reason longer than the dialog
   const longReasonLines = await drain(h);
 
   // Assess
-  expect(JSON.parse(bigId.result!.body)).toEqual({ response_action: 'errors', errors: { [REJECT_VIEW.block]: expect.stringContaining('does not name a deploy request') } });
-  expect(bigIdLines).toEqual([expect.objectContaining({ event: 'view.reject_bad_metadata', length: expect.any(Number), metadata: expect.stringContaining('…[+') })]);
+  expect(JSON.parse(bigId.result!.body)).toEqual({
+    response_action: 'errors',
+    errors: { [REJECT_VIEW.block]: expect.stringContaining('does not name a deploy request') },
+  });
+  expect(bigIdLines).toEqual([
+    expect.objectContaining({ event: 'view.reject_bad_metadata', length: expect.any(Number), metadata: expect.stringContaining('…[+') }),
+  ]);
   expect(JSON.parse(longReason.result!.body)).toEqual({ response_action: 'errors', errors: { [REJECT_VIEW.block]: expect.stringContaining('at most 500') } });
   expect(longReasonLines).toEqual([expect.objectContaining({ event: 'view.reject_reason_too_long', length: 799 })]);
   expect(await world(h, dynamo)).toEqual(before);

@@ -55,12 +55,28 @@ export async function seedDeploy(h: SeedTarget, options: SeedOptions = {}): Prom
   const sha = h.github.headOf(REPO, 'main');
   const id = deployIdFromDigest(randomBytes(16));
   const run = options.run ?? (status === 'approved' ? 'none' : 'linked');
-  const runId = run === 'none' ? undefined : await dispatchOnFake(h, { environment: 'production', sha, deploy_id: id, requested_by: requester, approved_by: approvers.join(',') });
+  const runId =
+    run === 'none'
+      ? undefined
+      : await dispatchOnFake(h, { environment: 'production', sha, deploy_id: id, requested_by: requester, approved_by: approvers.join(',') });
 
   const slack = new WebClient('xoxb-test', { slackApiUrl: h.slack.apiUrl });
   const posted = await slack.chat.postMessage({ channel: 'C0PROD', text: `card of ${id}` });
 
-  let request = newRequest({ id, kind: 'deploy', service: 'foxy-backend', environment: 'production', repo: REPO, workflow: 'deploy.yml', ref: 'main', requester, channel: 'C0PROD', requiredApprovals: approvers.length, ttlMs: 30 * 60_000, now: at });
+  let request = newRequest({
+    id,
+    kind: 'deploy',
+    service: 'foxy-backend',
+    environment: 'production',
+    repo: REPO,
+    workflow: 'deploy.yml',
+    ref: 'main',
+    requester,
+    channel: 'C0PROD',
+    requiredApprovals: approvers.length,
+    ttlMs: 30 * 60_000,
+    now: at,
+  });
   request = {
     ...request,
     sha,
@@ -68,13 +84,19 @@ export async function seedDeploy(h: SeedTarget, options: SeedOptions = {}): Prom
     cardTs: posted.ts!,
     approvals: approvers.map((userId) => ({ userId, at: at.toISOString() })),
   };
-  for (const to of ['awaiting_approval', 'approved', 'dispatching'] as const) if (status !== 'approved' || to !== 'dispatching') request = transition(request, to, at);
+  for (const to of ['awaiting_approval', 'approved', 'dispatching'] as const)
+    if (status !== 'approved' || to !== 'dispatching') request = transition(request, to, at);
   if (status !== 'dispatching' && status !== 'approved') {
     const linked = run === 'linked' ? runId : undefined;
     request = transition(request, 'dispatched', at, {
       dispatchedAt: at.toISOString(),
       lastRunEventAt: at.toISOString(),
-      run: { id: linked, url: linked ? `https://github.com/${REPO}/actions/runs/${linked}` : `https://github.com/${REPO}/actions/workflows/deploy.yml`, attempt: 1, jobs: [] },
+      run: {
+        id: linked,
+        url: linked ? `https://github.com/${REPO}/actions/runs/${linked}` : `https://github.com/${REPO}/actions/workflows/deploy.yml`,
+        attempt: 1,
+        jobs: [],
+      },
     });
     if (status !== 'dispatched') request = transition(request, status, at);
   }
@@ -90,5 +112,9 @@ export async function seedDeploy(h: SeedTarget, options: SeedOptions = {}): Prom
 export function cardCalls(slack: FakeSlack, request: Pick<DeployRequest, 'channel' | 'cardTs'>, since = 0): SlackCall[] {
   return slack.calls
     .slice(since)
-    .filter((c) => c.args.channel === request.channel && ((c.method === 'chat.update' && c.args.ts === request.cardTs) || (c.method === 'chat.postMessage' && c.args.thread_ts === request.cardTs)));
+    .filter(
+      (c) =>
+        c.args.channel === request.channel &&
+        ((c.method === 'chat.update' && c.args.ts === request.cardTs) || (c.method === 'chat.postMessage' && c.args.thread_ts === request.cardTs)),
+    );
 }

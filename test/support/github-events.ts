@@ -116,7 +116,10 @@ export function runEventSequence(run: RunRef & { title?: string }, jobs: Array<{
   out.push(['workflow_run', workflowRunEvent('in_progress', run)]);
   jobs.forEach((j, i) => {
     out.push(['workflow_job', workflowJobEvent('in_progress', { ...run, jobId: j.id, name: j.name })]);
-    out.push(['workflow_job', workflowJobEvent('completed', { ...run, jobId: j.id, name: j.name, conclusion: i === jobs.length - 1 ? conclusion : 'success' })]);
+    out.push([
+      'workflow_job',
+      workflowJobEvent('completed', { ...run, jobId: j.id, name: j.name, conclusion: i === jobs.length - 1 ? conclusion : 'success' }),
+    ]);
   });
   out.push(['workflow_run', workflowRunEvent('completed', { ...run, conclusion })]);
   return out;

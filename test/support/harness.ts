@@ -93,7 +93,10 @@ export interface Harness {
    */
   logs: CapturedLogs;
   /** Sends a signed Slack request to `/slack/events` through the Function URL event shape. */
-  slackRequest(body: string, options?: { contentType?: string; signature?: string | null; timestamp?: number; headers?: Record<string, string>; base64?: boolean }): Promise<HttpResult>;
+  slackRequest(
+    body: string,
+    options?: { contentType?: string; signature?: string | null; timestamp?: number; headers?: Record<string, string>; base64?: boolean },
+  ): Promise<HttpResult>;
   /** Sends `/deploy <text>` as `user` from `channel`. */
   command(text: string, options?: { user?: string; channel?: string; triggerId?: string; headers?: Record<string, string> }): Promise<HttpResult>;
   /** Clicks a card button as `user`. */
@@ -254,12 +257,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       'x-github-delivery': o.delivery ?? randomUUID(),
       ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
     };
-    const result = await handler({ rawPath: '/github/webhooks', headers, body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/github/webhooks' } } }, {});
+    const result = await handler(
+      { rawPath: '/github/webhooks', headers, body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/github/webhooks' } } },
+      {},
+    );
     return result as HttpResult;
   };
 
   const submitView: Harness['submitView'] = (callbackId, privateMetadata, values, user) => {
-    const state = { values: Object.fromEntries(Object.entries(values).map(([block, actions]) => [block, Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]))])) };
+    const state = {
+      values: Object.fromEntries(
+        Object.entries(values).map(([block, actions]) => [
+          block,
+          Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }])),
+        ]),
+      ),
+    };
     const payload = {
       type: 'view_submission',
       team: { id: 'T0FOXY', domain: 'foxy' },

@@ -98,7 +98,9 @@ export interface CapturedConsole {
 /** Captures `console.info`, `warn` and `error` (where Bolt's and the WebClient's ConsoleLogger write) until `restore()`. */
 export function captureConsole(): CapturedConsole {
   const lines: string[] = [];
-  const spies = (['info', 'warn', 'error'] as const).map((method) => jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))));
+  const spies = (['info', 'warn', 'error'] as const).map((method) =>
+    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+  );
   return {
     lines,
     restore: () => {

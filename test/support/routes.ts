@@ -24,13 +24,23 @@ export function slackEvent(body: string, contentType: string, auth: SlackAuth): 
     'other-body': slackSignature(SIGNING_SECRET, ts, `${body} `),
     'malformed-signature': `v0=${'z'.repeat(64)}`,
   }[auth];
-  const headers: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), ...(signature ? { 'x-slack-signature': signature } : {}) };
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'x-slack-request-timestamp': String(ts),
+    ...(signature ? { 'x-slack-signature': signature } : {}),
+  };
   return { rawPath: '/slack/events', headers, body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/slack/events' } } };
 }
 
 /** A Function URL event for `POST /github/webhooks`. */
-export function webhookEvent(name: string | undefined, body: string, delivery: string | undefined, auth: 'signed' | 'unsigned' | 'other-secret'): Record<string, unknown> {
-  const signature = auth === 'signed' ? githubSignature(WEBHOOK_SECRET, body) : auth === 'other-secret' ? githubSignature('not-the-webhook-secret', body) : undefined;
+export function webhookEvent(
+  name: string | undefined,
+  body: string,
+  delivery: string | undefined,
+  auth: 'signed' | 'unsigned' | 'other-secret',
+): Record<string, unknown> {
+  const signature =
+    auth === 'signed' ? githubSignature(WEBHOOK_SECRET, body) : auth === 'other-secret' ? githubSignature('not-the-webhook-secret', body) : undefined;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...(name === undefined ? {} : { 'x-github-event': name }),
@@ -59,8 +69,14 @@ export interface World {
 export async function world(h: Harness, dynamo: DynamoDBClient): Promise<World> {
   await h.idle();
   const items: string[] = [];
-  for await (const page of paginateScan({ client: dynamo }, { TableName: h.env.FOXOPS_TABLE! })) for (const item of page.Items ?? []) items.push(JSON.stringify(item));
-  return { items: items.sort().join('\n'), slackCalls: h.slack.calls.length, slackResponses: h.slack.responses.length, githubRequests: h.github.requests.length };
+  for await (const page of paginateScan({ client: dynamo }, { TableName: h.env.FOXOPS_TABLE! }))
+    for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+  return {
+    items: items.sort().join('\n'),
+    slackCalls: h.slack.calls.length,
+    slackResponses: h.slack.responses.length,
+    githubRequests: h.github.requests.length,
+  };
 }
 
 /** A client on the harness' table. */

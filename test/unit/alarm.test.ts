@@ -10,15 +10,39 @@ const catalog: Catalog = {
   ],
   environments: [
     { name: 'staging', aliases: [], channels: ['C0STG'], approvals: 0, approvers: [], requesters: 'any', requestTtlMs: 1, staleAfterMs: 1, runTimeoutMs: 1 },
-    { name: 'production', aliases: [], channels: ['C0PROD'], approvals: 1, approvers: ['U0A'], requesters: 'any', requestTtlMs: 1, staleAfterMs: 1, runTimeoutMs: 1 },
+    {
+      name: 'production',
+      aliases: [],
+      channels: ['C0PROD'],
+      approvals: 1,
+      approvers: ['U0A'],
+      requesters: 'any',
+      requestTtlMs: 1,
+      staleAfterMs: 1,
+      runTimeoutMs: 1,
+    },
   ],
 };
 const alarm = (over: Partial<AlarmNotice> = {}): AlarmNotice => ({ name: 'x', state: 'ALARM', reason: 'r', at: '2026-11-28T10:00:00.000Z', ...over });
-const deploy = (finishedAt: string): DeploymentRecord => ({ service: 'foxy-backend', environment: 'production', sha: 'a'.repeat(40), ref: 'main', requestId: 'd-1', kind: 'deploy', requester: 'U0D', approvers: [], outcome: 'succeeded', finishedAt });
+const deploy = (finishedAt: string): DeploymentRecord => ({
+  service: 'foxy-backend',
+  environment: 'production',
+  sha: 'a'.repeat(40),
+  ref: 'main',
+  requestId: 'd-1',
+  kind: 'deploy',
+  requester: 'U0D',
+  approvers: [],
+  outcome: 'succeeded',
+  finishedAt,
+});
 
 describe('alarmTarget', () => {
   test('the FunctionName dimension names a configured target', () => {
-    expect(alarmTarget(catalog, alarm({ metric: { dimensions: { FunctionName: 'fb-prod-fn' } } }))).toEqual({ service: 'foxy-backend', environment: 'production' });
+    expect(alarmTarget(catalog, alarm({ metric: { dimensions: { FunctionName: 'fb-prod-fn' } } }))).toEqual({
+      service: 'foxy-backend',
+      environment: 'production',
+    });
   });
   test('otherwise the <service>-<environment>- name prefix, the longest service name first', () => {
     expect(alarmTarget(catalog, alarm({ name: 'foxy-backend-staging-errors' }))).toEqual({ service: 'foxy-backend', environment: 'staging' });
@@ -43,17 +67,30 @@ describe('isLikelyCause', () => {
 
 describe('parseAlarmMessage', () => {
   const message = {
-    AlarmName: 'foxy-backend-production-errors', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'Threshold Crossed',
-    StateChangeTime: '2026-11-28T10:01:00.123+0000', AlarmArn: 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:foxy-backend-production-errors',
-    AWSAccountId: '111111111111', Trigger: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ name: 'FunctionName', value: 'fb-prod-fn' }] },
+    AlarmName: 'foxy-backend-production-errors',
+    NewStateValue: 'ALARM',
+    OldStateValue: 'OK',
+    NewStateReason: 'Threshold Crossed',
+    StateChangeTime: '2026-11-28T10:01:00.123+0000',
+    AlarmArn: 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:foxy-backend-production-errors',
+    AWSAccountId: '111111111111',
+    Trigger: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ name: 'FunctionName', value: 'fb-prod-fn' }] },
   };
   test('reads the state, the time (CloudWatch writes +0000), the region from the ARN and the dimensions', () => {
     const notice = parseAlarmMessage(JSON.stringify(message));
     expect(notice).toEqual({
-      name: 'foxy-backend-production-errors', state: 'ALARM', previousState: 'OK', reason: 'Threshold Crossed', at: '2026-11-28T10:01:00.123Z',
-      region: 'eu-west-1', accountId: '111111111111', metric: { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: 'fb-prod-fn' } },
+      name: 'foxy-backend-production-errors',
+      state: 'ALARM',
+      previousState: 'OK',
+      reason: 'Threshold Crossed',
+      at: '2026-11-28T10:01:00.123Z',
+      region: 'eu-west-1',
+      accountId: '111111111111',
+      metric: { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: 'fb-prod-fn' } },
     });
-    expect(alarmConsoleUrl(notice as AlarmNotice)).toBe('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/foxy-backend-production-errors');
+    expect(alarmConsoleUrl(notice as AlarmNotice)).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/foxy-backend-production-errors',
+    );
   });
   test('says why for what is not an alarm notification', () => {
     expect(parseAlarmMessage('hello')).toEqual({ problem: expect.stringContaining('not JSON') });

@@ -74,7 +74,13 @@ describe('rollBackByAlias', () => {
     expect(m.calls).toEqual(['exists 5', 'get', 'move 5 r1', 'get']);
     expect(m.requests.get('d-0123456789')).toMatchObject({ status: 'succeeded', dispatchAttempts: 1 });
     expect(m.recorded).toEqual([
-      expect.objectContaining({ kind: 'rollback', sha: OLD, version: '5', restores: expect.objectContaining({ requestId: 'd-aaaaaaaaaa' }), rolledBackFrom: expect.objectContaining({ requestId: 'd-bbbbbbbbbb', reason: 'errors' }) }),
+      expect.objectContaining({
+        kind: 'rollback',
+        sha: OLD,
+        version: '5',
+        restores: expect.objectContaining({ requestId: 'd-aaaaaaaaaa' }),
+        rolledBackFrom: expect.objectContaining({ requestId: 'd-bbbbbbbbbb', reason: 'errors' }),
+      }),
     ]);
   });
 
@@ -102,7 +108,10 @@ describe('rollBackByAlias', () => {
     await rollBackByAlias(m.ctx, m.requests.get('d-0123456789')!);
 
     // Assess
-    expect(m.requests.get('d-0123456789')).toMatchObject({ status: 'rollback_failed', failure: { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6', actual: '7' } } });
+    expect(m.requests.get('d-0123456789')).toMatchObject({
+      status: 'rollback_failed',
+      failure: { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6', actual: '7' } },
+    });
     expect(m.recorded).toEqual([]);
   });
 
@@ -116,7 +125,10 @@ describe('rollBackByAlias', () => {
     await rollBackByAlias(m.ctx, m.requests.get('d-0123456789')!);
 
     // Assess
-    expect(m.requests.get('d-0123456789')).toMatchObject({ status: 'rollback_failed', failure: { code: 'unavailable', params: { action: 'lambda:UpdateAlias', resource: 'fb-prod:live', version: '5' }, cause: 'socket hang up' } });
+    expect(m.requests.get('d-0123456789')).toMatchObject({
+      status: 'rollback_failed',
+      failure: { code: 'unavailable', params: { action: 'lambda:UpdateAlias', resource: 'fb-prod:live', version: '5' }, cause: 'socket hang up' },
+    });
   });
 });
 
@@ -143,14 +155,34 @@ describe('resolveStuckRollback', () => {
 
     // Assess
     expect(outcome).toBe('failed');
-    expect(m.requests.get('d-0123456789')).toMatchObject({ status: 'rollback_failed', failure: { code: 'rollback_interrupted', params: { actual: '6', version: '5' } } });
+    expect(m.requests.get('d-0123456789')).toMatchObject({
+      status: 'rollback_failed',
+      failure: { code: 'rollback_interrupted', params: { actual: '6', version: '5' } },
+    });
   });
 });
 
 describe('recordVersion', () => {
   const TARGETS = { ...TEST_CATALOG, services: TEST_CATALOG.services.map((s) => ({ ...s, targets: { production: { functionName: 'fb-prod' } } })) };
-  const deployed = (): DeployRequest => ({ ...productionRequest({ now: NOW }), status: 'succeeded', sha: OLD, finishedAt: NOW.toISOString(), run: { id: 42, attempt: 1, jobs: [] } });
-  const entry: DeploymentRecord = { service: 'foxy-backend', environment: 'production', sha: OLD, ref: 'main', requestId: 'd-0123456789', kind: 'deploy', requester: 'U0CAROL', approvers: [], outcome: 'succeeded', finishedAt: NOW.toISOString() };
+  const deployed = (): DeployRequest => ({
+    ...productionRequest({ now: NOW }),
+    status: 'succeeded',
+    sha: OLD,
+    finishedAt: NOW.toISOString(),
+    run: { id: 42, attempt: 1, jobs: [] },
+  });
+  const entry: DeploymentRecord = {
+    service: 'foxy-backend',
+    environment: 'production',
+    sha: OLD,
+    ref: 'main',
+    requestId: 'd-0123456789',
+    kind: 'deploy',
+    requester: 'U0CAROL',
+    approvers: [],
+    outcome: 'succeeded',
+    finishedAt: NOW.toISOString(),
+  };
 
   function versionSetUp(current: DeploymentRecord | undefined, get: () => Promise<AliasState>) {
     const m = memoryContext({ requests: [deployed()], now: () => NOW });

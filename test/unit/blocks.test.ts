@@ -4,7 +4,7 @@
  */
 import { productionRequest } from '../support/requests.js';
 import type { Catalog, EnvironmentDefinition, ServiceDefinition } from '../../src/domain/catalog.js';
-import { type CommitSummary, type DeployRequest, REQUEST_STATUSES, type RequestStatus, } from '../../src/domain/request.js';
+import { type CommitSummary, type DeployRequest, REQUEST_STATUSES, type RequestStatus } from '../../src/domain/request.js';
 import { ACTION_IDS } from '../../src/slack/blocks/action-ids.js';
 import { type SlackMessage, deployCard } from '../../src/slack/blocks/deploy-card.js';
 import { escapeText } from '../../src/slack/blocks/text.js';
@@ -128,7 +128,11 @@ describe('deployCard: awaiting approval', () => {
 describe('deployCard: dispatch failed', () => {
   const failed = () =>
     request('dispatch_failed', {
-      failure: { code: 'workflow_not_found', params: { action: 'dispatch', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', status: 404 }, cause: 'Not Found' },
+      failure: {
+        code: 'workflow_not_found',
+        params: { action: 'dispatch', repo: 'foxy-org/foxy-backend', workflow: 'deploy.yml', ref: 'main', status: 404 },
+        cause: 'Not Found',
+      },
     });
 
   it('explains the failure in words', () => {
@@ -137,7 +141,9 @@ describe('deployCard: dispatch failed', () => {
 
     // Assess
     expect(text).toContain(
-      ":x: *Dispatch failed.* GitHub cannot find the workflow `deploy.yml` in foxy-org/foxy-backend (404). Check that .github/workflows/deploy.yml exists on the default branch, has an `on: workflow_dispatch` trigger, and that foxops' token can see the repository.",
+      ':x: *Dispatch failed.* GitHub cannot find the workflow `deploy.yml` in foxy-org/foxy-backend (404). ' +
+        'Check that .github/workflows/deploy.yml exists on the default branch, has an `on: workflow_dispatch` trigger, ' +
+        "and that foxops' token can see the repository.",
     );
   });
 
@@ -252,7 +258,12 @@ describe('deployCard: escaping user text', () => {
       commits: [{ ...commit(1, mention), author: mention }],
       failure: { code: 'forbidden', params: { action: 'dispatch', repo: mention, workflow: mention }, cause: mention },
       rejectionReason: mention,
-      run: { id: 1, url: 'https://github.com/r/1', attempt: 1, jobs: [{ id: 1, name: mention, status: 'completed', conclusion: 'failure', failedStep: mention }] },
+      run: {
+        id: 1,
+        url: 'https://github.com/r/1',
+        attempt: 1,
+        jobs: [{ id: 1, name: mention, status: 'completed', conclusion: 'failure', failedStep: mention }],
+      },
     });
 
     // Act
@@ -392,7 +403,8 @@ describe('deployCard: Slack limits', () => {
     const commitsText = texts(deployCard(r).blocks).find((t) => t.text.includes('commit(s) since'))!.text;
 
     // Assess
-    for (const line of commitsText.split('\n').filter((l) => l.startsWith('• '))) expect(line).toMatch(/^• <https:\/\/[^|>]+\|`[0-9a-f]{7}`> .* \(Someone With A Rather Long Display Name\)$/);
+    for (const line of commitsText.split('\n').filter((l) => l.startsWith('• ')))
+      expect(line).toMatch(/^• <https:\/\/[^|>]+\|`[0-9a-f]{7}`> .* \(Someone With A Rather Long Display Name\)$/);
   });
 
   it('holds with the longest ref the parser accepts', () => {
@@ -437,7 +449,14 @@ describe('helpText', () => {
     staleAfterMs: 1,
     runTimeoutMs: 1,
   });
-  const svc = (name: string, aliases: string[], defaultRef: string): ServiceDefinition => ({ name, aliases, repo: `foxy-org/${name}`, workflow: 'deploy.yml', defaultRef, targets: {} });
+  const svc = (name: string, aliases: string[], defaultRef: string): ServiceDefinition => ({
+    name,
+    aliases,
+    repo: `foxy-org/${name}`,
+    workflow: 'deploy.yml',
+    defaultRef,
+    targets: {},
+  });
   const catalog: Catalog = {
     services: [svc('foxy-backend', ['backend', 'api'], 'main'), svc('foxy-frontend', [], 'trunk')],
     environments: [env('staging', ['stg'], 0, ['C0STAGING']), env('production', ['prod'], 2, ['C0PROD', 'C0RELEASES'])],
@@ -468,7 +487,8 @@ describe('helpText', () => {
 
     // Assess
     expect(text).toContain('`/deploy production foxy-backend main`');
-    for (const usage of ['`/deploy <env> [service] [ref]`', '`/deploy status [service]`', '`/deploy history <env> [service] [count]`', '`/deploy help`']) expect(text).toContain(usage);
+    for (const usage of ['`/deploy <env> [service] [ref]`', '`/deploy status [service]`', '`/deploy history <env> [service] [count]`', '`/deploy help`'])
+      expect(text).toContain(usage);
   });
 
   it('stays within one Slack text block', () => {

@@ -12,7 +12,11 @@ const SPACING = 100;
 
 /** A context on in-memory ports, with one running request whose card was posted. */
 function stubContext(refresh?: () => Promise<void>, reply?: () => Promise<void>) {
-  const request = { ...productionRequest({ requester: 'U0DAVE', requiredApprovals: 0, ttlMs: 60_000, now: new Date() }), status: 'running' as const, cardTs: '1.2' };
+  const request = {
+    ...productionRequest({ requester: 'U0DAVE', requiredApprovals: 0, ttlMs: 60_000, now: new Date() }),
+    status: 'running' as const,
+    cardTs: '1.2',
+  };
   return memoryContext({ requests: [request], cardUpdateSpacingMs: SPACING, ...(refresh ? { refresh } : {}), ...(reply ? { reply } : {}) });
 }
 
@@ -135,7 +139,10 @@ describe('syncCard', () => {
   it('does not retry an edit Slack refuses', async () => {
     // Prepare
     const { ctx, jobs, logger } = stubContext(async () => {
-      throw Object.assign(new Error('An API error occurred: message_not_found'), { code: 'slack_webapi_platform_error', data: { ok: false, error: 'message_not_found' } });
+      throw Object.assign(new Error('An API error occurred: message_not_found'), {
+        code: 'slack_webapi_platform_error',
+        data: { ok: false, error: 'message_not_found' },
+      });
     });
 
     // Act

@@ -5,7 +5,7 @@
 import { productionRequest } from '../support/requests.js';
 import type { WebClient } from '@slack/web-api';
 import type { RequestRepository } from '../../src/domain/ports.js';
-import type { DeployRequest, RequestStatus, } from '../../src/domain/request.js';
+import type { DeployRequest, RequestStatus } from '../../src/domain/request.js';
 import { memoryLogger } from '../../src/log.js';
 import { SlackCardPublisher } from '../../src/slack/cards.js';
 
@@ -56,7 +56,11 @@ describe('SlackCardPublisher.refresh', () => {
   it('chases the newest version by default, at most five times', async () => {
     // Prepare
     const slack = recordingSlack();
-    const cards = new SlackCardPublisher(slack.client, changingStore(['approved', 'dispatching', 'dispatched', 'queued', 'running', 'running', 'running']), memoryLogger());
+    const cards = new SlackCardPublisher(
+      slack.client,
+      changingStore(['approved', 'dispatching', 'dispatched', 'queued', 'running', 'running', 'running']),
+      memoryLogger(),
+    );
 
     // Act
     await cards.refresh('d-0123456789');

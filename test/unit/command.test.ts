@@ -356,7 +356,15 @@ describe('parseCommand: the error is data, not sentences', () => {
     const error = parseError('stg web a..b');
 
     // Assess
-    expect(error).toEqual({ kind: 'error', code: 'bad_ref', suggestions: [], ref: 'a..b', environment: 'staging', service: 'foxy-frontend', defaultRef: 'trunk' });
+    expect(error).toEqual({
+      kind: 'error',
+      code: 'bad_ref',
+      suggestions: [],
+      ref: 'a..b',
+      environment: 'staging',
+      service: 'foxy-frontend',
+      defaultRef: 'trunk',
+    });
   });
 
   it('carries the range for a bad count', () => {
@@ -757,7 +765,19 @@ describe('misspelt subcommands', () => {
     // Prepare
     const catalog: Catalog = {
       services: [{ name: 'foxy-backend', aliases: ['backend'], repo: 'o/r', workflow: 'deploy.yml', defaultRef: 'main', targets: {} }],
-      environments: [{ name: 'production', aliases: ['prod'], channels: ['C0PROD'], approvals: 2, approvers: ['U0A'], requesters: 'any', requestTtlMs: 1, staleAfterMs: 1, runTimeoutMs: 1 }],
+      environments: [
+        {
+          name: 'production',
+          aliases: ['prod'],
+          channels: ['C0PROD'],
+          approvals: 2,
+          approvers: ['U0A'],
+          requesters: 'any',
+          requestTtlMs: 1,
+          staleAfterMs: 1,
+          runTimeoutMs: 1,
+        },
+      ],
       defaultService: 'foxy-backend',
     };
     // Act

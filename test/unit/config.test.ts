@@ -123,7 +123,13 @@ describe('loadConfig: the repository foxops.yml', () => {
     });
 
     // Assess
-    expect(config.slack).toMatchObject({ botToken: 'xoxb-1-2-abc', signingSecret: 'signing-secret', appToken: 'xapp-1-abc', botId: 'B0BOT', botUserId: 'U0BOT' });
+    expect(config.slack).toMatchObject({
+      botToken: 'xoxb-1-2-abc',
+      signingSecret: 'signing-secret',
+      appToken: 'xapp-1-abc',
+      botId: 'B0BOT',
+      botUserId: 'U0BOT',
+    });
     expect(config.github).toMatchObject({ auth: { kind: 'token', token: 'github_pat_abc' }, webhookSecret: 'whsec' });
     expect(config.tableName).toBe('foxops');
     expect(config.logLevel).toBe('info');
@@ -346,7 +352,11 @@ default_service: frontend
         problem: '3 approvals are needed but only 2 approver(s) are listed, so no request could ever be approved',
         fix: 'list at least 3 approvers, or a user group (S…), or lower `approvals`',
       },
-      { where: `${name}: services.foxy-backend.aliases.0`, problem: '`api` already names environment production', fix: 'give every service, environment and alias a distinct word' },
+      {
+        where: `${name}: services.foxy-backend.aliases.0`,
+        problem: '`api` already names environment production',
+        fix: 'give every service, environment and alias a distinct word',
+      },
       { where: `${name}: services.foxy-backend.targets.prod-eu`, problem: 'there is no environment `prod-eu`', fix: 'use one of: production' },
       { where: `${name}: default_service`, problem: 'there is no service `frontend`', fix: 'use one of: foxy-backend' },
     ]);
@@ -378,17 +388,24 @@ default_service: frontend
 
   it('refuses two services with the same alias', async () => {
     // Prepare
-    const file = writeConfig(`${GOOD_YAML.replace('environments:', `  foxy-frontend:
+    const file = writeConfig(
+      `${GOOD_YAML.replace(
+        'environments:',
+        `  foxy-frontend:
     aliases: [backend]
     repo: foxy-org/foxy-frontend
     workflow: deploy.yml
-environments:`)}`);
+environments:`,
+      )}`,
+    );
 
     // Act
     const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
 
     // Assess
-    expect(problems).toEqual([expect.objectContaining({ where: `${path.basename(file)}: services.foxy-frontend.aliases.0`, problem: '`backend` already names service foxy-backend' })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ where: `${path.basename(file)}: services.foxy-frontend.aliases.0`, problem: '`backend` already names service foxy-backend' }),
+    ]);
   });
 
   it('refuses a service named like an environment alias', async () => {
@@ -399,7 +416,9 @@ environments:`)}`);
     const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: file });
 
     // Assess
-    expect(problems).toEqual([expect.objectContaining({ where: `${path.basename(file)}: services.prod`, problem: '`prod` already names environment production' })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ where: `${path.basename(file)}: services.prod`, problem: '`prod` already names environment production' }),
+    ]);
   });
 });
 
@@ -439,7 +458,11 @@ describe('loadConfig: unreadable or missing file', () => {
 
     // Assess
     expect(problems).toEqual([
-      { where: file, problem: 'the services and environments file does not exist', fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it' },
+      {
+        where: file,
+        problem: 'the services and environments file does not exist',
+        fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it',
+      },
     ]);
   });
 });
@@ -496,7 +519,12 @@ describe('loadConfig: secrets and credentials', () => {
     const problems = await problemsOf({ FOXOPS_CONFIG: bad }, { strict: true });
 
     // Assess
-    expect(problems.map((p) => p.where)).toEqual([`${path.basename(bad)}: environments.production.channels.0`, 'env: SLACK_BOT_TOKEN', 'env: SLACK_SIGNING_SECRET', 'env: GITHUB_TOKEN']);
+    expect(problems.map((p) => p.where)).toEqual([
+      `${path.basename(bad)}: environments.production.channels.0`,
+      'env: SLACK_BOT_TOKEN',
+      'env: SLACK_SIGNING_SECRET',
+      'env: GITHUB_TOKEN',
+    ]);
   });
 
   it('without strict, loads and puts the missing secrets into `missing`', async () => {
@@ -547,7 +575,13 @@ describe('loadConfig: secrets and credentials', () => {
 
     // Act
     const config = await loadConfig(
-      { ...slackOnly, FOXOPS_CONFIG: good, GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: '-----BEGIN KEY-----\\nabc\\n-----END KEY-----', GITHUB_INSTALLATION_ID: '678' },
+      {
+        ...slackOnly,
+        FOXOPS_CONFIG: good,
+        GITHUB_APP_ID: '12345',
+        GITHUB_PRIVATE_KEY: '-----BEGIN KEY-----\\nabc\\n-----END KEY-----',
+        GITHUB_INSTALLATION_ID: '678',
+      },
       { strict: true },
     );
 
@@ -658,17 +692,29 @@ describe('parseCatalog', () => {
 
     // Assess
     expect('problems' in result && result.problems).toEqual([
-      { where: 'custom.yml: services.foxy-backend.repo', problem: 'expected owner/name of a GitHub repository', fix: 'the GitHub repository as owner/name, e.g. `repo: foxy-org/foxy-backend`' },
+      {
+        where: 'custom.yml: services.foxy-backend.repo',
+        problem: 'expected owner/name of a GitHub repository',
+        fix: 'the GitHub repository as owner/name, e.g. `repo: foxy-org/foxy-backend`',
+      },
     ]);
   });
 
   it.each([
     ['an upper-case service name', (y: string) => y.replace('foxy-backend:', 'Foxy-Backend:'), 'services.Foxy-Backend'],
     ['a bad approver id', (y: string) => y.replace('[U0ALICE]', '[alice]'), 'environments.production.approvers.0'],
-    ['a bad region', (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    targets:\n      production: { region: europe }'), 'services.foxy-backend.targets.production.region'],
+    [
+      'a bad region',
+      (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    targets:\n      production: { region: europe }'),
+      'services.foxy-backend.targets.production.region',
+    ],
     ['a fractional approvals', (y: string) => y.replace('approvals: 1', 'approvals: 1.5'), 'environments.production.approvals'],
     ['too many approvals', (y: string) => y.replace('approvals: 1', 'approvals: 11'), 'environments.production.approvals'],
-    ['an empty requester list', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    requesters: []'), 'environments.production.requesters'],
+    [
+      'an empty requester list',
+      (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    requesters: []'),
+      'environments.production.requesters',
+    ],
   ])('reports %s at its key path', (_why, edit, keyPath) => {
     // Prepare
     const raw = parseYaml(edit(GOOD_YAML));
@@ -757,14 +803,39 @@ describe('parseCatalog: rollback settings', () => {
     const problems = problemsAt(GOOD_YAML.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    rollback: alias'), 'services.foxy-backend.rollback');
 
     // Assess
-    expect(problems).toEqual([expect.objectContaining({ problem: "`alias` moves each target's Lambda alias, but the service has no `targets`", fix: expect.stringContaining('`rollback: redeploy`') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        problem: "`alias` moves each target's Lambda alias, but the service has no `targets`",
+        fix: expect.stringContaining('`rollback: redeploy`'),
+      }),
+    ]);
   });
 
   it.each([
-    ['an unknown rollback mode', (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    rollback: revert'), 'services.foxy-backend.rollback', /`rollback: alias`.*or `rollback: redeploy`/],
-    ['too many rollback approvals', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 11'), 'environments.production.rollback_approvals', /from 0 to 10, e\.g\. `rollback_approvals: 1`/],
-    ['fractional rollback approvals', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 0.5'), 'environments.production.rollback_approvals', /`rollback_approvals: 1`/],
-    ['more rollback approvals than approvers', (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 2'), 'environments.production.rollback_approvals', /list at least 2 approvers, or a user group \(S…\), or lower `rollback_approvals`/],
+    [
+      'an unknown rollback mode',
+      (y: string) => y.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    rollback: revert'),
+      'services.foxy-backend.rollback',
+      /`rollback: alias`.*or `rollback: redeploy`/,
+    ],
+    [
+      'too many rollback approvals',
+      (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 11'),
+      'environments.production.rollback_approvals',
+      /from 0 to 10, e\.g\. `rollback_approvals: 1`/,
+    ],
+    [
+      'fractional rollback approvals',
+      (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 0.5'),
+      'environments.production.rollback_approvals',
+      /`rollback_approvals: 1`/,
+    ],
+    [
+      'more rollback approvals than approvers',
+      (y: string) => y.replace('approvers: [U0ALICE]', 'approvers: [U0ALICE]\n    rollback_approvals: 2'),
+      'environments.production.rollback_approvals',
+      /list at least 2 approvers, or a user group \(S…\), or lower `rollback_approvals`/,
+    ],
   ])('reports %s at its key path with the fix', (_why, edit, keyPath, fix) => {
     // Act
     const problems = problemsAt(edit(GOOD_YAML), keyPath);

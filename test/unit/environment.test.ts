@@ -42,13 +42,16 @@ describe('deployable', () => {
     expect(verdict).toBe(true);
   });
 
-  it.each<RequestStatus>(['preparing', 'awaiting_approval', 'dispatching', 'dispatched', 'running', 'succeeded', 'rejected', 'expired'])('is false in %p', (status) => {
-    // Act
-    const verdict = deployable(TARGET, approved({ status }), NOW).deployable;
+  it.each<RequestStatus>(['preparing', 'awaiting_approval', 'dispatching', 'dispatched', 'running', 'succeeded', 'rejected', 'expired'])(
+    'is false in %p',
+    (status) => {
+      // Act
+      const verdict = deployable(TARGET, approved({ status }), NOW).deployable;
 
-    // Assess
-    expect(verdict).toBe(false);
-  });
+      // Assess
+      expect(verdict).toBe(false);
+    },
+  );
 
   it.each([
     ['no SHA', undefined],
@@ -97,7 +100,6 @@ describe('deployable', () => {
     expect(verdict).toBe(true);
   });
 });
-
 
 describe('deployable: why not', () => {
   const approved = (overrides: Partial<DeployRequest> = {}) => request('approved', { approvals: [approval('U0ALICE'), approval('U0BOB')], ...overrides });

@@ -15,11 +15,19 @@ describe('failureText', () => {
     // How a run ended.
     ['startup_failure', { code: 'startup_failure' }, 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.'],
     ['action_required', { code: 'action_required' }, 'GitHub wants someone to allow this run (action_required); open the run.'],
-    ['job_failed', { code: 'job_failed', params: { job: 'smoke test', jobConclusion: 'failure', step: 'Run smoke tests' } }, 'Job “smoke test” failed at step “Run smoke tests”.'],
+    [
+      'job_failed',
+      { code: 'job_failed', params: { job: 'smoke test', jobConclusion: 'failure', step: 'Run smoke tests' } },
+      'Job “smoke test” failed at step “Run smoke tests”.',
+    ],
     ['job_failed (cancelled, no step)', { code: 'job_failed', params: { job: 'deploy', jobConclusion: 'cancelled' } }, 'Job “deploy” was cancelled.'],
     ['run_failed', { code: 'run_failed' }, 'The run failed.'],
     ['run_timed_out', { code: 'run_timed_out' }, 'GitHub stopped the run at a time limit.'],
-    ['run_timed_out (with the job)', { code: 'run_timed_out', params: { job: 'deploy', jobConclusion: 'timed_out' } }, 'GitHub stopped the run at a time limit. Job “deploy” timed out.'],
+    [
+      'run_timed_out (with the job)',
+      { code: 'run_timed_out', params: { job: 'deploy', jobConclusion: 'timed_out' } },
+      'GitHub stopped the run at a time limit. Job “deploy” timed out.',
+    ],
     ['run_skipped', { code: 'run_skipped' }, 'GitHub skipped every job: nothing was deployed.'],
     ['run_cancelled', { code: 'run_cancelled' }, 'The run was cancelled on GitHub: the deploy may have stopped halfway.'],
     [
@@ -37,13 +45,20 @@ describe('failureText', () => {
     [
       'dispatch_lost',
       { code: 'dispatch_lost', params: { repo: REPO, workflow: 'deploy.yml', deployId: DEPLOY_ID } },
-      `The dispatch did not finish, and GitHub lists no run of deploy.yml carrying ${DEPLOY_ID} in its name. If the Actions tab of ${REPO} shows no run for this deploy, press Retry dispatch; if it does, the workflow's run-name lacks the deploy id.`,
+      `The dispatch did not finish, and GitHub lists no run of deploy.yml carrying ${DEPLOY_ID} in its name. ` +
+        `If the Actions tab of ${REPO} shows no run for this deploy, press Retry dispatch; ` +
+        "if it does, the workflow's run-name lacks the deploy id.",
     ],
-    ['run_not_found (404)', { code: 'run_not_found', params: { repo: REPO, runId: 42 } }, `GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to ${REPO}.`],
+    [
+      'run_not_found (404)',
+      { code: 'run_not_found', params: { repo: REPO, runId: 42 } },
+      `GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to ${REPO}.`,
+    ],
     [
       'run_not_found (never found)',
       { code: 'run_not_found', params: { repo: REPO, workflow: 'deploy.yml', deployId: DEPLOY_ID } },
-      `GitHub lists no run of deploy.yml carrying ${DEPLOY_ID} in its name since the dispatch. The workflow's run-name must carry the deploy id for foxops to follow it.`,
+      `GitHub lists no run of deploy.yml carrying ${DEPLOY_ID} in its name since the dispatch. ` +
+        "The workflow's run-name must carry the deploy id for foxops to follow it.",
     ],
     [
       'run_overdue',
@@ -53,7 +68,8 @@ describe('failureText', () => {
     [
       'run_overdue (GitHub silent)',
       { code: 'run_overdue', params: { runTimeoutMs: 60 * 60_000, environment: 'production', githubUnreachable: true } },
-      'The run went on for more than 1h (run_timeout of production); foxops stopped following it. GitHub did not answer either. It may still be running: look at it on GitHub.',
+      'The run went on for more than 1h (run_timeout of production); foxops stopped following it. ' +
+        'GitHub did not answer either. It may still be running: look at it on GitHub.',
     ],
 
     // What GitHub refused.
@@ -64,13 +80,20 @@ describe('failureText', () => {
     ],
     [
       'forbidden',
-      { code: 'forbidden', params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 403 }, cause: 'Resource not accessible by integration' },
-      `GitHub refused to dispatch deploy.yml on ${REPO} (403: Resource not accessible by integration). foxops needs Actions: read and write and Contents: read on ${REPO} (fine-grained token or GitHub App permissions).`,
+      {
+        code: 'forbidden',
+        params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 403 },
+        cause: 'Resource not accessible by integration',
+      },
+      `GitHub refused to dispatch deploy.yml on ${REPO} (403: Resource not accessible by integration). ` +
+        `foxops needs Actions: read and write and Contents: read on ${REPO} (fine-grained token or GitHub App permissions).`,
     ],
     [
       'workflow_not_found',
       { code: 'workflow_not_found', params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 404 }, cause: 'Not Found' },
-      `GitHub cannot find the workflow \`deploy.yml\` in ${REPO} (404). Check that .github/workflows/deploy.yml exists on the default branch, has an \`on: workflow_dispatch\` trigger, and that foxops' token can see the repository.`,
+      `GitHub cannot find the workflow \`deploy.yml\` in ${REPO} (404). ` +
+        'Check that .github/workflows/deploy.yml exists on the default branch, has an `on: workflow_dispatch` trigger, ' +
+        "and that foxops' token can see the repository.",
     ],
     [
       'repo_not_found',
@@ -79,18 +102,28 @@ describe('failureText', () => {
     ],
     [
       'ref_not_found',
-      { code: 'ref_not_found', params: { action: 'resolve', repo: REPO, ref: 'no-such-branch', status: 422 }, cause: 'No commit found for SHA: no-such-branch' },
+      {
+        code: 'ref_not_found',
+        params: { action: 'resolve', repo: REPO, ref: 'no-such-branch', status: 422 },
+        cause: 'No commit found for SHA: no-such-branch',
+      },
       `The ref \`no-such-branch\` does not exist in ${REPO}. Give a branch, tag or commit SHA that exists.`,
     ],
     [
       'invalid',
-      { code: 'invalid', params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 422 }, cause: 'Unexpected inputs provided: ["sha"]' },
-      'GitHub refused to dispatch deploy.yml (422: Unexpected inputs provided: ["sha"]). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.',
+      {
+        code: 'invalid',
+        params: { action: 'dispatch', repo: REPO, workflow: 'deploy.yml', ref: 'main', status: 422 },
+        cause: 'Unexpected inputs provided: ["sha"]',
+      },
+      'GitHub refused to dispatch deploy.yml (422: Unexpected inputs provided: ["sha"]). ' +
+        'Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.',
     ],
     [
       'invalid (compare)',
       { code: 'invalid', params: { action: 'compare', repo: REPO, base: 'a'.repeat(40), ref: 'b'.repeat(40), status: 422 }, cause: 'Validation Failed' },
-      'GitHub refused to compare aaaaaaa...bbbbbbb (422: Validation Failed). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.',
+      'GitHub refused to compare aaaaaaa...bbbbbbb (422: Validation Failed). ' +
+        'Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.',
     ],
     [
       'unavailable',
@@ -109,16 +142,23 @@ describe('failureText', () => {
     ],
 
     // Why a rollback could not be planned.
-    ['nothing_deployed', { code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } }, 'Nothing was deployed to production through foxops yet, so there is no earlier deploy of foxy-backend to go back to.'],
+    [
+      'nothing_deployed',
+      { code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } },
+      'Nothing was deployed to production through foxops yet, so there is no earlier deploy of foxy-backend to go back to.',
+    ],
     [
       'no_known_good',
       { code: 'no_known_good', params: { service: 'foxy-backend', environment: 'production', needVersion: true, sha: SHA, version: '6' } },
-      'There is no earlier good deploy of foxy-backend in production to go back to: `3f78685` (v6) is the only success foxops recorded with a Lambda version that no rollback took out. Name one with `to <version|sha|deploy-id>` (see `/deploy history production foxy-backend`).',
+      'There is no earlier good deploy of foxy-backend in production to go back to: ' +
+        '`3f78685` (v6) is the only success foxops recorded with a Lambda version that no rollback took out. ' +
+        'Name one with `to <version|sha|deploy-id>` (see `/deploy history production foxy-backend`).',
     ],
     [
       'target_unknown',
       { code: 'target_unknown', params: { service: 'foxy-backend', environment: 'production', target: 'v99' } },
-      '`v99` names no deploy of foxy-backend in production among the last 50. Give a Lambda version (`v12`), a commit SHA (7 or more characters) or a deploy id from `/deploy history production foxy-backend`.',
+      '`v99` names no deploy of foxy-backend in production among the last 50. ' +
+        'Give a Lambda version (`v12`), a commit SHA (7 or more characters) or a deploy id from `/deploy history production foxy-backend`.',
     ],
     [
       'target_is_current',
@@ -127,40 +167,59 @@ describe('failureText', () => {
     ],
     [
       'target_unusable (failed)',
-      { code: 'target_unusable', params: { service: 'foxy-backend', environment: 'production', why: 'not_succeeded', outcome: 'failed', sha: SHA, deployId: DEPLOY_ID } },
-      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) failed, so it is no place to go back to. Pick a deploy that succeeded from \`/deploy history production foxy-backend\`.`,
+      {
+        code: 'target_unusable',
+        params: { service: 'foxy-backend', environment: 'production', why: 'not_succeeded', outcome: 'failed', sha: SHA, deployId: DEPLOY_ID },
+      },
+      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) failed, so it is no place to go back to. ` +
+        'Pick a deploy that succeeded from `/deploy history production foxy-backend`.',
     ],
     [
       'target_unusable (no version)',
-      { code: 'target_unusable', params: { service: 'foxy-backend', environment: 'production', why: 'no_version', outcome: 'succeeded', sha: SHA, deployId: DEPLOY_ID } },
-      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) has no recorded Lambda version, so the alias cannot be pointed back at it. Pick a deploy with a version from \`/deploy history production foxy-backend\`, or set \`rollback: redeploy\` for foxy-backend to run its workflow for that SHA.`,
+      {
+        code: 'target_unusable',
+        params: { service: 'foxy-backend', environment: 'production', why: 'no_version', outcome: 'succeeded', sha: SHA, deployId: DEPLOY_ID },
+      },
+      `Deploy \`${DEPLOY_ID}\` (\`3f78685\`) has no recorded Lambda version, so the alias cannot be pointed back at it. ` +
+        'Pick a deploy with a version from `/deploy history production foxy-backend`, ' +
+        'or set `rollback: redeploy` for foxy-backend to run its workflow for that SHA.',
     ],
 
     // Why a rollback by alias did not move the alias.
     [
       'version_pruned',
       { code: 'version_pruned', params: { function: 'fb-prod', alias: 'live', version: '5' } },
-      'Version 5 of `fb-prod` no longer exists (deleted since, e.g. by a cleanup of old versions): `live` was not moved. Roll back to a version that still exists (`to <version>`), or deploy that commit again.',
+      'Version 5 of `fb-prod` no longer exists (deleted since, e.g. by a cleanup of old versions): `live` was not moved. ' +
+        'Roll back to a version that still exists (`to <version>`), or deploy that commit again.',
     ],
     [
       'alias_moved (by a deploy foxops knows)',
-      { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', version: '5', expected: '6', actual: '7', deployId: DEPLOY_ID, deployer: 'U0ERIN', sha: SHA } },
-      `\`live\` of \`fb-prod\` no longer serves v6 as the card said: it serves v7 now, left there by deploy \`${DEPLOY_ID}\` (\`3f78685\`) of <@U0ERIN>. Nothing was moved. Check what runs now, then start a new rollback if one is still needed.`,
+      {
+        code: 'alias_moved',
+        params: { function: 'fb-prod', alias: 'live', version: '5', expected: '6', actual: '7', deployId: DEPLOY_ID, deployer: 'U0ERIN', sha: SHA },
+      },
+      `\`live\` of \`fb-prod\` no longer serves v6 as the card said: it serves v7 now, left there by deploy \`${DEPLOY_ID}\` (\`3f78685\`) of <@U0ERIN>. ` +
+        'Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
     ],
     [
       'alias_moved (by hand)',
       { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6', actual: '2' } },
-      '`live` of `fb-prod` no longer serves v6 as the card said: it serves v2 now, put there outside foxops (no deploy foxops recorded left it there). Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
+      '`live` of `fb-prod` no longer serves v6 as the card said: ' +
+        'it serves v2 now, put there outside foxops (no deploy foxops recorded left it there). ' +
+        'Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
     ],
     [
       'alias_moved (during the move)',
       { code: 'alias_moved', params: { function: 'fb-prod', alias: 'live', expected: '6' } },
-      '`live` of `fb-prod` no longer serves v6 as the card said: someone moved it while foxops was moving it. Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
+      '`live` of `fb-prod` no longer serves v6 as the card said: someone moved it while foxops was moving it. ' +
+        'Nothing was moved. Check what runs now, then start a new rollback if one is still needed.',
     ],
     [
       'access_denied',
       { code: 'access_denied', params: { action: 'lambda:UpdateAlias', resource: 'fb-prod:live' }, cause: 'User is not authorized' },
-      "AWS refused `lambda:UpdateAlias` on `fb-prod:live` (access denied: User is not authorized). foxops' role needs lambda:UpdateAlias on that function (infra/foxops/template.yml, parameter TargetFunctionNames); grant it, then press Retry rollback.",
+      'AWS refused `lambda:UpdateAlias` on `fb-prod:live` (access denied: User is not authorized). ' +
+        "foxops' role needs lambda:UpdateAlias on that function (infra/foxops/template.yml, parameter TargetFunctionNames); " +
+        'grant it, then press Retry rollback.',
     ],
     [
       'unavailable (AWS)',
@@ -175,7 +234,8 @@ describe('failureText', () => {
     [
       'rollback_interrupted',
       { code: 'rollback_interrupted', params: { function: 'fb-prod', alias: 'live', version: '5', actual: '6' } },
-      'The rollback stopped half-way (its job ended before it finished): `live` of `fb-prod` serves v6, not v5. Press Retry rollback to check and move it again.',
+      'The rollback stopped half-way (its job ended before it finished): `live` of `fb-prod` serves v6, not v5. ' +
+        'Press Retry rollback to check and move it again.',
     ],
 
     // Anything else a job's call threw.
@@ -227,13 +287,21 @@ describe('failureText', () => {
 describe('failureFrom', () => {
   it('keeps the code, the params and GitHub’s words of a SourceControlError', () => {
     // Prepare
-    const err = new SourceControlError('ref_not_found', { params: { action: 'resolve', repo: REPO, ref: 'nope', workflow: undefined }, cause: 'No commit found for SHA: nope', status: 422 });
+    const err = new SourceControlError('ref_not_found', {
+      params: { action: 'resolve', repo: REPO, ref: 'nope', workflow: undefined },
+      cause: 'No commit found for SHA: nope',
+      status: 422,
+    });
 
     // Act
     const failure = failureFrom(err, 'prepare');
 
     // Assess
-    expect(failure).toEqual({ code: 'ref_not_found', params: { action: 'resolve', repo: REPO, ref: 'nope', status: 422 }, cause: 'No commit found for SHA: nope' });
+    expect(failure).toEqual({
+      code: 'ref_not_found',
+      params: { action: 'resolve', repo: REPO, ref: 'nope', status: 422 },
+      cause: 'No commit found for SHA: nope',
+    });
     expect(err.message).toBe(`source control: ref_not_found (action=resolve repo=${REPO} ref=nope status=422): No commit found for SHA: nope`);
     expect(err.status).toBe(422);
   });

@@ -51,7 +51,8 @@ function identityPolicies(): Array<{ where: string; statements: Statement[] }> {
     for (const [id, res] of Object.entries(template.Resources)) {
       const props = (res.Properties ?? {}) as { Policies?: Array<{ PolicyDocument: unknown }>; PolicyDocument?: unknown };
       if (res.Type === 'AWS::IAM::Role') for (const p of props.Policies ?? []) out.push({ where: `${file} ${id}`, statements: statementsOf(p.PolicyDocument) });
-      if (res.Type === 'AWS::IAM::Policy' || res.Type === 'AWS::IAM::ManagedPolicy') out.push({ where: `${file} ${id}`, statements: statementsOf(props.PolicyDocument) });
+      if (res.Type === 'AWS::IAM::Policy' || res.Type === 'AWS::IAM::ManagedPolicy')
+        out.push({ where: `${file} ${id}`, statements: statementsOf(props.PolicyDocument) });
     }
   }
   return out;
@@ -79,7 +80,13 @@ function resourceTexts(resource: unknown): string[] {
  * type for them), so `Resource: '*'` is the only way to grant them. None is granted today; an entry here is
  * what makes a `*` acceptable.
  */
-const RESOURCE_STAR_ONLY = new Set(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+const RESOURCE_STAR_ONLY = new Set([
+  'cloudwatch:GetMetricData',
+  'cloudwatch:GetMetricStatistics',
+  'cloudwatch:ListMetrics',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+]);
 
 /** Problems that make a statement broader than least privilege. */
 function breadthProblems(s: Statement): string[] {
@@ -88,7 +95,9 @@ function breadthProblems(s: Statement): string[] {
   if (s.Effect !== 'Allow') return problems;
   if (s.NotAction !== undefined) problems.push(`${label}: Allow with NotAction allows every other action`);
   if (s.NotResource !== undefined) problems.push(`${label}: Allow with NotResource allows every other resource`);
-  for (const action of actionsOf(s)) if (action === '*' || /:\*$/.test(action) || !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action)) problems.push(`${label}: \`${action}\` is every action (or a pattern)`);
+  for (const action of actionsOf(s))
+    if (action === '*' || /:\*$/.test(action) || !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action))
+      problems.push(`${label}: \`${action}\` is every action (or a pattern)`);
   for (const text of resourceTexts(s.Resource)) {
     if (text === '*') {
       const scoped = actionsOf(s).filter((a) => !RESOURCE_STAR_ONLY.has(a));
@@ -99,7 +108,10 @@ function breadthProblems(s: Statement): string[] {
     // Sub variables (${AWS::Region}, ${Names}) stand for one concrete value each.
     const parts = text.replace(/\$\{[^}]+\}/g, 'VAR').split(':');
     if (text.startsWith('arn:') && parts.length >= 6) {
-      const name = parts.slice(5).join(':').replace(/^[a-z-]+[:/]/, '');
+      const name = parts
+        .slice(5)
+        .join(':')
+        .replace(/^[a-z-]+[:/]/, '');
       if (name === '' || name.startsWith('*')) problems.push(`${label}: \`${text}\` names every resource of its type`);
     }
   }
@@ -123,7 +135,10 @@ describe('IAM statements', () => {
     [{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::b/k' }, /`\*` is every action/],
     [{ Effect: 'Allow', Action: 'lambda:*', Resource: 'arn:aws:lambda:eu-west-1:1:function:f' }, /`lambda:\*` is every action/],
     [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }, /Resource \* for dynamodb:GetItem/],
-    [{ Effect: 'Allow', Action: 'lambda:UpdateAlias', Resource: { 'Fn::Sub': 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:*' } }, /names every resource of its type/],
+    [
+      { Effect: 'Allow', Action: 'lambda:UpdateAlias', Resource: { 'Fn::Sub': 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:*' } },
+      /names every resource of its type/,
+    ],
     [{ Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:s3:::b' }, /NotAction/],
   ])('the check flags %j', (statement, expected) => {
     // Prepare: a statement that is too broad
@@ -151,15 +166,21 @@ describe('trust and resource policies', () => {
   it('let only Lambda assume the execution roles', () => {
     // Prepare
     const roles = Object.entries(TEMPLATES).flatMap(([file, t]) =>
-      Object.entries(t.Resources).filter(([id, r]) => r.Type === 'AWS::IAM::Role' && id === 'FunctionRole').map(([id, r]) => ({ where: `${file} ${id}`, r })),
+      Object.entries(t.Resources)
+        .filter(([id, r]) => r.Type === 'AWS::IAM::Role' && id === 'FunctionRole')
+        .map(([id, r]) => ({ where: `${file} ${id}`, r })),
     );
 
     // Act
-    const trusts = roles.map(({ where, r }) => ({ where, statements: statementsOf((r.Properties as { AssumeRolePolicyDocument: unknown }).AssumeRolePolicyDocument) }));
+    const trusts = roles.map(({ where, r }) => ({
+      where,
+      statements: statementsOf((r.Properties as { AssumeRolePolicyDocument: unknown }).AssumeRolePolicyDocument),
+    }));
 
     // Assess
     expect(trusts).toHaveLength(2);
-    for (const { statements } of trusts) expect(statements).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    for (const { statements } of trusts)
+      expect(statements).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
   });
 
   it('let only the service deploy workflow, in the GitHub environment of the same name, assume the deploy role', () => {
@@ -183,13 +204,17 @@ describe('trust and resource policies', () => {
   it('open the function to everyone only through the Function URL, and to AWS services only from their own resource', () => {
     // Prepare
     const permissions = Object.entries(TEMPLATES).flatMap(([file, t]) =>
-      Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission').map(([id, r]) => ({ where: `${file} ${id}`, p: r.Properties as Record<string, unknown> })),
+      Object.entries(t.Resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Permission')
+        .map(([id, r]) => ({ where: `${file} ${id}`, p: r.Properties as Record<string, unknown> })),
     );
 
     // Act
     const problems = permissions.flatMap(({ where, p }) => {
       if (p.Principal === '*') {
-        const urlOnly = (p.Action === 'lambda:InvokeFunctionUrl' && p.FunctionUrlAuthType === 'NONE') || (p.Action === 'lambda:InvokeFunction' && p.InvokedViaFunctionUrl === true);
+        const urlOnly =
+          (p.Action === 'lambda:InvokeFunctionUrl' && p.FunctionUrlAuthType === 'NONE') ||
+          (p.Action === 'lambda:InvokeFunction' && p.InvokedViaFunctionUrl === true);
         return urlOnly ? [] : [`${where}: Principal * beyond the Function URL`];
       }
       return p.SourceArn ? [] : [`${where}: ${String(p.Principal)} may invoke from any source`];
@@ -258,7 +283,7 @@ const TARGET_ACTIONS: Record<string, string> = {
   'lambda:UpdateAlias': 'rollback: move the target alias back',
   'lambda:GetFunction': 'rollback: check that the version to go back to still exists',
   'cloudformation:DescribeStacks': 'status: read the state of a target stack',
-  'cloudwatch:DescribeAlarms': 'status: read the state of a target function\'s alarms',
+  'cloudwatch:DescribeAlarms': "status: read the state of a target function's alarms",
 };
 
 /** Resolves a relative import of `from` to the .ts file it names. */
@@ -298,7 +323,10 @@ function sdkActions(files: string[]): Map<string, string[]> {
     for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"](@aws-sdk\/[^'"]+)['"]/g)) {
       const service = SDK_SERVICES[m[2]!];
       if (!service) continue;
-      for (const item of m[1]!.split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('type '))) {
+      for (const item of m[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s && !s.startsWith('type '))) {
         const [imported, local = imported] = item.split(/\s+as\s+/).map((s) => s.trim());
         if (!imported!.endsWith('Command') || !new RegExp(`new\\s+${local}\\s*\\(`).test(text)) continue;
         const action = `${service}:${imported!.replace(/Command$/, '')}`;
@@ -312,7 +340,7 @@ function sdkActions(files: string[]): Map<string, string[]> {
 
 const foxopsRole = () => {
   const role = TEMPLATES['infra/foxops/template.yml']!.Resources.FunctionRole!;
-  return ((role.Properties as { Policies: Array<{ PolicyDocument: unknown }> }).Policies).flatMap((p) => statementsOf(p.PolicyDocument));
+  return (role.Properties as { Policies: Array<{ PolicyDocument: unknown }> }).Policies.flatMap((p) => statementsOf(p.PolicyDocument));
 };
 
 describe("foxops' role and the Lambda code", () => {
@@ -325,7 +353,9 @@ describe("foxops' role and the Lambda code", () => {
     // Prepare: the SDK commands in every file the Lambda entry reaches
 
     // Act
-    const missing = [...used].flatMap(([file, actions]) => actions.filter((a) => !granted.has(a) && !notOnLambda.has(a)).map((a) => `${file} sends ${a}: grant it in FunctionRole (infra/foxops/template.yml)`));
+    const missing = [...used].flatMap(([file, actions]) =>
+      actions.filter((a) => !granted.has(a) && !notOnLambda.has(a)).map((a) => `${file} sends ${a}: grant it in FunctionRole (infra/foxops/template.yml)`),
+    );
 
     // Assess
     expect(missing).toEqual([]);
@@ -394,8 +424,13 @@ function workflowActions(): string[] {
   const workflow = parseYaml(readFileSync(path.join(ROOT, 'examples/foxy-backend/.github/workflows/deploy.yml'), 'utf8')) as {
     jobs: Record<string, { steps: Array<{ run?: string }> }>;
   };
-  const scripts = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).join('\n');
-  const WAITERS: Record<string, string> = { 'lambda:wait function-updated-v2': 'lambda:GetFunction', 'lambda:wait function-updated': 'lambda:GetFunctionConfiguration' };
+  const scripts = Object.values(workflow.jobs)
+    .flatMap((j) => j.steps.map((s) => s.run ?? ''))
+    .join('\n');
+  const WAITERS: Record<string, string> = {
+    'lambda:wait function-updated-v2': 'lambda:GetFunction',
+    'lambda:wait function-updated': 'lambda:GetFunctionConfiguration',
+  };
   const NAMES: Record<string, string> = { 'lambda:invoke': 'lambda:InvokeFunction' };
   const actions = [...scripts.matchAll(/\baws\s+([a-z0-9-]+)\s+(wait\s+[a-z0-9-]+|[a-z0-9-]+)/g)].map(([, service, command]) => {
     const key = `${service}:${command!.replace(/\s+/, ' ')}`;
@@ -418,7 +453,7 @@ describe('the deploy role and the deploy workflow', () => {
     expect(granted).toEqual(workflowActions());
   });
 
-  it('scopes every deploy permission to this environment\'s function, alias or stack', () => {
+  it("scopes every deploy permission to this environment's function, alias or stack", () => {
     // Prepare
     const role = TEMPLATES['infra/service/template.yml']!.Resources.DeployRole!;
     const statements = (role.Properties as { Policies: Array<{ PolicyDocument: unknown }> }).Policies.flatMap((p) => statementsOf(p.PolicyDocument));

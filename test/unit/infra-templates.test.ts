@@ -41,13 +41,26 @@ describe('infra/ layout', () => {
     expect(kinds).toEqual(['infra/foxops', 'infra/service']);
     for (const stack of STACKS) {
       expect(stack.templates).toEqual(['template.yml']);
-      expect(stack.parameterFiles.map((f) => path.basename(f).replace(/\.json$/, '').split('-').at(-1)).sort()).toEqual(['production', 'staging']);
+      expect(
+        stack.parameterFiles
+          .map((f) =>
+            path
+              .basename(f)
+              .replace(/\.json$/, '')
+              .split('-')
+              .at(-1),
+          )
+          .sort(),
+      ).toEqual(['production', 'staging']);
     }
   });
 
   it.each(STACKS.map((s) => [s.dir]))('%s/template.yml names no environment literally: staging and production come from parameters', (dir) => {
     // Prepare
-    const text = read(`${dir}/template.yml`).split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+    const text = read(`${dir}/template.yml`)
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .join('\n');
 
     // Act
     const literal = text.match(/[\w-]*(?:staging|production)[\w-]*/g) ?? [];
@@ -90,7 +103,9 @@ describe.each(STACKS.map((s) => [s.dir]))('%s/template.yml', (dir) => {
 
     // Act
     const unknown = Object.keys(params).filter((k) => !declared[k]);
-    const missing = Object.entries(declared).filter(([k, d]) => d.Default === undefined && params[k] === undefined && !COMPUTED.has(k)).map(([k]) => k);
+    const missing = Object.entries(declared)
+      .filter(([k, d]) => d.Default === undefined && params[k] === undefined && !COMPUTED.has(k))
+      .map(([k]) => k);
     const invalid = Object.entries(params).filter(([k, v]) => {
       const d = declared[k];
       if (!d) return false;
@@ -114,12 +129,22 @@ describe('the specification check', () => {
   it.each([
     ['an unknown resource type', 'Type: AWS::SNS::Topic', 'Type: AWS::SNS::Topik', /`AWS::SNS::Topik` is not a CloudFormation resource type/],
     ['an unknown property', 'BillingMode: PAY_PER_REQUEST', 'BillingMode: PAY_PER_REQUEST\n      Billing: x', /AWS::DynamoDB::Table has no property `Billing`/],
-    ['a nested property typo', 'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }', 'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnable: true }', /PointInTimeRecoverySpecification has no property `PointInTimeRecoveryEnable`/],
+    [
+      'a nested property typo',
+      'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }',
+      'PointInTimeRecoverySpecification: { PointInTimeRecoveryEnable: true }',
+      /PointInTimeRecoverySpecification has no property `PointInTimeRecoveryEnable`/,
+    ],
     ['a missing required property', '      Protocol: lambda\n', '', /AWS::SNS::Subscription requires `Protocol`/],
     ['a value outside the allowed ones', 'AuthType: NONE', 'AuthType: OPEN', /`OPEN` is not one of AWS_IAM, NONE/],
     ['a wrong value kind', 'MaximumRetryAttempts: 2', 'MaximumRetryAttempts: [2]', /MaximumRetryAttempts: expected a number, got a list/],
     ['an attribute the type does not have', '!GetAtt FunctionUrl.FunctionUrl', '!GetAtt FunctionUrl.Url', /AWS::Lambda::Url has no attribute `Url`/],
-    ['a Ref to nothing', 'RetentionInDays: !Ref LogRetentionDays', 'RetentionInDays: !Ref LogRetention', /refers to `LogRetention`, which is neither a parameter nor a resource/],
+    [
+      'a Ref to nothing',
+      'RetentionInDays: !Ref LogRetentionDays',
+      'RetentionInDays: !Ref LogRetention',
+      /refers to `LogRetention`, which is neither a parameter nor a resource/,
+    ],
     ['a Sub variable that is not declared', '!Sub foxops-${Environment}-ops', '!Sub foxops-${Env}-ops', /refers to `Env`/],
     ['an unused parameter', 'LOG_LEVEL: !Ref LogLevel', 'LOG_LEVEL: info', /Parameters\.LogLevel: declared but never used/],
     ['an undeclared condition', 'Condition: HasOpsAlertEmail', 'Condition: HasOpsEmail', /condition `HasOpsEmail` is not declared/],
@@ -169,7 +194,9 @@ describe('the short-form tag schema', () => {
     expect(parsed.B).toEqual({ 'Fn::GetAtt': ['Res', 'Outputs.Name'] });
     expect(parsed.C).toEqual({ 'Fn::Join': ['', [{ 'Fn::Sub': '${X}-y' }, { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, { 'Fn::Base64': 'z' }]] });
     expect(parsed.D).toEqual({ 'Fn::If': ['Cond', { 'Fn::ImportValue': 'exp' }, { 'Fn::FindInMap': ['M', 'k', 'v'] }] });
-    expect(parsed.E).toEqual({ 'Fn::And': [{ 'Fn::Equals': ['a', 'b'] }, { 'Fn::Not': [{ Condition: 'C2' }] }, { 'Fn::Or': [{ Condition: 'C3' }, { Condition: 'C4' }] }] });
+    expect(parsed.E).toEqual({
+      'Fn::And': [{ 'Fn::Equals': ['a', 'b'] }, { 'Fn::Not': [{ Condition: 'C2' }] }, { 'Fn::Or': [{ Condition: 'C3' }, { Condition: 'C4' }] }],
+    });
     expect(parsed.F).toEqual({ 'Fn::Split': [',', { 'Fn::Cidr': [{ Ref: 'Block' }, 2, 8] }] });
   });
 });

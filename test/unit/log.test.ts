@@ -91,20 +91,32 @@ describe('createLogger: level filtering', () => {
 });
 
 describe('createLogger: secrets', () => {
-  it.each(['token', 'botToken', 'SLACK_BOT_TOKEN', 'secret', 'signingSecret', 'client_secret', 'password', 'authorization', 'Authorization', 'signature', 'x-slack-signature', 'private_key', 'privateKey', 'GITHUB_PRIVATE_KEY'])(
-    'redacts a top-level %p',
-    (key) => {
-      // Prepare
-      const { logger, lines, parsed } = capture();
+  it.each([
+    'token',
+    'botToken',
+    'SLACK_BOT_TOKEN',
+    'secret',
+    'signingSecret',
+    'client_secret',
+    'password',
+    'authorization',
+    'Authorization',
+    'signature',
+    'x-slack-signature',
+    'private_key',
+    'privateKey',
+    'GITHUB_PRIVATE_KEY',
+  ])('redacts a top-level %p', (key) => {
+    // Prepare
+    const { logger, lines, parsed } = capture();
 
-      // Act
-      logger.info('x', { [key]: SECRET });
+    // Act
+    logger.info('x', { [key]: SECRET });
 
-      // Assess
-      expect(lines[0]).not.toContain(SECRET);
-      expect(parsed()[0]![key]).toBe('[redacted]');
-    },
-  );
+    // Assess
+    expect(lines[0]).not.toContain(SECRET);
+    expect(parsed()[0]![key]).toBe('[redacted]');
+  });
 
   it('redacts nested keys and keeps the rest', () => {
     // Prepare
@@ -123,7 +135,12 @@ describe('createLogger: secrets', () => {
     const { logger, lines, parsed } = capture();
 
     // Act
-    logger.info('x', { installs: [{ id: 1, token: SECRET }, { id: 2, private_key: SECRET }] });
+    logger.info('x', {
+      installs: [
+        { id: 1, token: SECRET },
+        { id: 2, private_key: SECRET },
+      ],
+    });
 
     // Assess
     expect(lines[0]).not.toContain(SECRET);
@@ -278,7 +295,9 @@ describe('memoryLogger', () => {
 describe('Bolt messages', () => {
   test('tokens and signatures in free text are masked', () => {
     // Prepare: what Bolt prints at debug level for a slash command
-    const text = 'AWS event: {"headers":{"x-slack-signature":"v0=abc123"},"body":"token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0&text=prod"} with xoxb-123-456-abc and xapp-1-A0-99';
+    const text =
+      'AWS event: {"headers":{"x-slack-signature":"v0=abc123"},"body":"token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0&text=prod"} ' +
+      'with xoxb-123-456-abc and xapp-1-A0-99';
     // Act
     const scrubbed = scrubSecrets(text);
     // Assess

@@ -78,7 +78,32 @@ const EVENT_SCOPES: Record<string, string[]> = {
 };
 
 /** Web API method families; `client.<family>.<method>(` is a Slack call, anything else is not. */
-const SLACK_FAMILIES = new Set(['admin', 'apps', 'assistant', 'auth', 'bookmarks', 'bots', 'calls', 'canvases', 'chat', 'conversations', 'dialog', 'dnd', 'emoji', 'files', 'pins', 'reactions', 'reminders', 'search', 'stars', 'team', 'usergroups', 'users', 'views', 'workflows']);
+const SLACK_FAMILIES = new Set([
+  'admin',
+  'apps',
+  'assistant',
+  'auth',
+  'bookmarks',
+  'bots',
+  'calls',
+  'canvases',
+  'chat',
+  'conversations',
+  'dialog',
+  'dnd',
+  'emoji',
+  'files',
+  'pins',
+  'reactions',
+  'reminders',
+  'search',
+  'stars',
+  'team',
+  'usergroups',
+  'users',
+  'views',
+  'workflows',
+]);
 
 /** What the source tells about its Slack use. */
 interface SlackUse {
@@ -118,13 +143,16 @@ function scopeProblems(use: SlackUse, m: Manifest): string[] {
       problems.push(`${files.join(', ')} calls ${method}: add it to METHOD_SCOPES in test/unit/manifest.test.ts with the scope Slack documents`);
       continue;
     }
-    if (options.length && !options.some((s) => scopes.has(s))) problems.push(`${files.join(', ')} calls ${method}, which needs ${options.join(' or ')}: add it to manifest.yml`);
+    if (options.length && !options.some((s) => scopes.has(s)))
+      problems.push(`${files.join(', ')} calls ${method}, which needs ${options.join(' or ')}: add it to manifest.yml`);
     for (const s of options.filter((o) => scopes.has(o))) needed.add(s);
   }
   for (const event of m.settings.event_subscriptions?.bot_events ?? []) for (const s of (EVENT_SCOPES[event] ?? []).filter((o) => scopes.has(o))) needed.add(s);
   if (m.features.slash_commands?.length) needed.add('commands');
-  for (const scope of scopes) if (!needed.has(scope)) problems.push(`manifest.yml asks for ${scope}, which no method, event or feature of foxops needs: remove it`);
-  if (use.messageListeners) problems.push('src listens to messages (app.message): subscribe to message events and add the history scopes, or drop the listener');
+  for (const scope of scopes)
+    if (!needed.has(scope)) problems.push(`manifest.yml asks for ${scope}, which no method, event or feature of foxops needs: remove it`);
+  if (use.messageListeners)
+    problems.push('src listens to messages (app.message): subscribe to message events and add the history scopes, or drop the listener');
   return problems;
 }
 

@@ -6,7 +6,7 @@ import type { EnvironmentDefinition } from '../../src/domain/catalog.js';
 import { type Actor, canApprove, canReject, canRequest, canRetry, groupIds } from '../../src/domain/policy.js';
 import { refusalText } from '../../src/slack/blocks/refusals.js';
 import { describeStatus } from '../../src/slack/blocks/text.js';
-import type { DeployRequest, RequestStatus, } from '../../src/domain/request.js';
+import type { DeployRequest, RequestStatus } from '../../src/domain/request.js';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 31 * 60_000); // past the 30 minute ttl

@@ -84,7 +84,13 @@ describe('transition', () => {
     const next = transition(r, 'awaiting_approval', LATER, { sha: 'a'.repeat(40), cardTs: '123.456' });
 
     // Assess
-    expect(next).toMatchObject({ status: 'awaiting_approval', sha: 'a'.repeat(40), cardTs: '123.456', updatedAt: LATER.toISOString(), createdAt: NOW.toISOString() });
+    expect(next).toMatchObject({
+      status: 'awaiting_approval',
+      sha: 'a'.repeat(40),
+      cardTs: '123.456',
+      updatedAt: LATER.toISOString(),
+      createdAt: NOW.toISOString(),
+    });
     expect(r.status).toBe('preparing');
     expect(r.sha).toBeUndefined();
     expect(r.updatedAt).toBe(NOW.toISOString());
@@ -279,7 +285,11 @@ describe('the state graph', () => {
     const beforeRun: RequestStatus[] = ['preparing', 'awaiting_approval', 'approved', 'dispatching', 'dispatch_failed', 'dispatched'];
 
     // Act
-    const back = FINAL_STATUSES.flatMap((from) => exits(from).filter((to) => beforeRun.includes(to)).map((to) => `${from} -> ${to}`));
+    const back = FINAL_STATUSES.flatMap((from) =>
+      exits(from)
+        .filter((to) => beforeRun.includes(to))
+        .map((to) => `${from} -> ${to}`),
+    );
 
     // Assess
     expect(back).toEqual([]);
@@ -299,7 +309,7 @@ describe('the state graph', () => {
     const todo: RequestStatus[] = ['preparing'];
 
     // Act
-    while (todo.length) for (const to of exits(todo.pop()!)) if (!seen.has(to)) (seen.add(to), todo.push(to));
+    while (todo.length) for (const to of exits(todo.pop()!)) if (!seen.has(to)) seen.add(to), todo.push(to);
 
     // Assess
     expect([...seen].sort()).toEqual([...REQUEST_STATUSES].sort());
@@ -313,7 +323,7 @@ describe('the state graph', () => {
       while (todo.length) {
         for (const to of exits(todo.pop()!)) {
           if (isFinal(to)) return true;
-          if (!seen.has(to)) (seen.add(to), todo.push(to));
+          if (!seen.has(to)) seen.add(to), todo.push(to);
         }
       }
       return false;

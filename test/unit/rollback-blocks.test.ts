@@ -22,8 +22,26 @@ const commit = (sha: string, message: string): CommitSummary => ({ sha, message,
 const planned: RollbackDetails = {
   mode: 'alias',
   reason: '5xx spike <!channel>',
-  from: { requestId: 'd-bbbbbbbbbb', sha: BAD, shaUrl: url(BAD), ref: 'main', version: '6', requester: 'U0DAVE', finishedAt: '2030-01-01T11:50:00.000Z', kind: 'deploy' },
-  to: { requestId: 'd-aaaaaaaaaa', sha: OLD, shaUrl: url(OLD), ref: 'main', version: '5', requester: 'U0FRANK', finishedAt: '2030-01-01T10:00:00.000Z', kind: 'deploy' },
+  from: {
+    requestId: 'd-bbbbbbbbbb',
+    sha: BAD,
+    shaUrl: url(BAD),
+    ref: 'main',
+    version: '6',
+    requester: 'U0DAVE',
+    finishedAt: '2030-01-01T11:50:00.000Z',
+    kind: 'deploy',
+  },
+  to: {
+    requestId: 'd-aaaaaaaaaa',
+    sha: OLD,
+    shaUrl: url(OLD),
+    ref: 'main',
+    version: '5',
+    requester: 'U0FRANK',
+    finishedAt: '2030-01-01T10:00:00.000Z',
+    kind: 'deploy',
+  },
   alias: { functionName: 'fb-prod', alias: 'live', live: '6' },
 };
 
@@ -45,7 +63,9 @@ function rollback(status: RequestStatus, overrides: Partial<DeployRequest> = {})
 
 const text = (r: DeployRequest) => blocksText(deployCard(r));
 const buttons = (r: DeployRequest) =>
-  deployCard(r).blocks.flatMap((b) => (b.type === 'actions' ? (b.elements as Array<{ action_id: string; text: { text: string }; confirm?: { text: { text: string } } }>) : []));
+  deployCard(r).blocks.flatMap((b) =>
+    b.type === 'actions' ? (b.elements as Array<{ action_id: string; text: { text: string }; confirm?: { text: { text: string } } }>) : [],
+  );
 
 describe('the rollback card', () => {
   it('shows from → to with version, short SHA, who deployed each and when, the reason and the approvals', () => {
@@ -54,8 +74,12 @@ describe('the rollback card', () => {
 
     // Assess
     expect(card).toContain(':fox_face: Roll back *foxy-backend* in *production*');
-    expect(card).toContain(`*From (runs now)*\nv6 <${url(BAD)}|\`bbbbbbb\`> (\`main\`)\ndeployed by <@U0DAVE> <!date^${Date.parse('2030-01-01T11:50:00.000Z') / 1000}^`);
-    expect(card).toContain(`*To (goes back to)*\nv5 <${url(OLD)}|\`aaaaaaa\`> (\`main\`)\ndeployed by <@U0FRANK> <!date^${Date.parse('2030-01-01T10:00:00.000Z') / 1000}^`);
+    expect(card).toContain(
+      `*From (runs now)*\nv6 <${url(BAD)}|\`bbbbbbb\`> (\`main\`)\ndeployed by <@U0DAVE> <!date^${Date.parse('2030-01-01T11:50:00.000Z') / 1000}^`,
+    );
+    expect(card).toContain(
+      `*To (goes back to)*\nv5 <${url(OLD)}|\`aaaaaaa\`> (\`main\`)\ndeployed by <@U0FRANK> <!date^${Date.parse('2030-01-01T10:00:00.000Z') / 1000}^`,
+    );
     expect(card).toContain(', deploy `d-aaaaaaaaaa`');
     expect(card).toContain('*Reason*\n5xx spike &lt;!channel&gt;');
     expect(card).toContain('*Approvals*\n0 of 1: _none yet_');
@@ -68,7 +92,9 @@ describe('the rollback card', () => {
     const card = text(rollback('awaiting_approval'));
 
     // Assess
-    expect(card).toContain(`*1 commit(s) being taken out, after \`aaaaaaa\` up to \`bbbbbbb\` (<https://github.com/foxy-org/foxy-backend/compare/${OLD}...${BAD}|compare>):*`);
+    expect(card).toContain(
+      `*1 commit(s) being taken out, after \`aaaaaaa\` up to \`bbbbbbb\` (<https://github.com/foxy-org/foxy-backend/compare/${OLD}...${BAD}|compare>):*`,
+    );
     expect(card).toContain('Break the login (dev)');
   });
 
@@ -101,11 +127,23 @@ describe('the rollback card', () => {
 
   it.each<[RequestStatus, Partial<DeployRequest>, string]>([
     ['preparing', {}, ':hourglass_flowing_sand: Planning the rollback…'],
-    ['prepare_failed', { failure: { code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } } }, ':x: Could not plan the rollback: Nothing was deployed to production'],
+    [
+      'prepare_failed',
+      { failure: { code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } } },
+      ':x: Could not plan the rollback: Nothing was deployed to production',
+    ],
     ['approved', { approvals: [{ userId: 'U0ALICE', at: NOW.toISOString() }] }, ':white_check_mark: Approved (1 of 1), moving `live` to v5…'],
     ['rolling_back', {}, ':rewind: Moving `live` of `fb-prod` from v6 to v5…'],
-    ['succeeded', { dispatchedAt: '2030-01-01T12:00:00.000Z', finishedAt: '2030-01-01T12:00:02.000Z' }, ':large_green_circle: *Rolled back* in 2s: `live` of `fb-prod` serves v5 again (confirmed), no GitHub run.'],
-    ['rollback_failed', { failure: { code: 'version_pruned', params: { function: 'fb-prod', alias: 'live', version: '5' } } }, ':x: *Rollback failed.* Version 5 of `fb-prod` no longer exists'],
+    [
+      'succeeded',
+      { dispatchedAt: '2030-01-01T12:00:00.000Z', finishedAt: '2030-01-01T12:00:02.000Z' },
+      ':large_green_circle: *Rolled back* in 2s: `live` of `fb-prod` serves v5 again (confirmed), no GitHub run.',
+    ],
+    [
+      'rollback_failed',
+      { failure: { code: 'version_pruned', params: { function: 'fb-prod', alias: 'live', version: '5' } } },
+      ':x: *Rollback failed.* Version 5 of `fb-prod` no longer exists',
+    ],
   ])('says where it stands in %p', (status, overrides, expected) => {
     // Act
     const card = text(rollback(status, overrides));
@@ -116,7 +154,10 @@ describe('the rollback card', () => {
 
   it('offers Retry rollback and Give up once it failed', () => {
     // Act
-    const found = buttons(rollback('rollback_failed', { failure: { code: 'alias_moved', params: { expected: '6', actual: '7' } } })).map((b) => [b.action_id, b.text.text]);
+    const found = buttons(rollback('rollback_failed', { failure: { code: 'alias_moved', params: { expected: '6', actual: '7' } } })).map((b) => [
+      b.action_id,
+      b.text.text,
+    ]);
 
     // Assess
     expect(found).toEqual([
@@ -142,7 +183,10 @@ describe('the note a rollback leaves', () => {
     const card = text({ ...productionRequest({ now: NOW }), status: 'awaiting_approval', sha: OLD, rolledBack: note });
 
     // Assess
-    expect(card).toContain(`:rewind: *production* was rolled back from \`bbbbbbb\` (v6) by <@U0DAVE> <!date^${Date.parse(note.at) / 1000}^{date_short_pretty} {time}|${note.at}>: broke &lt;@U0ALL&gt;`);
+    expect(card).toContain(
+      ':rewind: *production* was rolled back from `bbbbbbb` (v6) by <@U0DAVE> ' +
+        `<!date^${Date.parse(note.at) / 1000}^{date_short_pretty} {time}|${note.at}>: broke &lt;@U0ALL&gt;`,
+    );
   });
 
   it('is on status under what runs, with the version; history marks the rollback', () => {
@@ -175,21 +219,26 @@ describe('the note a rollback leaves', () => {
     expect(status).toContain('*production*: `aaaaaaa` v5 (`main`) rolled back to 1s ago by <@U0DAVE>, approved by <@U0ALICE>, deploy `d-cccccccccc`');
     expect(status).toContain(':rewind: *production* was rolled back from `bbbbbbb` (v6) by <@U0DAVE> <!date^');
     expect(status).toContain('(no reason given)');
-    expect(blocksText({ blocks: history })).toContain('`aaaaaaa` v5 (`main`) :rewind: rollback succeeded in 1s, by <@U0DAVE>, approved by <@U0ALICE>, deploy `d-cccccccccc`');
+    expect(blocksText({ blocks: history })).toContain(
+      '`aaaaaaa` v5 (`main`) :rewind: rollback succeeded in 1s, by <@U0DAVE>, approved by <@U0ALICE>, deploy `d-cccccccccc`',
+    );
   });
 });
 
 describe('the private note when a rollback cannot be planned', () => {
   it('names the rollback and the reason', () => {
     // Prepare
-    const r = rollback('prepare_failed', { failure: { code: 'target_unknown', params: { service: 'foxy-backend', environment: 'production', target: 'v99' } } });
+    const r = rollback('prepare_failed', {
+      failure: { code: 'target_unknown', params: { service: 'foxy-backend', environment: 'production', target: 'v99' } },
+    });
 
     // Act
     const words = whisperText({ kind: 'prepare_failed', request: r });
 
     // Assess
     expect(words).toBe(
-      ':x: I could not plan the rollback of *foxy-backend* in *production*: `v99` names no deploy of foxy-backend in production among the last 50. Give a Lambda version (`v12`), a commit SHA (7 or more characters) or a deploy id from `/deploy history production foxy-backend`.',
+      ':x: I could not plan the rollback of *foxy-backend* in *production*: `v99` names no deploy of foxy-backend in production among the last 50. ' +
+        'Give a Lambda version (`v12`), a commit SHA (7 or more characters) or a deploy id from `/deploy history production foxy-backend`.',
     );
   });
 });

@@ -165,7 +165,14 @@ describe('what a rollback records and leaves', () => {
       restores: { requestId: to.requestId, finishedAt: to.finishedAt, sha: to.sha, version: '5' },
       rolledBackFrom: { requestId: from.requestId, sha: from.sha, version: '6', reason: 'errors' },
     });
-    expect(rollbackNoteOf(rolledBack)).toEqual({ requestId: from.requestId, sha: from.sha, version: '6', by: 'U0ERIN', reason: 'errors', at: rolledBack.finishedAt });
+    expect(rollbackNoteOf(rolledBack)).toEqual({
+      requestId: from.requestId,
+      sha: from.sha,
+      version: '6',
+      by: 'U0ERIN',
+      reason: 'errors',
+      at: rolledBack.finishedAt,
+    });
     expect(rollbackNoteOf(from)).toBeUndefined();
     expect(rollbackLedgerFields(undefined)).toEqual({});
   });
@@ -201,10 +208,19 @@ describe('what a rollback records and leaves', () => {
     const where = { service: 'foxy-backend', environment: 'production', needVersion: true };
 
     // Act, Assess
-    expect(noRollbackFailure({ code: 'nothing_deployed' }, where)).toEqual({ code: 'nothing_deployed', params: { service: 'foxy-backend', environment: 'production' } });
-    expect(noRollbackFailure({ code: 'no_known_good', current }, where)).toEqual({ code: 'no_known_good', params: { ...where, sha: current.sha, version: '6' } });
+    expect(noRollbackFailure({ code: 'nothing_deployed' }, where)).toEqual({
+      code: 'nothing_deployed',
+      params: { service: 'foxy-backend', environment: 'production' },
+    });
+    expect(noRollbackFailure({ code: 'no_known_good', current }, where)).toEqual({
+      code: 'no_known_good',
+      params: { ...where, sha: current.sha, version: '6' },
+    });
     expect(noRollbackFailure({ code: 'target_unknown', target: 'v9' }, where).params).toMatchObject({ target: 'v9' });
     expect(noRollbackFailure({ code: 'target_is_current', current }, where).params).toMatchObject({ deployId: current.requestId, version: '6' });
-    expect(noRollbackFailure({ code: 'target_unusable', target: current, why: 'no_version' }, where).params).toMatchObject({ why: 'no_version', outcome: 'succeeded' });
+    expect(noRollbackFailure({ code: 'target_unusable', target: current, why: 'no_version' }, where).params).toMatchObject({
+      why: 'no_version',
+      outcome: 'succeeded',
+    });
   });
 });

@@ -3,7 +3,7 @@
  */
 import { blocksText } from '../support/blocks.js';
 import { productionRequest } from '../support/requests.js';
-import type { DeployRequest, RequestStatus, RunJob, } from '../../src/domain/request.js';
+import type { DeployRequest, RequestStatus, RunJob } from '../../src/domain/request.js';
 import { deployCard } from '../../src/slack/blocks/deploy-card.js';
 import { runNoticeText } from '../../src/slack/blocks/run-notice.js';
 
@@ -29,13 +29,31 @@ function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}):
 
 const text = (r: DeployRequest) => blocksText({ blocks: deployCard(r).blocks });
 
-const failedJob: RunJob = { id: 7, name: 'deploy', status: 'completed', conclusion: 'failure', startedAt: '2030-01-01T12:11:00Z', completedAt: '2030-01-01T12:13:30Z', url: jobUrl(7), failedStep: 'Smoke test', failedStepNumber: 5 };
+const failedJob: RunJob = {
+  id: 7,
+  name: 'deploy',
+  status: 'completed',
+  conclusion: 'failure',
+  startedAt: '2030-01-01T12:11:00Z',
+  completedAt: '2030-01-01T12:13:30Z',
+  url: jobUrl(7),
+  failedStep: 'Smoke test',
+  failedStepNumber: 5,
+};
 
 describe('the jobs on the card', () => {
   it('shows each job with its state, its duration once done, and the step it runs', () => {
     // Prepare
     const jobs: RunJob[] = [
-      { id: 1, name: 'build', status: 'completed', conclusion: 'success', startedAt: '2030-01-01T12:10:05Z', completedAt: '2030-01-01T12:11:00Z', url: jobUrl(1) },
+      {
+        id: 1,
+        name: 'build',
+        status: 'completed',
+        conclusion: 'success',
+        startedAt: '2030-01-01T12:10:05Z',
+        completedAt: '2030-01-01T12:11:00Z',
+        url: jobUrl(1),
+      },
       { id: 2, name: 'deploy', status: 'in_progress', startedAt: '2030-01-01T12:11:05Z', url: jobUrl(2), currentStep: 'Update the alias' },
       { id: 3, name: 'smoke', status: 'queued' },
     ];
@@ -44,12 +62,16 @@ describe('the jobs on the card', () => {
     const card = text(request('running', { run: { id: 42, url: RUN_URL, attempt: 1, jobs } }));
 
     // Assess
-    expect(card).toContain(`:white_check_mark: <${jobUrl(1)}|build> 55s\n:arrows_counterclockwise: <${jobUrl(2)}|deploy>: _Update the alias_\n:double_vertical_bar: smoke`);
+    expect(card).toContain(
+      `:white_check_mark: <${jobUrl(1)}|build> 55s\n:arrows_counterclockwise: <${jobUrl(2)}|deploy>: _Update the alias_\n:double_vertical_bar: smoke`,
+    );
   });
 
   it('links the failing job and its step, in the jobs and in the status line, with the total duration', () => {
     // Act
-    const card = text(request('failed', { finishedAt: '2030-01-01T12:14:00.000Z', run: { id: 42, url: RUN_URL, attempt: 1, jobs: [failedJob], conclusion: 'failure' } }));
+    const card = text(
+      request('failed', { finishedAt: '2030-01-01T12:14:00.000Z', run: { id: 42, url: RUN_URL, attempt: 1, jobs: [failedJob], conclusion: 'failure' } }),
+    );
 
     // Assess
     expect(card).toContain(`:x: <${jobUrl(7)}|deploy> 2m 30s: step <${jobUrl(7)}#step:5:1|Smoke test> failed`);
@@ -58,7 +80,10 @@ describe('the jobs on the card', () => {
 
   it('keeps every line whole and the failing jobs in view when there are too many jobs', () => {
     // Prepare
-    const ok = Array.from({ length: 80 }, (_, i): RunJob => ({ id: 100 + i, name: `deploy-region-${i}-with-a-long-name`, status: 'completed', conclusion: 'success', url: jobUrl(100 + i) }));
+    const ok = Array.from(
+      { length: 80 },
+      (_, i): RunJob => ({ id: 100 + i, name: `deploy-region-${i}-with-a-long-name`, status: 'completed', conclusion: 'success', url: jobUrl(100 + i) }),
+    );
     const jobs = [...ok.slice(0, 60), { ...failedJob, id: 999, url: jobUrl(999) }, ...ok.slice(60)];
 
     // Act
@@ -75,8 +100,16 @@ describe('the jobs on the card', () => {
 
 describe('the status line', () => {
   it.each<[string, Partial<DeployRequest>, string]>([
-    ['waits for a GitHub environment reviewer', { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], status: 'waiting' } }, 'Queued (waiting for a reviewer of the GitHub environment)'],
-    ['waits for an earlier run', { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], status: 'pending' } }, 'Queued (waiting for an earlier run of the workflow to finish)'],
+    [
+      'waits for a GitHub environment reviewer',
+      { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], status: 'waiting' } },
+      'Queued (waiting for a reviewer of the GitHub environment)',
+    ],
+    [
+      'waits for an earlier run',
+      { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], status: 'pending' } },
+      'Queued (waiting for an earlier run of the workflow to finish)',
+    ],
   ])('says when a queued run %s', (_name, overrides, expected) => {
     // Act
     const card = text(request('queued', overrides));
@@ -87,7 +120,12 @@ describe('the status line', () => {
 
   it('measures a re-run from its own start', () => {
     // Act
-    const card = text(request('succeeded', { finishedAt: '2030-01-01T13:03:00.000Z', run: { id: 42, url: RUN_URL, attempt: 2, startedAt: '2030-01-01T13:00:00.000Z', jobs: [], conclusion: 'success' } }));
+    const card = text(
+      request('succeeded', {
+        finishedAt: '2030-01-01T13:03:00.000Z',
+        run: { id: 42, url: RUN_URL, attempt: 2, startedAt: '2030-01-01T13:00:00.000Z', jobs: [], conclusion: 'success' },
+      }),
+    );
 
     // Assess
     expect(card).toContain(`*Succeeded* in 3m: <${RUN_URL}|run 42> (re-run, attempt 2)`);
@@ -99,13 +137,18 @@ describe('the status line', () => {
 
     // Assess
     expect(card).toContain(
-      `*Unknown*: <${RUN_URL}|run 42>. GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. Check the workflow and the environment by hand.`,
+      `*Unknown*: <${RUN_URL}|run 42>. GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. ` +
+        'Check the workflow and the environment by hand.',
     );
   });
 
   it('shows the GitHub environment the run deployed to', () => {
     // Act
-    const card = text(request('running', { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], deployment: { environment: 'production', state: 'in_progress', url: 'https://api.foxy.example' } } }));
+    const card = text(
+      request('running', {
+        run: { id: 42, url: RUN_URL, attempt: 1, jobs: [], deployment: { environment: 'production', state: 'in_progress', url: 'https://api.foxy.example' } },
+      }),
+    );
 
     // Assess
     expect(card).toContain('GitHub environment <https://api.foxy.example|production>: in progress');
@@ -131,17 +174,24 @@ describe('runNoticeText', () => {
 
   it('calls the requester and every approver on a failure, with the failing job and step', () => {
     // Act
-    const out = runNoticeText(request('failed', { finishedAt: '2030-01-01T12:14:10.000Z', run: { id: 42, url: RUN_URL, attempt: 1, jobs: [failedJob] } }), 'failed');
+    const out = runNoticeText(
+      request('failed', { finishedAt: '2030-01-01T12:14:10.000Z', run: { id: 42, url: RUN_URL, attempt: 1, jobs: [failedJob] } }),
+      'failed',
+    );
 
     // Assess
     expect(out).toBe(
-      `:red_circle: <@U0DAVE> <@U0ALICE> <@U0BOB> the deploy of *foxy-backend* \`3f78685\` to *production* failed after 4m 10s: Job <${jobUrl(7)}|deploy> failed at step <${jobUrl(7)}#step:5:1|Smoke test>. See <${RUN_URL}|run 42>.`,
+      ':red_circle: <@U0DAVE> <@U0ALICE> <@U0BOB> the deploy of *foxy-backend* `3f78685` to *production* failed after 4m 10s: ' +
+        `Job <${jobUrl(7)}|deploy> failed at step <${jobUrl(7)}#step:5:1|Smoke test>. See <${RUN_URL}|run 42>.`,
     );
   });
 
   it('escapes what GitHub reports, so a job name cannot mention the channel', () => {
     // Act
-    const out = runNoticeText(request('failed', { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [{ ...failedJob, name: '<!channel>', failedStep: '<!here>' }] } }), 'failed');
+    const out = runNoticeText(
+      request('failed', { run: { id: 42, url: RUN_URL, attempt: 1, jobs: [{ ...failedJob, name: '<!channel>', failedStep: '<!here>' }] } }),
+      'failed',
+    );
 
     // Assess
     expect(out).not.toContain('<!channel>');
@@ -160,16 +210,23 @@ describe('runNoticeText', () => {
     // Act
     const failed = runNoticeText(request('failed', { failure: { code: 'startup_failure' } }), 'failed');
     const cancelled = runNoticeText(request('cancelled', { failure: { code: 'run_skipped' } }), 'cancelled');
-    const overdue = runNoticeText(request('timed_out', { failure: { code: 'run_overdue', params: { runTimeoutMs: 3_600_000, environment: 'production', githubUnreachable: true } } }), 'timed_out');
+    const overdue = runNoticeText(
+      request('timed_out', { failure: { code: 'run_overdue', params: { runTimeoutMs: 3_600_000, environment: 'production', githubUnreachable: true } } }),
+      'timed_out',
+    );
     const lost = runNoticeText(request('unknown', { failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: 42 } } }), 'unknown');
 
     // Assess
     expect(failed).toContain('failed: The workflow could not start (startup_failure): check the workflow file on the dispatched ref. See ');
     expect(cancelled).toContain('was cancelled. GitHub skipped every job: nothing was deployed. See ');
     expect(overdue).toContain(
-      'timed out. The run went on for more than 1h (run_timeout of production); foxops stopped following it. GitHub did not answer either. It may still be running: look at it on GitHub. Check ',
+      'timed out. The run went on for more than 1h (run_timeout of production); foxops stopped following it. ' +
+        'GitHub did not answer either. It may still be running: look at it on GitHub. Check ',
     );
-    expect(lost).toContain('lost track of the deploy of *foxy-backend* `3f78685` to *production*. GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. Check ');
+    expect(lost).toContain(
+      'lost track of the deploy of *foxy-backend* `3f78685` to *production*. ' +
+        'GitHub no longer knows run 42 (404): it was deleted, or foxops lost access to foxy-org/foxy-backend. Check ',
+    );
   });
 
   it('escapes the names and GitHub’s words in a failure', () => {

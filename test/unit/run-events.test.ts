@@ -29,11 +29,24 @@ function dispatched(overrides: Partial<DeployRequest> = {}, runId: number | unde
   const path: RequestStatus[] = ['awaiting_approval', 'approved', 'dispatching', 'dispatched'];
   const approved: DeployRequest = { ...r, sha: 'a'.repeat(40), approvals: [{ userId: 'U0ALICE', at: NOW.toISOString() }] };
   const walked = path.reduce((req, to) => transition(req, to, NOW), approved);
-  return { ...walked, dispatchedAt: NOW.toISOString(), lastRunEventAt: NOW.toISOString(), run: { id: runId, url: runId ? RUN_URL : 'https://github.com/foxy-org/foxy-backend/actions/workflows/deploy.yml', attempt: 1, jobs: [] }, ...overrides };
+  return {
+    ...walked,
+    dispatchedAt: NOW.toISOString(),
+    lastRunEventAt: NOW.toISOString(),
+    run: { id: runId, url: runId ? RUN_URL : 'https://github.com/foxy-org/foxy-backend/actions/workflows/deploy.yml', attempt: 1, jobs: [] },
+    ...overrides,
+  };
 }
 
 const update = (status: RunUpdate['status'], extra: Partial<RunUpdate> = {}): RunUpdate => ({ runId: RUN, attempt: 1, status, htmlUrl: RUN_URL, ...extra });
-const job = (id: number, name: string, status: RunJob['status'], extra: Partial<RunJob> = {}): RunJob => ({ id, name, status, attempt: 1, url: `${RUN_URL}/job/${id}`, ...extra });
+const job = (id: number, name: string, status: RunJob['status'], extra: Partial<RunJob> = {}): RunJob => ({
+  id,
+  name,
+  status,
+  attempt: 1,
+  url: `${RUN_URL}/job/${id}`,
+  ...extra,
+});
 
 /** Applies updates in order, keeping the request when one changes nothing, as the store does. */
 const applyAll = (start: DeployRequest, updates: RunUpdate[], when = at(1)) => updates.reduce((r, u) => applyRunUpdate(r, u, when) ?? r, start);
@@ -112,7 +125,11 @@ describe('applyRunUpdate: the normal path', () => {
 
   it('follows a run that shows up after the dispatch was reported failed (GitHub did it despite the error)', () => {
     // Act
-    const next = applyRunUpdate(dispatched({ status: 'dispatch_failed', failure: { code: 'unavailable', params: { action: 'dispatch', status: 504 }, cause: 'timeout' } }, undefined), update('queued'), at(1))!;
+    const next = applyRunUpdate(
+      dispatched({ status: 'dispatch_failed', failure: { code: 'unavailable', params: { action: 'dispatch', status: 504 }, cause: 'timeout' } }, undefined),
+      update('queued'),
+      at(1),
+    )!;
 
     // Assess
     expect(next.status).toBe('queued');
@@ -177,7 +194,9 @@ describe('applyRunUpdate: late, repeated and out-of-order news', () => {
 
   it('ignores run news for requests that follow no run', () => {
     // Act
-    const results = (['preparing', 'awaiting_approval', 'approved', 'rejected', 'expired'] as const).map((status) => applyRunUpdate(dispatched({ status }), update('in_progress'), at(1)));
+    const results = (['preparing', 'awaiting_approval', 'approved', 'rejected', 'expired'] as const).map((status) =>
+      applyRunUpdate(dispatched({ status }), update('in_progress'), at(1)),
+    );
 
     // Assess
     expect(results).toEqual([undefined, undefined, undefined, undefined, undefined]);
@@ -186,7 +205,9 @@ describe('applyRunUpdate: late, repeated and out-of-order news', () => {
   it('keeps a completed job when its in_progress event comes late', () => {
     // Act
     const end = applyAll(dispatched(), [
-      update('in_progress', { job: job(1, 'deploy', 'completed', { conclusion: 'success', startedAt: at(1).toISOString(), completedAt: at(2).toISOString() }) }),
+      update('in_progress', {
+        job: job(1, 'deploy', 'completed', { conclusion: 'success', startedAt: at(1).toISOString(), completedAt: at(2).toISOString() }),
+      }),
       update('in_progress', { job: job(1, 'deploy', 'in_progress', { startedAt: at(1).toISOString(), currentStep: 'Deploy' }) }),
     ]);
 
@@ -199,7 +220,11 @@ describe('applyRunUpdate: late, repeated and out-of-order news', () => {
     const failed = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion: 'failure' }), at(3))!;
 
     // Act
-    const detailed = applyRunUpdate(failed, update('in_progress', { job: job(7, 'smoke test', 'completed', { conclusion: 'failure', failedStep: 'Run smoke tests', failedStepNumber: 4 }) }), at(4))!;
+    const detailed = applyRunUpdate(
+      failed,
+      update('in_progress', { job: job(7, 'smoke test', 'completed', { conclusion: 'failure', failedStep: 'Run smoke tests', failedStepNumber: 4 }) }),
+      at(4),
+    )!;
 
     // Assess
     expect(failed.failure).toEqual({ code: 'run_failed' });
@@ -216,7 +241,11 @@ describe('applyRunUpdate: late, repeated and out-of-order news', () => {
 describe('applyRunUpdate: re-runs', () => {
   it('shows a re-run of a failed run as attempt 2, back to queued, with the old end cleared', () => {
     // Prepare
-    const failed = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion: 'failure', job: job(1, 'deploy', 'completed', { conclusion: 'failure' }) }), at(3))!;
+    const failed = applyRunUpdate(
+      dispatched({ status: 'running' }),
+      update('completed', { conclusion: 'failure', job: job(1, 'deploy', 'completed', { conclusion: 'failure' }) }),
+      at(3),
+    )!;
 
     // Act
     const rerun = applyRunUpdate(failed, update('queued', { attempt: 2, startedAt: at(10).toISOString() }), at(10))!;
@@ -234,7 +263,11 @@ describe('applyRunUpdate: re-runs', () => {
     const failed = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion: 'failure' }), at(3))!;
 
     // Act
-    const fixed = applyRunUpdate(failed, update('completed', { attempt: 2, conclusion: 'success', startedAt: at(10).toISOString(), updatedAt: at(12).toISOString() }), at(13))!;
+    const fixed = applyRunUpdate(
+      failed,
+      update('completed', { attempt: 2, conclusion: 'success', startedAt: at(10).toISOString(), updatedAt: at(12).toISOString() }),
+      at(13),
+    )!;
 
     // Assess
     expect(fixed.status).toBe('succeeded');
@@ -246,7 +279,10 @@ describe('applyRunUpdate: re-runs', () => {
 
   it('replaces a job by name when the re-run reports it with a new id', () => {
     // Act
-    const jobs = mergeJobs([job(1, 'build', 'completed', { conclusion: 'success' }), job(2, 'deploy', 'completed', { conclusion: 'failure' })], [job(5, 'deploy', 'in_progress', { attempt: 2 })]);
+    const jobs = mergeJobs(
+      [job(1, 'build', 'completed', { conclusion: 'success' }), job(2, 'deploy', 'completed', { conclusion: 'failure' })],
+      [job(5, 'deploy', 'in_progress', { attempt: 2 })],
+    );
 
     // Assess
     expect(jobs.map((j) => [j.id, j.name, j.status])).toEqual([
@@ -257,7 +293,11 @@ describe('applyRunUpdate: re-runs', () => {
 
   it('ignores a job of the older attempt after the re-run started', () => {
     // Prepare
-    const rerun = applyRunUpdate(dispatched({ status: 'running' }), update('in_progress', { attempt: 2, job: job(5, 'deploy', 'in_progress', { attempt: 2 }) }), at(1))!;
+    const rerun = applyRunUpdate(
+      dispatched({ status: 'running' }),
+      update('in_progress', { attempt: 2, job: job(5, 'deploy', 'in_progress', { attempt: 2 }) }),
+      at(1),
+    )!;
 
     // Act
     const late = applyRunUpdate(rerun, update('in_progress', { attempt: 2, job: job(2, 'deploy', 'completed', { attempt: 1, conclusion: 'failure' }) }), at(2));
@@ -297,7 +337,12 @@ describe('applyRunUpdate: after foxops gave up', () => {
 
 describe('failures', () => {
   it.each<[string, string, DeployRequest['failure'], string]>([
-    ['startup_failure', 'failed', { code: 'startup_failure' }, 'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.'],
+    [
+      'startup_failure',
+      'failed',
+      { code: 'startup_failure' },
+      'The workflow could not start (startup_failure): check the workflow file on the dispatched ref.',
+    ],
     ['action_required', 'failed', { code: 'action_required' }, 'GitHub wants someone to allow this run (action_required); open the run.'],
     ['skipped', 'cancelled', { code: 'run_skipped' }, 'GitHub skipped every job: nothing was deployed.'],
     ['cancelled', 'cancelled', { code: 'run_cancelled' }, 'The run was cancelled on GitHub: the deploy may have stopped halfway.'],
@@ -319,7 +364,14 @@ describe('failures', () => {
 
   it('names the job that timed out at GitHub’s limit', () => {
     // Act
-    const next = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion: 'timed_out', jobs: [job(1, 'build', 'completed', { conclusion: 'success' }), job(2, 'deploy', 'completed', { conclusion: 'timed_out' })] }), at(2))!;
+    const next = applyRunUpdate(
+      dispatched({ status: 'running' }),
+      update('completed', {
+        conclusion: 'timed_out',
+        jobs: [job(1, 'build', 'completed', { conclusion: 'success' }), job(2, 'deploy', 'completed', { conclusion: 'timed_out' })],
+      }),
+      at(2),
+    )!;
 
     // Assess
     expect(next.status).toBe('timed_out');
@@ -372,10 +424,19 @@ describe('the reconciler’s helpers', () => {
 
   it('gives up with a visible status and reason', () => {
     // Act
-    const next = giveUpOnRun(dispatched({ status: 'running' }), 'unknown', { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } }, at(5));
+    const next = giveUpOnRun(
+      dispatched({ status: 'running' }),
+      'unknown',
+      { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } },
+      at(5),
+    );
 
     // Assess
-    expect(next).toMatchObject({ status: 'unknown', failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } }, finishedAt: at(5).toISOString() });
+    expect(next).toMatchObject({
+      status: 'unknown',
+      failure: { code: 'run_not_found', params: { repo: 'foxy-org/foxy-backend', runId: RUN } },
+      finishedAt: at(5).toISOString(),
+    });
   });
 
   it('measures the run timeout from the dispatch, and from the start of a re-run', () => {

@@ -1,7 +1,16 @@
 /**
  * GitHub's run and job objects, as real payloads carry them, turned into run observations.
  */
-import { deploymentOf, jobSchema, normaliseStatus, runSchema, runUpdateFromJob, runUpdateFromRun, toRunJob, webhookSchemas } from '../../src/github/run-payloads.js';
+import {
+  deploymentOf,
+  jobSchema,
+  normaliseStatus,
+  runSchema,
+  runUpdateFromJob,
+  runUpdateFromRun,
+  toRunJob,
+  webhookSchemas,
+} from '../../src/github/run-payloads.js';
 import { fixture } from '../support/github-events.js';
 
 describe('toRunJob', () => {
@@ -72,7 +81,13 @@ describe('runUpdateFromRun', () => {
     const update = runUpdateFromRun(runSchema.parse(fixture('workflow_run.requested').workflow_run));
 
     // Assess
-    expect(update).toMatchObject({ runId: 289782451, attempt: 1, status: 'queued', title: 'ci(action): update actions/setup-node digest to 8c91899', htmlUrl: 'https://github.com/octo-org/octo-repo/actions/runs/289782451' });
+    expect(update).toMatchObject({
+      runId: 289782451,
+      attempt: 1,
+      status: 'queued',
+      title: 'ci(action): update actions/setup-node digest to 8c91899',
+      htmlUrl: 'https://github.com/octo-org/octo-repo/actions/runs/289782451',
+    });
     expect(update.conclusion).toBeUndefined();
   });
 
@@ -119,19 +134,34 @@ describe('deploymentOf', () => {
   it('prefers the environment URL, then the link GitHub gives', () => {
     // Prepare
     const event = webhookSchemas.deployment_status.parse(fixture('deployment_status.in_progress'));
-    const withUrl = webhookSchemas.deployment_status.parse({ ...event, deployment_status: { ...event.deployment_status, environment_url: 'https://api.foxy.example' } });
+    const withUrl = webhookSchemas.deployment_status.parse({
+      ...event,
+      deployment_status: { ...event.deployment_status, environment_url: 'https://api.foxy.example' },
+    });
 
     // Act
     const [plain, linked] = [deploymentOf(event), deploymentOf(withUrl)];
 
     // Assess
-    expect(plain).toEqual({ environment: 'github-pages', state: 'in_progress', url: 'https://github.com/Codertocat/Hello-World/runs/145988746?check_suite_focus=true' });
+    expect(plain).toEqual({
+      environment: 'github-pages',
+      state: 'in_progress',
+      url: 'https://github.com/Codertocat/Hello-World/runs/145988746?check_suite_focus=true',
+    });
     expect(linked.url).toBe('https://api.foxy.example');
   });
 });
 
 describe('webhookSchemas', () => {
-  it.each(['workflow_run.requested', 'workflow_run.completed', 'workflow_job.queued', 'workflow_job.in_progress', 'workflow_job.completed.failure', 'deployment_status.in_progress', 'deployment_status.no_run'])('accepts the real payload %p', (name) => {
+  it.each([
+    'workflow_run.requested',
+    'workflow_run.completed',
+    'workflow_job.queued',
+    'workflow_job.in_progress',
+    'workflow_job.completed.failure',
+    'deployment_status.in_progress',
+    'deployment_status.no_run',
+  ])('accepts the real payload %p', (name) => {
     // Prepare
     const event = name.split('.')[0] as keyof typeof webhookSchemas;
 

@@ -20,7 +20,14 @@ const REPO = 'foxy-org/foxy-backend';
 
 test('a delivery that could not be stored is applied when GitHub delivers it again', async () => {
   // Prepare: a dispatched request linked to run 77, and a store whose first write fails
-  let stored: DeployRequest = { ...productionRequest(), status: 'dispatched', sha: 'a'.repeat(40), run: { id: 77, attempt: 1, jobs: [] }, cardTs: '1.2', version: 3 };
+  let stored: DeployRequest = {
+    ...productionRequest(),
+    status: 'dispatched',
+    sha: 'a'.repeat(40),
+    run: { id: 77, attempt: 1, jobs: [] },
+    cardTs: '1.2',
+    version: 3,
+  };
   let failWrites = 1;
   const { ctx } = memoryContext();
   ctx.requests = {

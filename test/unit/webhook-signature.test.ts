@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { signWebhook, verifyWebhookSignature } from '../../src/github/signature.js';
 import { githubSignature } from '../support/harness.js';
 
-const SECRET = 'It\'s a Secret to Everybody';
+const SECRET = "It's a Secret to Everybody";
 const BODIES = ['Hello, World!', JSON.stringify({ action: 'completed', emoji: '🦊', text: 'café <&>' }), ''.padEnd(5000, 'x')];
 
 /** Runs `sign` and `verify` of @octokit/webhooks-methods on each body and returns what they said. */

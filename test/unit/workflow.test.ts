@@ -43,7 +43,10 @@ const workflow = parse(text) as Workflow;
 
 /** Renders `${{ inputs.x }}` / `${{ env.x }}` the way Actions does for plain values. */
 const render = (template: string, inputs: Record<string, string>): string =>
-  template.replace(/\$\{\{\s*(inputs|env)\.([a-z_A-Z]+)\s*\}\}/g, (_m, ctx: string, key: string): string => (ctx === 'inputs' ? inputs[key] : render(workflow.env[key] ?? '', inputs)) ?? '');
+  template.replace(
+    /\$\{\{\s*(inputs|env)\.([a-z_A-Z]+)\s*\}\}/g,
+    (_m, ctx: string, key: string): string => (ctx === 'inputs' ? inputs[key] : render(workflow.env[key] ?? '', inputs)) ?? '',
+  );
 
 const stepsOf = (job: string) => workflow.jobs[job]!.steps;
 const allSteps = () => Object.values(workflow.jobs).flatMap((j) => j.steps);
@@ -74,7 +77,10 @@ describe('the dispatch contract with foxops', () => {
     const inputs = workflow.on.workflow_dispatch.inputs;
 
     // Act
-    const required = Object.entries(inputs).filter(([, i]) => i.required).map(([k]) => k).sort();
+    const required = Object.entries(inputs)
+      .filter(([, i]) => i.required)
+      .map(([k]) => k)
+      .sort();
 
     // Assess
     expect(required).toEqual(['deploy_id', 'environment', 'sha']);
@@ -84,7 +90,9 @@ describe('the dispatch contract with foxops', () => {
   it('offers every environment that foxops.yml deploys foxy-backend to', () => {
     // Prepare
     const catalogFile = path.join(ROOT, 'foxops.yml');
-    const catalog = existsSync(catalogFile) ? (parse(readFileSync(catalogFile, 'utf8')) as { services?: Record<string, { targets?: Record<string, unknown> }> }) : {};
+    const catalog = existsSync(catalogFile)
+      ? (parse(readFileSync(catalogFile, 'utf8')) as { services?: Record<string, { targets?: Record<string, unknown> }> })
+      : {};
     const targets = Object.keys(catalog.services?.['foxy-backend']?.targets ?? { staging: {}, production: {} });
 
     // Act
@@ -96,7 +104,13 @@ describe('the dispatch contract with foxops', () => {
 
   it('names the run with the deploy id in the form foxops looks for', () => {
     // Prepare
-    const inputs = { environment: 'production', sha: '3f2a9c1d4e5b6a7980f1e2d3c4b5a69788796a5b', deploy_id: 'd-7k2m9x4p1q', requested_by: 'U0ALICE', approved_by: 'U0BOB' };
+    const inputs = {
+      environment: 'production',
+      sha: '3f2a9c1d4e5b6a7980f1e2d3c4b5a69788796a5b',
+      deploy_id: 'd-7k2m9x4p1q',
+      requested_by: 'U0ALICE',
+      approved_by: 'U0BOB',
+    };
 
     // Act
     const title = render(workflow['run-name'], inputs);
@@ -171,7 +185,12 @@ describe("the seed's production pipeline", () => {
     const at = (pattern: RegExp) => scripts.findIndex((r) => pattern.test(r));
 
     // Assess: in this order
-    const order = [at(/aws lambda update-function-code/), at(/aws lambda publish-version[\s\S]*--code-sha256/), at(/aws lambda update-alias[\s\S]*\$version/), at(/aws lambda invoke/)];
+    const order = [
+      at(/aws lambda update-function-code/),
+      at(/aws lambda publish-version[\s\S]*--code-sha256/),
+      at(/aws lambda update-alias[\s\S]*\$version/),
+      at(/aws lambda invoke/),
+    ];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const release = scripts[order[1]!]!;

@@ -6,5 +6,8 @@ import { cardAction, useCases } from './card-action.js';
 
 /** Registers the Approve listener. */
 export function registerApprove(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.approve, cardAction(deps, 'approve', async (ctx, id, user, click) => (await useCases()).approveRequest(ctx, id, user, click.request)));
+  app.action(
+    ACTION_IDS.approve,
+    cardAction(deps, 'approve', async (ctx, id, user, click) => (await useCases()).approveRequest(ctx, id, user, click.request)),
+  );
 }

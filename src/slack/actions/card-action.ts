@@ -26,7 +26,11 @@ export interface ClickDetails {
 }
 
 /** Builds a button listener around `run(ctx, requestId, userId)`. */
-export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployContext, requestId: string, userId: string, click: ClickDetails) => Promise<ActionOutcome>) {
+export function cardAction(
+  deps: SlackDeps,
+  name: string,
+  run: (ctx: DeployContext, requestId: string, userId: string, click: ClickDetails) => Promise<ActionOutcome>,
+) {
   return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
@@ -36,7 +40,10 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
       // The value is whatever the button carried: only a well-formed deploy id reaches the store.
       if (!isDeployId(requestId)) {
         deps.logger.warn('card.bad_request_id', { action: name, user: userId, value: clip(action.value ?? '', 40), length: action.value?.length ?? 0 });
-        await tell(':no_entry_sign: This button does not name a deploy request (deploy ids look like `d-0123456789`). Use the buttons on a deploy card, or start a new request with `/deploy`.');
+        await tell(
+          ':no_entry_sign: This button does not name a deploy request (deploy ids look like `d-0123456789`). ' +
+            'Use the buttons on a deploy card, or start a new request with `/deploy`.',
+        );
         return;
       }
       const ctx = await deps.context();
@@ -44,7 +51,10 @@ export function cardAction(deps: SlackDeps, name: string, run: (ctx: DeployConte
       // The button only names a request; it must be that request's own card that was clicked.
       if (!stored || stored.cardTs !== body.message?.ts || stored.channel !== body.channel?.id) {
         deps.logger.warn('card.action_mismatch', { action: name, requestId, user: userId, ts: body.message?.ts, channel: body.channel?.id });
-        await tell(`:no_entry_sign: This button does not belong to a deploy request I know. Use the buttons on the request's own card, or start a new one with \`/deploy\`.`);
+        await tell(
+          ':no_entry_sign: This button does not belong to a deploy request I know. ' +
+            "Use the buttons on the request's own card, or start a new one with `/deploy`.",
+        );
         return;
       }
       const outcome = await run(ctx, requestId, userId, { request: stored, client, triggerId: body.trigger_id });

@@ -6,5 +6,8 @@ import { cardAction, useCases } from './card-action.js';
 
 /** Registers the Retry listener. */
 export function registerRetry(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.retry, cardAction(deps, 'retry', async (ctx, id, user, click) => (await useCases()).retryDispatch(ctx, id, user, click.request)));
+  app.action(
+    ACTION_IDS.retry,
+    cardAction(deps, 'retry', async (ctx, id, user, click) => (await useCases()).retryDispatch(ctx, id, user, click.request)),
+  );
 }

@@ -16,7 +16,10 @@ function deployLine(alarm: AlarmNotice, c: AlarmReport): string {
   const ago = formatDuration(Date.parse(alarm.at) - Date.parse(d.finishedAt));
   const who = `requested by <@${d.requester}>${d.approvers.length ? `, approved by ${d.approvers.map((a) => `<@${a}>`).join(', ')}` : ''}`;
   const head = c.likelyCause ? ':point_right: *Likely cause:* the deploy of' : 'Running:';
-  return `${head} ${sha} (\`${escapeText(d.ref)}\`, deploy \`${d.requestId}\`${d.runUrl ? `, <${d.runUrl}|run>` : ''}), finished ${ago} before the alarm, ${who}.`;
+  return (
+    `${head} ${sha} (\`${escapeText(d.ref)}\`, deploy \`${d.requestId}\`${d.runUrl ? `, <${d.runUrl}|run>` : ''}), ` +
+    `finished ${ago} before the alarm, ${who}.`
+  );
 }
 
 /** Renders the alarm report as a message. */
@@ -31,7 +34,11 @@ export function alarmMessage(c: AlarmReport): SlackMessage {
   ];
   if (alarm.state === 'ALARM') {
     const lines = [deployLine(alarm, c)];
-    for (const r of c.inFlight) lines.push(`:arrows_counterclockwise: Deploy \`${r.id}\` of \`${shortSha(r.sha)}\` is ${describeStatus(r.status)} right now${r.run?.url ? ` (<${r.run.url}|run>)` : ''}.`);
+    for (const r of c.inFlight)
+      lines.push(
+        `:arrows_counterclockwise: Deploy \`${r.id}\` of \`${shortSha(r.sha)}\` is ${describeStatus(r.status)} right now` +
+          `${r.run?.url ? ` (<${r.run.url}|run>)` : ''}.`,
+      );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
   }
   return { text: `${c.target.service} ${c.target.environment}: ${alarm.name} is ${STATE_WORDS[alarm.state]}`, blocks };

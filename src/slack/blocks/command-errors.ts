@@ -25,26 +25,49 @@ const count = (n: number): string => n.toLocaleString('en-US');
 export function commandErrorText(error: CommandError): string {
   switch (error.code) {
     case 'too_long':
-      return `That is too long for me: \`/deploy\` reads at most ${count(error.limit)} characters, and this text has ${count(error.length)}. Try \`/deploy help\`.`;
+      return (
+        `That is too long for me: \`/deploy\` reads at most ${count(error.limit)} characters, ` +
+        `and this text has ${count(error.length)}. Try \`/deploy help\`.`
+      );
     case 'unknown_environment':
       if (error.meant) return `I don't know \`${error.word}\`. Did you mean \`${['/deploy', ...error.meant].join(' ')}\`? Try \`/deploy help\`.`;
-      return `I don't know the environment \`${error.word}\`.${didYouMean(error.suggestions)} Environments: ${listNames(error.environments)}. Try \`/deploy help\`.`;
+      return (
+        `I don't know the environment \`${error.word}\`.${didYouMean(error.suggestions)} ` +
+        `Environments: ${listNames(error.environments)}. Try \`/deploy help\`.`
+      );
     case 'missing_environment':
-      if (error.form === 'history') return `Which environment? Usage: \`/deploy history <env> [service] [count]\`. Environments: ${listNames(error.environments)}.`;
+      if (error.form === 'history')
+        return `Which environment? Usage: \`/deploy history <env> [service] [count]\`. Environments: ${listNames(error.environments)}.`;
       if (error.form === 'rollback') {
-        return `Which environment? Usage: \`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]\`. Environments: ${listNames(error.environments)}.`;
+        return (
+          'Which environment? Usage: `/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`. ' +
+          `Environments: ${listNames(error.environments)}.`
+        );
       }
-      return `Which environment? Try \`/deploy ${error.environments.at(-1)?.name ?? 'production'} ${error.word ?? ''}\`. Environments: ${listNames(error.environments)}.`;
+      return (
+        `Which environment? Try \`/deploy ${error.environments.at(-1)?.name ?? 'production'} ${error.word ?? ''}\`. ` +
+        `Environments: ${listNames(error.environments)}.`
+      );
     case 'unknown_service':
       return `I don't know the service \`${error.word}\`.${didYouMean(error.suggestions)} Services: ${listNames(error.services)}.`;
     case 'missing_service':
       return `Which service? Name one: ${serviceUsage(error.form, error.environment)}. Services: ${listNames(error.services)}.`;
     case 'too_many_words':
-      return `I can't tell what \`${error.words.join(' ')}\` means: after the environment and service comes one ref at most. Usage: \`/deploy ${error.environment} ${error.service} [ref]\`.`;
+      return (
+        `I can't tell what \`${error.words.join(' ')}\` means: after the environment and service comes one ref at most. ` +
+        `Usage: \`/deploy ${error.environment} ${error.service} [ref]\`.`
+      );
     case 'bad_ref':
-      return `\`${error.ref}\` is not a valid git ref. Give a branch, a tag or a commit SHA, e.g. \`/deploy ${error.environment} ${error.service} ${error.defaultRef}\`.`;
+      return (
+        `\`${error.ref}\` is not a valid git ref. ` +
+        `Give a branch, a tag or a commit SHA, e.g. \`/deploy ${error.environment} ${error.service} ${error.defaultRef}\`.`
+      );
     case 'missing_target':
-      return `Roll back to what? After \`to\` comes a Lambda version (\`v12\`), a commit SHA or a deploy id, e.g. \`/deploy rollback ${error.environment} ${error.service} to v12\`; without \`to\`, foxops goes back to the last known good deploy.`;
+      return (
+        'Roll back to what? After `to` comes a Lambda version (`v12`), a commit SHA or a deploy id, ' +
+        `e.g. \`/deploy rollback ${error.environment} ${error.service} to v12\`; ` +
+        'without `to`, foxops goes back to the last known good deploy.'
+      );
     case 'bad_count':
       return `The count must be between ${error.min} and ${error.max}, e.g. \`/deploy history ${error.environment} 10\`.`;
   }

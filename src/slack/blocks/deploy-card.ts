@@ -62,9 +62,14 @@ function statusLine(r: DeployRequest): string {
     case 'awaiting_approval':
       return `:hourglass: Waiting for approvals: ${approvals}`;
     case 'approved':
-      return alias ? `:white_check_mark: Approved (${approvals}), moving \`${escapeText(alias.alias)}\` to ${toVersion}…` : `:white_check_mark: Approved (${approvals}), dispatching…`;
+      return alias
+        ? `:white_check_mark: Approved (${approvals}), moving \`${escapeText(alias.alias)}\` to ${toVersion}…`
+        : `:white_check_mark: Approved (${approvals}), dispatching…`;
     case 'rolling_back':
-      return `:rewind: Moving \`${escapeText(alias?.alias ?? 'live')}\` of \`${escapeText(alias?.functionName ?? r.service)}\` from v${escapeText(alias?.live ?? '?')} to ${toVersion}…`;
+      return (
+        `:rewind: Moving \`${escapeText(alias?.alias ?? 'live')}\` of \`${escapeText(alias?.functionName ?? r.service)}\` ` +
+        `from v${escapeText(alias?.live ?? '?')} to ${toVersion}…`
+      );
     case 'rollback_failed':
       return `:x: *Rollback failed.* ${r.failure ? failureText(r.failure) : ''}`;
     case 'dispatching':
@@ -79,7 +84,10 @@ function statusLine(r: DeployRequest): string {
       return `:arrows_counterclockwise: Running: ${run}${attempt}`;
     case 'succeeded':
       if (alias && !r.run) {
-        return `:large_green_circle: *Rolled back*${took}: \`${escapeText(alias.alias)}\` of \`${escapeText(alias.functionName)}\` serves ${toVersion} again (confirmed), no GitHub run.`;
+        return (
+          `:large_green_circle: *Rolled back*${took}: \`${escapeText(alias.alias)}\` of \`${escapeText(alias.functionName)}\` ` +
+          `serves ${toVersion} again (confirmed), no GitHub run.`
+        );
       }
       return `:large_green_circle: *Succeeded*${took}: ${run}${attempt}`;
     case 'failed':
@@ -106,11 +114,14 @@ const JOB_ICON: Record<string, string> = { success: ':white_check_mark:', skippe
 
 /** One line per job: state, link, duration once done, the running or the failing step. */
 function jobLine(j: RunJob): string {
-  const icon = j.status === 'completed' ? (JOB_ICON[j.conclusion ?? ''] ?? ':x:') : j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:';
+  const icon =
+    j.status === 'completed' ? (JOB_ICON[j.conclusion ?? ''] ?? ':x:') : j.status === 'in_progress' ? ':arrows_counterclockwise:' : ':double_vertical_bar:';
   const took = j.startedAt && j.completedAt ? ` ${formatDuration(Date.parse(j.completedAt) - Date.parse(j.startedAt))}` : '';
   const name = j.url ? `<${j.url}|${escapeText(j.name)}>` : escapeText(j.name);
   const stepUrl = failingStepUrl(j);
-  const failed = j.failedStep ? `: step ${stepUrl && j.failedStepNumber ? `<${stepUrl}|${escapeText(j.failedStep)}>` : `_${escapeText(j.failedStep)}_`} failed` : '';
+  const failed = j.failedStep
+    ? `: step ${stepUrl && j.failedStepNumber ? `<${stepUrl}|${escapeText(j.failedStep)}>` : `_${escapeText(j.failedStep)}_`} failed`
+    : '';
   const current = j.status === 'in_progress' && j.currentStep ? `: _${escapeText(j.currentStep)}_` : '';
   return `${icon} ${name}${took}${failed}${current}`;
 }
@@ -119,7 +130,13 @@ function jobLine(j: RunJob): string {
 function jobLines(jobs: RunJob[]): string {
   const lines = jobs.map(jobLine);
   if (lines.join('\n').length <= MAX_TEXT) return lines.join('\n');
-  const order = jobs.map((_job, i) => i).sort((a, b) => Number(jobs[b]!.conclusion !== 'success' && jobs[b]!.conclusion !== 'skipped') - Number(jobs[a]!.conclusion !== 'success' && jobs[a]!.conclusion !== 'skipped') || a - b);
+  const order = jobs
+    .map((_job, i) => i)
+    .sort(
+      (a, b) =>
+        Number(jobs[b]!.conclusion !== 'success' && jobs[b]!.conclusion !== 'skipped') -
+          Number(jobs[a]!.conclusion !== 'success' && jobs[a]!.conclusion !== 'skipped') || a - b,
+    );
   const kept = new Set<number>();
   let used = `\n…and ${jobs.length} more jobs`.length;
   for (const i of order) {
@@ -133,7 +150,8 @@ function jobLines(jobs: RunJob[]): string {
 
 function commitLines(r: DeployRequest): string | undefined {
   if (!r.sha) return undefined;
-  if (r.baseSha === r.sha) return r.kind === 'rollback' ? '_The same commit as what runs: only the Lambda version changes._' : `_This SHA is already what runs in ${r.environment}._`;
+  if (r.baseSha === r.sha)
+    return r.kind === 'rollback' ? '_The same commit as what runs: only the Lambda version changes._' : `_This SHA is already what runs in ${r.environment}._`;
   if (r.commits.length === 0) return undefined;
   const lines = r.commits
     .slice()
@@ -166,19 +184,27 @@ function sideText(label: string, side: RollbackSide | undefined): string {
   const sha = side.shaUrl ? `<${side.shaUrl}|\`${shortSha(side.sha)}\`>` : `\`${shortSha(side.sha)}\``;
   const version = side.version !== undefined ? `v${escapeText(side.version)} ` : '';
   const verb = side.kind === 'rollback' ? 'rolled back to' : 'deployed';
-  return clip(`*${label}*\n${version}${sha} (\`${escapeText(side.ref)}\`)\n${verb} by <@${side.requester}> ${slackDate(side.finishedAt)}, deploy \`${side.requestId}\``, 1900);
+  return clip(
+    `*${label}*\n${version}${sha} (\`${escapeText(side.ref)}\`)\n${verb} by <@${side.requester}> ${slackDate(side.finishedAt)}, deploy \`${side.requestId}\``,
+    1900,
+  );
 }
 
 /** How the rollback goes back, and a warning when the alias no longer serves what the ledger says runs. */
 function rollbackHow(r: DeployRequest): string | undefined {
   const rb = r.rollback;
   if (!rb) return undefined;
-  if (rb.mode === 'redeploy') return `Redeploys \`${shortSha(r.sha)}\` through \`${escapeText(r.workflow)}\`, like a deploy: the workflow's run shows on this card.`;
+  if (rb.mode === 'redeploy')
+    return `Redeploys \`${shortSha(r.sha)}\` through \`${escapeText(r.workflow)}\`, like a deploy: the workflow's run shows on this card.`;
   if (!rb.alias) return 'Moves the Lambda alias back: no GitHub run.';
   const { alias, functionName, live } = rb.alias;
   const to = rb.to?.version !== undefined ? `v${escapeText(rb.to.version)}` : 'the old version';
   const how = `Moves alias \`${escapeText(alias)}\` of \`${escapeText(functionName)}\` from v${escapeText(live)} to ${to}: no GitHub run, seconds.`;
-  const drift = rb.from?.version !== undefined && rb.from.version !== live ? ` :warning: \`${escapeText(alias)}\` serves v${escapeText(live)} now, not v${escapeText(rb.from.version)} as foxops recorded; the move only goes ahead while it still serves v${escapeText(live)}.` : '';
+  const drift =
+    rb.from?.version !== undefined && rb.from.version !== live
+      ? ` :warning: \`${escapeText(alias)}\` serves v${escapeText(live)} now, not v${escapeText(rb.from.version)} as foxops recorded; ` +
+        `the move only goes ahead while it still serves v${escapeText(live)}.`
+      : '';
   return `${how}${drift}`;
 }
 
@@ -224,7 +250,10 @@ export function deployCard(r: DeployRequest): SlackMessage {
   if (r.run?.deployment) {
     const d = r.run.deployment;
     const where = d.url ? `<${d.url}|${escapeText(d.environment)}>` : escapeText(d.environment);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(describeStatus(d.state))}`, MAX_TEXT) }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(describeStatus(d.state))}`, MAX_TEXT) }],
+    });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
   if (r.status === 'awaiting_approval') {
@@ -240,7 +269,13 @@ export function deployCard(r: DeployRequest): SlackMessage {
           value: r.id,
           confirm: {
             title: { type: 'plain_text', text: 'Approve this deploy?' },
-            text: { type: 'mrkdwn', text: rollback ? approveRollbackText(r) : `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.` },
+            text: {
+              type: 'mrkdwn',
+              text: rollback
+                ? approveRollbackText(r)
+                : `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
+                  `That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.`,
+            },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
           },
@@ -253,7 +288,13 @@ export function deployCard(r: DeployRequest): SlackMessage {
       type: 'actions',
       block_id: `deploy_actions:${r.id}`,
       elements: [
-        { type: 'button', action_id: ACTION_IDS.retry, text: { type: 'plain_text', text: r.status === 'rollback_failed' ? 'Retry rollback' : 'Retry dispatch' }, style: 'primary', value: r.id },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.retry,
+          text: { type: 'plain_text', text: r.status === 'rollback_failed' ? 'Retry rollback' : 'Retry dispatch' },
+          style: 'primary',
+          value: r.id,
+        },
         { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Give up' }, value: r.id },
       ],
     });
@@ -269,6 +310,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
 function approveRollbackText(r: DeployRequest): string {
   const to = r.rollback?.to;
   const version = to?.version !== undefined ? `v${escapeText(to.version)} ` : '';
-  const how = r.rollback?.mode === 'alias' ? `\`${escapeText(r.rollback.alias?.alias ?? 'live')}\` is moved back at once` : 'the workflow redeploys that commit';
+  const how =
+    r.rollback?.mode === 'alias' ? `\`${escapeText(r.rollback.alias?.alias ?? 'live')}\` is moved back at once` : 'the workflow redeploys that commit';
   return `You approve rolling back *${r.service}* in *${r.environment}* to ${version}\`${shortSha(r.sha)}\`: ${how}.`;
 }

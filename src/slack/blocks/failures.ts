@@ -120,32 +120,54 @@ export function failureText(failure: Failure): string {
 
     // What the reconciler gave up on (src/deploys/reconcile.ts).
     case 'dispatch_lost':
-      return `The dispatch did not finish, and GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name. If the Actions tab of ${param(p, 'repo')} shows no run for this deploy, press Retry dispatch; if it does, the workflow's run-name lacks the deploy id.`;
+      return (
+        `The dispatch did not finish, and GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name. ` +
+        `If the Actions tab of ${param(p, 'repo')} shows no run for this deploy, press Retry dispatch; ` +
+        "if it does, the workflow's run-name lacks the deploy id."
+      );
     case 'run_not_found':
       // With a run id GitHub answered 404 for the run; without one, no run carried the deploy id.
       return p.runId !== undefined
         ? `GitHub no longer knows run ${param(p, 'runId')} (404): it was deleted, or foxops lost access to ${param(p, 'repo')}.`
-        : `GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name since the dispatch. The workflow's run-name must carry the deploy id for foxops to follow it.`;
+        : `GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name since the dispatch. ` +
+            "The workflow's run-name must carry the deploy id for foxops to follow it.";
     case 'run_overdue': {
       const limit = typeof p.runTimeoutMs === 'number' ? formatDuration(p.runTimeoutMs) : 'its run_timeout';
-      return `The run went on for more than ${limit} (run_timeout of ${param(p, 'environment')}); foxops stopped following it.${p.githubUnreachable === true ? ' GitHub did not answer either.' : ''} It may still be running: look at it on GitHub.`;
+      return (
+        `The run went on for more than ${limit} (run_timeout of ${param(p, 'environment')}); foxops stopped following it.` +
+        `${p.githubUnreachable === true ? ' GitHub did not answer either.' : ''} It may still be running: look at it on GitHub.`
+      );
     }
 
     // What GitHub refused (src/github/source-control.ts).
     case 'unauthorized':
       return `GitHub rejected foxops' credentials (401: ${said}). Renew GITHUB_TOKEN, or the GitHub App key, where foxops reads its secrets.`;
     case 'forbidden':
-      return `GitHub refused to ${attempted(p)} on ${param(p, 'repo')} (403: ${said}). foxops needs Actions: read and write and Contents: read on ${param(p, 'repo')} (fine-grained token or GitHub App permissions).`;
+      return (
+        `GitHub refused to ${attempted(p)} on ${param(p, 'repo')} (403: ${said}). ` +
+        `foxops needs Actions: read and write and Contents: read on ${param(p, 'repo')} (fine-grained token or GitHub App permissions).`
+      );
     case 'workflow_not_found':
-      return `GitHub cannot find the workflow \`${param(p, 'workflow')}\` in ${param(p, 'repo')} (404). Check that .github/workflows/${param(p, 'workflow')} exists on the default branch, has an \`on: workflow_dispatch\` trigger, and that foxops' token can see the repository.`;
+      return (
+        `GitHub cannot find the workflow \`${param(p, 'workflow')}\` in ${param(p, 'repo')} (404). ` +
+        `Check that .github/workflows/${param(p, 'workflow')} exists on the default branch, has an \`on: workflow_dispatch\` trigger, ` +
+        "and that foxops' token can see the repository."
+      );
     case 'repo_not_found':
       return `GitHub cannot find ${param(p, 'repo')} (404). Check the \`repo\` in foxops.yml and that foxops' token can see it.`;
     case 'ref_not_found':
       return `The ref \`${param(p, 'ref')}\` does not exist in ${param(p, 'repo')}. Give a branch, tag or commit SHA that exists.`;
     case 'invalid':
-      return `GitHub refused to ${attempted(p)} (422: ${said}). Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.`;
+      return (
+        `GitHub refused to ${attempted(p)} (422: ${said}). ` +
+        'Check that the workflow declares the inputs environment, sha, deploy_id, requested_by and approved_by.'
+      );
     case 'unavailable':
-      if (isAws(p)) return `AWS did not answer \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` properly (${said}). Nothing else was changed; try again in a minute.`;
+      if (isAws(p))
+        return (
+          `AWS did not answer \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` properly (${said}). ` +
+          'Nothing else was changed; try again in a minute.'
+        );
       if (p.shape !== undefined) return `GitHub answered ${answered(p)} in a shape foxops does not understand: ${said}`;
       return `GitHub did not answer properly after retries (${param(p, 'status', 'no status')}: ${said}). Try again in a minute; see githubstatus.com.`;
 
@@ -153,27 +175,58 @@ export function failureText(failure: Failure): string {
     case 'nothing_deployed':
       return `Nothing was deployed to ${param(p, 'environment')} through foxops yet, so there is no earlier deploy of ${param(p, 'service')} to go back to.`;
     case 'no_known_good':
-      return `There is no earlier good deploy of ${param(p, 'service')} in ${param(p, 'environment')} to go back to: \`${short(param(p, 'sha'))}\`${versionOf(p)} is the only success foxops recorded${p.needVersion === true ? ' with a Lambda version' : ''} that no rollback took out. Name one with \`to <version|sha|deploy-id>\` (see \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`).`;
+      return (
+        `There is no earlier good deploy of ${param(p, 'service')} in ${param(p, 'environment')} to go back to: ` +
+        `\`${short(param(p, 'sha'))}\`${versionOf(p)} is the only success foxops recorded` +
+        `${p.needVersion === true ? ' with a Lambda version' : ''} that no rollback took out. ` +
+        `Name one with \`to <version|sha|deploy-id>\` (see \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`).`
+      );
     case 'target_unknown':
-      return `\`${param(p, 'target')}\` names no deploy of ${param(p, 'service')} in ${param(p, 'environment')} among the last 50. Give a Lambda version (\`v12\`), a commit SHA (7 or more characters) or a deploy id from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`;
+      return (
+        `\`${param(p, 'target')}\` names no deploy of ${param(p, 'service')} in ${param(p, 'environment')} among the last 50. ` +
+        'Give a Lambda version (`v12`), a commit SHA (7 or more characters) ' +
+        `or a deploy id from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`
+      );
     case 'target_is_current':
-      return `\`${short(param(p, 'sha'))}\`${versionOf(p)} (deploy \`${param(p, 'deployId')}\`) is what runs in ${param(p, 'environment')} now: there is nothing to roll back to.`;
+      return (
+        `\`${short(param(p, 'sha'))}\`${versionOf(p)} (deploy \`${param(p, 'deployId')}\`) is what runs in ${param(p, 'environment')} now: ` +
+        'there is nothing to roll back to.'
+      );
     case 'target_unusable':
       return p.why === 'no_version'
-        ? `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) has no recorded Lambda version, so the alias cannot be pointed back at it. Pick a deploy with a version from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`, or set \`rollback: redeploy\` for ${param(p, 'service')} to run its workflow for that SHA.`
-        : `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) ${describeOutcome(p)}, so it is no place to go back to. Pick a deploy that succeeded from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`;
+        ? `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) has no recorded Lambda version, ` +
+            'so the alias cannot be pointed back at it. ' +
+            `Pick a deploy with a version from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`, ` +
+            `or set \`rollback: redeploy\` for ${param(p, 'service')} to run its workflow for that SHA.`
+        : `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) ${describeOutcome(p)}, so it is no place to go back to. ` +
+            `Pick a deploy that succeeded from \`/deploy history ${param(p, 'environment')} ${param(p, 'service')}\`.`;
 
     // Why a rollback by alias did not move the alias (src/deploys/alias-rollback.ts, src/domain/errors.ts `failureFromAlias`).
     case 'version_pruned':
-      return `Version ${param(p, 'version')} of \`${param(p, 'function')}\` no longer exists (deleted since, e.g. by a cleanup of old versions): \`${param(p, 'alias', 'live')}\` was not moved. Roll back to a version that still exists (\`to <version>\`), or deploy that commit again.`;
+      return (
+        `Version ${param(p, 'version')} of \`${param(p, 'function')}\` no longer exists (deleted since, e.g. by a cleanup of old versions): ` +
+        `\`${param(p, 'alias', 'live')}\` was not moved. ` +
+        'Roll back to a version that still exists (`to <version>`), or deploy that commit again.'
+      );
     case 'alias_moved':
       return `${aliasMoved(p)} Nothing was moved. Check what runs now, then start a new rollback if one is still needed.`;
     case 'access_denied':
-      return `AWS refused \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` (access denied: ${said}). foxops' role needs ${param(p, 'action')} on that function (infra/foxops/template.yml, parameter TargetFunctionNames); grant it, then press Retry rollback.`;
+      return (
+        `AWS refused \`${param(p, 'action')}\` on \`${param(p, 'resource')}\` (access denied: ${said}). ` +
+        `foxops' role needs ${param(p, 'action')} on that function (infra/foxops/template.yml, parameter TargetFunctionNames); ` +
+        'grant it, then press Retry rollback.'
+      );
     case 'alias_not_found':
-      return `\`${param(p, 'resource')}\` does not exist (\`${param(p, 'action')}\` answered not found). Check \`function\` and \`alias\` of the target in foxops.yml.`;
+      return (
+        `\`${param(p, 'resource')}\` does not exist (\`${param(p, 'action')}\` answered not found). ` +
+        'Check `function` and `alias` of the target in foxops.yml.'
+      );
     case 'rollback_interrupted':
-      return `The rollback stopped half-way (its job ended before it finished): \`${param(p, 'alias', 'live')}\` of \`${param(p, 'function')}\` serves ${p.actual !== undefined ? `v${param(p, 'actual')}` : 'a version foxops could not read'}, not v${param(p, 'version')}. Press Retry rollback to check and move it again.`;
+      return (
+        `The rollback stopped half-way (its job ended before it finished): \`${param(p, 'alias', 'live')}\` of \`${param(p, 'function')}\` ` +
+        `serves ${p.actual !== undefined ? `v${param(p, 'actual')}` : 'a version foxops could not read'}, not v${param(p, 'version')}. ` +
+        'Press Retry rollback to check and move it again.'
+      );
     case 'rollback_unplanned':
       return 'This rollback was never planned (no version to go back to is stored on it). Start a new one with `/deploy rollback`.';
 
@@ -183,7 +236,10 @@ export function failureText(failure: Failure): string {
   }
   // A run conclusion that says neither success nor failure (`run_neutral`, `run_stale`, or one GitHub adds later).
   if (p.conclusion !== undefined) {
-    return `GitHub ended the run as \`${param(p, 'conclusion')}\`, which says neither success nor failure. Check ${param(p, 'environment', 'the environment')} by hand before deploying again.`;
+    return (
+      `GitHub ended the run as \`${param(p, 'conclusion')}\`, which says neither success nor failure. ` +
+      `Check ${param(p, 'environment', 'the environment')} by hand before deploying again.`
+    );
   }
   return `foxops stopped with \`${escapeText(failure.code)}\`${failure.cause !== undefined ? ` (${said})` : ''}.`;
 }

@@ -4,18 +4,29 @@ import type { Catalog } from '../../domain/catalog.js';
 /** Help for `/deploy`, as mrkdwn. */
 export function helpText(catalog: Catalog): string {
   const envs = catalog.environments
-    .map((e) => `• *${e.name}*${e.aliases.length ? ` (${e.aliases.join(', ')})` : ''}: ${e.approvals === 0 ? 'no approval needed' : `${e.approvals} approval(s)`}, in ${e.channels.map((c) => `<#${c}>`).join(' ')}`)
+    .map(
+      (e) =>
+        `• *${e.name}*${e.aliases.length ? ` (${e.aliases.join(', ')})` : ''}: ` +
+        `${e.approvals === 0 ? 'no approval needed' : `${e.approvals} approval(s)`}, in ${e.channels.map((c) => `<#${c}>`).join(' ')}`,
+    )
     .join('\n');
   const services = catalog.services
-    .map((s) => `• *${s.name}*${s.aliases.length ? ` (${s.aliases.join(', ')})` : ''}: ${s.repo}, default ref \`${s.defaultRef}\`${catalog.defaultService === s.name ? ' _(default)_' : ''}`)
+    .map(
+      (s) =>
+        `• *${s.name}*${s.aliases.length ? ` (${s.aliases.join(', ')})` : ''}: ${s.repo}, default ref \`${s.defaultRef}\`` +
+        `${catalog.defaultService === s.name ? ' _(default)_' : ''}`,
+    )
     .join('\n');
   const example = catalog.environments.at(-1)?.name ?? 'production';
   return [
     '*foxops* deploys through GitHub Actions, with approvals here in Slack.',
-    `\`/deploy <env> [service] [ref]\`: ask to deploy a branch, tag or SHA (default: the service's default ref), e.g. \`/deploy ${example} ${catalog.services[0]?.name ?? ''} main\`. The ref is pinned to its commit SHA; approvers approve that exact commit.`,
+    "`/deploy <env> [service] [ref]`: ask to deploy a branch, tag or SHA (default: the service's default ref), " +
+      `e.g. \`/deploy ${example} ${catalog.services[0]?.name ?? ''} main\`. ` +
+      'The ref is pinned to its commit SHA; approvers approve that exact commit.',
     '`/deploy status [service]`: what runs where, what is running now and what waits for approval.',
     '`/deploy history <env> [service] [count]`: the last deploys with outcome, duration and people.',
-    '`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`: go back to the last known good deploy (or the one named), with approvals.',
+    '`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`: ' +
+      'go back to the last known good deploy (or the one named), with approvals.',
     '`/deploy help`: this text.',
     `*Environments*\n${envs}`,
     `*Services*\n${services}`,

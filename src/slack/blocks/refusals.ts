@@ -16,7 +16,10 @@ export function refusalText(refusal: Refusal): string {
     case 'wrong_channel':
       return `Deploys to *${refusal.environment}* are requested in ${refusal.channels.map(channelLink).join(' or ')}, not here.`;
     case 'not_requester':
-      return `You are not on the list of people who may request *${refusal.environment}* deploys (${refusal.requesters.map(mention).join(', ')}). Ask one of them.`;
+      return (
+        `You are not on the list of people who may request *${refusal.environment}* deploys ` +
+        `(${refusal.requesters.map(mention).join(', ')}). Ask one of them.`
+      );
     case 'not_approver': {
       const who = refusal.approvers.map(mention);
       if (refusal.requesterMay) who.unshift('the requester');

@@ -25,7 +25,13 @@ export function rejectModal(request: DeployRequest, userId: string): View {
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `${withdraw ? 'Withdraw your request to deploy' : 'Reject deploying'} *${request.service}* \`${shortSha(request.sha)}\` (\`${escapeText(request.ref).slice(0, 80)}\`) to *${request.environment}*? It ends the request; a new one starts with \`/deploy\`.` },
+        text: {
+          type: 'mrkdwn',
+          text:
+            `${withdraw ? 'Withdraw your request to deploy' : 'Reject deploying'} *${request.service}* \`${shortSha(request.sha)}\` ` +
+            `(\`${escapeText(request.ref).slice(0, 80)}\`) to *${request.environment}*? ` +
+            'It ends the request; a new one starts with `/deploy`.',
+        },
       },
       {
         type: 'input',

@@ -42,11 +42,20 @@ export function runNoticeText(r: DeployRequest, notice: RunNotice): string {
     case 'failed':
       return `:red_circle: ${people(r)} the ${noun} of ${what} failed${attempt}${took}:${failureDetail(r)} See ${runLink(r)}.`;
     case 'cancelled':
-      return `:white_circle: <@${r.requester}> the ${noun} of ${what} was cancelled${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} See ${runLink(r)}.`;
+      return (
+        `:white_circle: <@${r.requester}> the ${noun} of ${what} was cancelled${attempt}${took}.` +
+        `${r.failure ? ` ${failureText(r.failure)}` : ''} See ${runLink(r)}.`
+      );
     case 'timed_out':
-      return `:alarm_clock: ${people(r)} the ${noun} of ${what} timed out${attempt}${took}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`;
+      return (
+        `:alarm_clock: ${people(r)} the ${noun} of ${what} timed out${attempt}${took}.` +
+        `${r.failure ? ` ${failureText(r.failure)}` : ''} Check ${runLink(r)} and *${r.environment}* by hand.`
+      );
     case 'unknown':
-      return `:grey_question: ${people(r)} foxops lost track of the ${noun} of ${what}${attempt}.${r.failure ? ` ${failureText(r.failure)}` : ''} Check *${r.environment}* by hand.`;
+      return (
+        `:grey_question: ${people(r)} foxops lost track of the ${noun} of ${what}${attempt}.` +
+        `${r.failure ? ` ${failureText(r.failure)}` : ''} Check *${r.environment}* by hand.`
+      );
   }
 }
 
@@ -55,7 +64,8 @@ export function whisperText(message: Whisper): string {
   const r = message.request;
   switch (message.kind) {
     case 'prepare_failed':
-      if (r.kind === 'rollback') return `:x: I could not plan the rollback of *${r.service}* in *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
+      if (r.kind === 'rollback')
+        return `:x: I could not plan the rollback of *${r.service}* in *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
       return `:x: I could not prepare the deploy of *${r.service}* \`${r.ref}\` to *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
   }
 }

@@ -42,7 +42,8 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
         const run = c.runUrl ? `, <${c.runUrl}|run${c.attempt && c.attempt > 1 ? ` attempt ${c.attempt}` : ''}>` : '';
         const verb = c.kind === 'rollback' ? 'rolled back to' : 'deployed';
         lines.push(
-          `*${e.environment}*: ${commitLink(c.shaUrl, c.sha)}${versionText(c)} (\`${escapeText(c.ref)}\`) ${verb} ${age(c.finishedAt, now)} ago by <@${c.requester}>${c.approvers.length ? `, approved by ${people(c.approvers)}` : ''}${run}, deploy \`${c.requestId}\``,
+          `*${e.environment}*: ${commitLink(c.shaUrl, c.sha)}${versionText(c)} (\`${escapeText(c.ref)}\`) ${verb} ${age(c.finishedAt, now)} ago ` +
+            `by <@${c.requester}>${c.approvers.length ? `, approved by ${people(c.approvers)}` : ''}${run}, deploy \`${c.requestId}\``,
         );
         const note = rollbackNoteOf(c);
         if (note) lines.push(`    ${rollbackNoteText(e.environment, note)}`);
@@ -50,11 +51,17 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
         lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
       }
       for (const r of e.inFlight) {
-        lines.push(`    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')}${r.kind === 'rollback' ? ' rollback' : ''} ${describeStatus(r.status)}${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+        lines.push(
+          `    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')}${r.kind === 'rollback' ? ' rollback' : ''} ${describeStatus(r.status)}` +
+            `${r.run?.url ? ` (<${r.run.url}|run>)` : ''}, requested by <@${r.requester}>, deploy \`${r.id}\``,
+        );
       }
       for (const r of e.waiting) {
         const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : describeStatus(r.status);
-        lines.push(`    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, requested by <@${r.requester}>, deploy \`${r.id}\``);
+        lines.push(
+          `    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, ` +
+            `requested by <@${r.requester}>, deploy \`${r.id}\``,
+        );
       }
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
     }
@@ -65,20 +72,34 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
 /** The `/deploy status` answer: fallback text and blocks. */
 export function statusMessage(services: ServiceStatus[], now: Date = new Date()): [string, KnownBlock[]] {
   const text = services
-    .map((s) => `${s.service}: ${s.environments.map((e) => `${e.environment} ${e.current ? `${shortSha(e.current.sha)}${e.current.version !== undefined ? ` v${e.current.version}` : ''}` : 'none'}`).join(', ')}`)
+    .map(
+      (s) =>
+        `${s.service}: ` +
+        s.environments
+          .map((e) => `${e.environment} ${e.current ? `${shortSha(e.current.sha)}${e.current.version !== undefined ? ` v${e.current.version}` : ''}` : 'none'}`)
+          .join(', '),
+    )
     .join('; ');
   return [text || 'No services configured.', statusBlocks(services, now)];
 }
 
 /** The `/deploy history` answer: newest first. */
 export function historyMessage(service: string, environment: string, entries: DeploymentRecord[]): [string, KnownBlock[]] {
-  if (entries.length === 0) return [`No deploys of ${service} to ${environment} recorded yet.`, [{ type: 'section', text: { type: 'mrkdwn', text: `No deploys of *${service}* to *${environment}* recorded yet.` } }]];
+  if (entries.length === 0)
+    return [
+      `No deploys of ${service} to ${environment} recorded yet.`,
+      [{ type: 'section', text: { type: 'mrkdwn', text: `No deploys of *${service}* to *${environment}* recorded yet.` } }],
+    ];
   const lines = entries.map((d) => {
     const took = d.startedAt ? ` in ${formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
     const run = d.runUrl ? ` <${d.runUrl}|run${d.attempt && d.attempt > 1 ? ` attempt ${d.attempt}` : ''}>` : '';
     const approvers = d.approvers.length ? `, approved by ${people(d.approvers)}` : '';
     const rollback = d.kind === 'rollback' ? ' :rewind: rollback' : '';
-    return `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ${commitLink(d.shaUrl, d.sha)}${versionText(d)} (\`${escapeText(d.ref)}\`)${rollback} ${describeStatus(d.outcome)}${took}${run}, by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``;
+    return (
+      `${OUTCOME_ICON[d.outcome]} <!date^${Math.floor(Date.parse(d.finishedAt) / 1000)}^{date_short} {time}|${d.finishedAt}> ` +
+      `${commitLink(d.shaUrl, d.sha)}${versionText(d)} (\`${escapeText(d.ref)}\`)${rollback} ${describeStatus(d.outcome)}${took}${run}, ` +
+      `by <@${d.requester}>${approvers}, deploy \`${d.requestId}\``
+    );
   });
   return [
     `Last ${entries.length} deploy(s) of ${service} to ${environment}`,

@@ -41,9 +41,15 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
       const r = outcome.request;
       if (r.status === 'preparing') {
-        return ephemeral(`:hourglass_flowing_sand: Resolving \`${r.ref}\` of *${r.service}* for *${r.environment}* (deploy \`${r.id}\`). The deploy card appears in this channel in a moment.`);
+        return ephemeral(
+          `:hourglass_flowing_sand: Resolving \`${r.ref}\` of *${r.service}* for *${r.environment}* (deploy \`${r.id}\`). ` +
+            'The deploy card appears in this channel in a moment.',
+        );
       }
-      return ephemeral(`Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
+      return ephemeral(
+        `Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; ` +
+          'see its card in this channel.',
+      );
     }
     case 'rollback': {
       const [ctx, { requestRollback }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
@@ -60,7 +66,9 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       const r = outcome.request;
       if (r.status === 'preparing') {
         const to = parsed.target ? ` to \`${escapeText(parsed.target)}\`` : ' to the last known good deploy';
-        return ephemeral(`:rewind: Planning rollback \`${r.id}\` of *${r.service}* in *${r.environment}*${to}. The rollback card appears in this channel in a moment.`);
+        return ephemeral(
+          `:rewind: Planning rollback \`${r.id}\` of *${r.service}* in *${r.environment}*${to}. The rollback card appears in this channel in a moment.`,
+        );
       }
       return ephemeral(`Rollback \`${r.id}\` of *${r.service}* in *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
     }
@@ -85,7 +93,14 @@ export function registerDeployCommand(app: App, deps: SlackDeps): void {
       response = await answer(deps, command);
     } catch (err) {
       // reportFailure cuts the text short; its length says how much was typed.
-      response = ephemeral(reportFailure(deps.logger, 'command.deploy', err, { text: command.text, length: command.text?.length, user: command.user_id, channel: command.channel_id }));
+      response = ephemeral(
+        reportFailure(deps.logger, 'command.deploy', err, {
+          text: command.text,
+          length: command.text?.length,
+          user: command.user_id,
+          channel: command.channel_id,
+        }),
+      );
     }
     await ack(response);
   });

@@ -14,7 +14,10 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
         view: {
           type: 'home',
           blocks: [
-            { type: 'section', text: { type: 'mrkdwn', text: ':fox_face: *foxops*: what runs where. Ask with `/deploy status`, deploy with `/deploy <env> [service] [ref]`.' } },
+            {
+              type: 'section',
+              text: { type: 'mrkdwn', text: ':fox_face: *foxops*: what runs where. Ask with `/deploy status`, deploy with `/deploy <env> [service] [ref]`.' },
+            },
             ...statusBlocks(status, ctx.now()),
           ],
         },
