@@ -5,6 +5,9 @@
 import * as z from 'zod/mini';
 import type { AlarmNotice } from '../domain/alarm.js';
 
+/** Keys that would reach Object's own members rather than a plain property. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const state = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 
 /** Text of at most `max` characters. CloudWatch's own limits are lower; these only keep a forged message bounded. */
@@ -89,7 +92,9 @@ export function parseAlarmMessage(message: string | undefined): AlarmNotice | { 
           metric: {
             ...(m.Trigger.Namespace ? { namespace: m.Trigger.Namespace } : {}),
             ...(m.Trigger.MetricName ? { name: m.Trigger.MetricName } : {}),
-            dimensions: Object.fromEntries((m.Trigger.Dimensions ?? []).map((d) => [d.name, d.value])),
+            // A dimension named like an Object member (`__proto__`) is no CloudWatch dimension, and would not survive
+            // the job payload's round trip: dropped here.
+            dimensions: Object.fromEntries((m.Trigger.Dimensions ?? []).filter((d) => !UNSAFE_KEYS.has(d.name)).map((d) => [d.name, d.value])),
           },
         }
       : {}),

@@ -2,6 +2,7 @@ import { alarmConsoleUrl, alarmTarget, isLikelyCause, type AlarmNotice } from '.
 import type { Catalog } from '../../src/domain/catalog.js';
 import type { DeploymentRecord } from '../../src/domain/ports.js';
 import { parseAlarmMessage } from '../../src/alarms/envelope.js';
+import { parseJob } from '../../src/jobs/parse.js';
 
 const catalog: Catalog = {
   services: [
@@ -91,6 +92,26 @@ describe('parseAlarmMessage', () => {
     expect(alarmConsoleUrl(notice as AlarmNotice)).toBe(
       'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/foxy-backend-production-errors',
     );
+  });
+  test('drops a dimension named like an Object member, so the alarm job survives its round trip', () => {
+    // Prepare
+    const odd = {
+      ...message,
+      Trigger: {
+        ...message.Trigger,
+        Dimensions: [
+          { name: '__proto__', value: '' },
+          { name: 'FunctionName', value: 'fb-prod-fn' },
+        ],
+      },
+    };
+
+    // Act
+    const notice = parseAlarmMessage(JSON.stringify(odd));
+
+    // Assess
+    expect('problem' in notice || Object.keys(notice.metric!.dimensions)).toEqual(['FunctionName']);
+    expect(parseJob({ type: 'alarm', alarm: notice })).toEqual({ type: 'alarm', alarm: notice });
   });
   test('says why for what is not an alarm notification', () => {
     expect(parseAlarmMessage('hello')).toEqual({ problem: expect.stringContaining('not JSON') });
