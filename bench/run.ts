@@ -18,6 +18,7 @@ import { ensureTable } from '../src/store/table.js';
 import { startDynalite, startDynamoStream, startFakeLambda, startFakeSlack, startFakeGitHub } from '../test/fakes/index.js';
 import { startFakeSsm } from '../test/fakes/deploy-aws.js';
 import { measureWarm } from './warm.js';
+import { measureRollback, rollbackRows } from './rollback.js';
 import { measureWebhooks } from './webhooks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -192,6 +193,7 @@ async function main() {
 
   const { createHandler } = (await import(`${bundle}?webhooks`)) as typeof import('../src/lambda/index.js');
   const hooks = await measureWebhooks(createHandler);
+  const rollback = await measureRollback(createHandler);
 
   const cacheNote = (u: { variant?: string; chunks: number; cached: number }) =>
     u.variant ? `code cache \`${u.variant}\` for ${u.cached} of ${u.chunks} chunks` : 'no code cache fitted';
@@ -224,6 +226,7 @@ async function main() {
     ['loaded by a cold `/deploy help`', kib(loads.help.bytes), `${loads.help.files} files (target ≤ 1 MB); code cache read ${kib(loads.help.cacheBytes)}`],
     ['loaded by a cold `/deploy prod`', kib(loads.prod.bytes), `${loads.prod.files} files (target ≤ 1 MB); code cache read ${kib(loads.prod.cacheBytes)}`],
     ['plain bundle', kib(statSync(path.join(plainDir, 'index.mjs')).size), 'one file, all loaded'],
+    ...rollbackRows(rollback),
   ];
   const table_ = ['| measure | value | notes |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   console.log(
@@ -241,6 +244,7 @@ async function main() {
         cacheUsed,
         warm,
         hooks,
+        rollback,
         helpLoads: loads.help,
         prodLoads: loads.prod,
         loads,
