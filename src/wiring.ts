@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WebClient } from '@slack/web-api';
 import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
-import type { FunctionAliases, SourceControl } from './domain/ports.js';
+import type { AlarmStates, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackCardPublisher } from './slack/cards.js';
@@ -22,6 +22,8 @@ export interface ContextTuning {
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
   /** Card edit coalescing (tests and the benchmark shorten the spacing; default 1 s). */
   cards?: { spacingMs?: number };
+  /** CloudFormation polls of the stack check and the stack rollback (tests shorten them; default 8 polls, 2 s apart). */
+  stackPolls?: { polls?: number; intervalMs?: number };
 }
 
 /** The clients and settings a context is made of. */
@@ -69,6 +71,31 @@ export function createDeployContext(parts: ContextParts): Wired {
       const env = parts.env ?? process.env;
       return new LambdaFunctionAliases((region) => new LambdaClient({ ...awsClientConfig(env, 'LAMBDA'), ...(region ? { region } : {}) }));
     })());
+  let alarms: Promise<AlarmStates> | undefined;
+  const alarmStates = () =>
+    (alarms ??= (async () => {
+      const [{ CloudWatchClient }, { CloudWatchAlarmStates }, { awsClientConfig }] = await Promise.all([
+        import('@aws-sdk/client-cloudwatch'),
+        import('./aws/cloudwatch-alarms.js'),
+        import('./aws/client-config.js'),
+      ]);
+      const env = parts.env ?? process.env;
+      return new CloudWatchAlarmStates((region) => new CloudWatchClient({ ...awsClientConfig(env, 'CLOUDWATCH'), ...(region ? { region } : {}) }));
+    })());
+  let cfn: Promise<Stacks> | undefined;
+  const stacks = () =>
+    (cfn ??= (async () => {
+      const [{ CloudFormationClient }, { CloudFormationStacks }, { awsClientConfig }] = await Promise.all([
+        import('@aws-sdk/client-cloudformation'),
+        import('./aws/cloudformation-stacks.js'),
+        import('./aws/client-config.js'),
+      ]);
+      const env = parts.env ?? process.env;
+      return new CloudFormationStacks((region) => new CloudFormationClient({ ...awsClientConfig(env, 'CLOUDFORMATION'), ...(region ? { region } : {}) }));
+    })());
+  let backups: Promise<StackBackups> | undefined;
+  const stackBackups = () =>
+    (backups ??= import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)));
   const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
   // Local delivery loads the job runner on first use, so the Lambda ack path never does.
   const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
@@ -82,6 +109,10 @@ export function createDeployContext(parts: ContextParts): Wired {
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
     functionAliases,
+    alarmStates,
+    stacks,
+    stackBackups,
+    ...(parts.stackPolls ? { stackPolls: parts.stackPolls } : {}),
     logger,
     now,
     ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),

@@ -15,6 +15,8 @@ z.config(en());
 const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
 const name = pattern(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes');
 const duration = z.string().check(z.refine((s) => parseDuration(s) !== undefined, 'expected a duration like 30m, 2h or 90s'));
+const isZero = (s: string) => /^0+[smhd]$/.test(s.trim());
+const durationOrZero = z.string().check(z.refine((s) => isZero(s) || parseDuration(s) !== undefined, 'expected a duration like 15m, 1h or 0s'));
 const slackId = pattern(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…/W…) or user-group id (S…)');
 const channelId = pattern(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (not the #name)');
 const nonEmpty = z.string().check(z.minLength(1));
@@ -24,6 +26,7 @@ const targetSchema = z.strictObject({
   alias: z.optional(nonEmpty),
   stack: z.optional(nonEmpty),
   region: z.optional(pattern(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region like eu-west-1')),
+  alarms: z.optional(z.array(pattern(/^[^*\s]+\*?$/, 'expected an alarm name, or a prefix ending in *')).check(z.minLength(1, 'name at least one alarm'))),
 });
 
 const serviceSchema = z.strictObject({
@@ -45,6 +48,9 @@ const environmentSchema = z.strictObject({
   stale_after: z._default(duration, '3m'),
   run_timeout: z._default(duration, '60m'),
   rollback_approvals: z.optional(z.int().check(z.minimum(0), z.maximum(10))),
+  promote_from: z.optional(name),
+  promote_after: z._default(durationOrZero, '0s'),
+  require_promotion: z._default(z.boolean(), false),
 });
 
 const notEmpty = (what: string) => z.refine((record: unknown) => Object.keys(record as object).length > 0, `name at least one ${what}`);
@@ -68,6 +74,10 @@ const FIXES: Array<[RegExp, string]> = [
   [/\.requesters/, '`requesters: any`, or a list of user / user-group ids'],
   [/\.repo$/, 'the GitHub repository as owner/name, e.g. `repo: foxy-org/foxy-backend`'],
   [/\.workflow$/, 'the file name under .github/workflows, e.g. `workflow: deploy.yml`'],
+  [/\.promote_from$/, 'the name of the environment promotions come from, e.g. `promote_from: staging`'],
+  [/\.promote_after$/, 'a duration the source deploy must have run before promotion, e.g. `promote_after: 15m` (`0s`: at once)'],
+  [/\.require_promotion$/, '`require_promotion: true` (deploys must ship a SHA that succeeded in `promote_from`) or `false`'],
+  [/\.alarms(\.\d+)?$/, 'list CloudWatch alarm names or prefixes ending in *, e.g. `alarms: [foxy-backend-staging-*]`'],
   [/_ttl$|stale_after$|run_timeout$/, 'a duration such as `30m`, `2h` or `90s`'],
   [/\.region$/, 'an AWS region such as `eu-west-1`'],
   [/^services$/, 'add a `services:` map, see foxops.yml in the repository for an example'],
@@ -76,6 +86,40 @@ const FIXES: Array<[RegExp, string]> = [
 
 function fixFor(path: string, fallback: string): string {
   return FIXES.find(([re]) => re.test(path))?.[1] ?? fallback;
+}
+
+/** `promote_from` names another environment that exists; `require_promotion` needs it. */
+function promotionChecks(
+  environments: Record<string, unknown>,
+  env: string,
+  def: { promote_from?: string | undefined; require_promotion: boolean },
+): ConfigProblem[] {
+  const from = def.promote_from;
+  if (from === undefined) {
+    return def.require_promotion
+      ? [
+          {
+            where: `environments.${env}.require_promotion`,
+            problem: '`require_promotion: true` needs an environment to promote from, but `promote_from` is not set',
+            fix: `add \`promote_from: <environment>\` to environments.${env}, or set \`require_promotion: false\``,
+          },
+        ]
+      : [];
+  }
+  if (from === env)
+    return [{ where: `environments.${env}.promote_from`, problem: 'an environment cannot promote from itself', fix: 'name another environment' }];
+  if (!Object.hasOwn(environments, from)) {
+    return [
+      {
+        where: `environments.${env}.promote_from`,
+        problem: `there is no environment \`${from}\``,
+        fix: `use one of: ${Object.keys(environments)
+          .filter((e) => e !== env)
+          .join(', ')}`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** Cross-key checks that zod's per-key schema cannot express. */
@@ -101,6 +145,7 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
         fix: `list at least ${def.approvals} approvers, or a user group (S…), or lower \`approvals\``,
       });
     }
+    problems.push(...promotionChecks(file.environments, env, def));
     const rollbackApprovals = def.rollback_approvals;
     if (rollbackApprovals !== undefined && rollbackApprovals > 0 && !hasGroups && users.length < rollbackApprovals) {
       problems.push({
@@ -185,7 +230,10 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       workflow: String(def.workflow),
       defaultRef: def.default_ref,
       targets: Object.fromEntries(
-        Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function, alias: t.alias, stack: t.stack, region: t.region }]),
+        Object.entries(def.targets).map(([env, t]) => [
+          env,
+          { functionName: t.function, alias: t.alias, stack: t.stack, region: t.region, ...(t.alarms ? { alarms: t.alarms } : {}) },
+        ]),
       ),
       rollback: def.rollback ?? defaultRollbackMode(Object.fromEntries(Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function }]))),
     })),
@@ -200,6 +248,9 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       staleAfterMs: parseDuration(def.stale_after)!,
       runTimeoutMs: parseDuration(def.run_timeout)!,
       rollbackApprovals: rollbackApprovalsOf({ approvals: def.approvals, rollbackApprovals: def.rollback_approvals }),
+      ...(def.promote_from ? { promoteFrom: def.promote_from } : {}),
+      promoteAfterMs: isZero(def.promote_after) ? 0 : parseDuration(def.promote_after)!,
+      requirePromotion: def.require_promotion,
     })),
     ...(file.default_service ? { defaultService: file.default_service } : {}),
   };

@@ -4,6 +4,7 @@
  */
 import type { Catalog } from '../domain/catalog.js';
 import type {
+  AlarmStates,
   AuditLog,
   CardPublisher,
   DeploymentLedger,
@@ -14,6 +15,8 @@ import type {
   JobQueue,
   RequestRepository,
   SourceControl,
+  StackBackups,
+  Stacks,
 } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 
@@ -33,6 +36,14 @@ export interface DeployContext {
   sourceControl: () => Promise<SourceControl>;
   /** The deployed services' Lambda aliases; loaded on first use, by jobs only (never on an ack path). */
   functionAliases: () => Promise<FunctionAliases>;
+  /** The deployed services' CloudWatch alarms (promotion gates); loaded on first use, by jobs only. */
+  alarmStates: () => Promise<AlarmStates>;
+  /** The deployed services' CloudFormation stacks; loaded on first use, by jobs only (never on an ack path). */
+  stacks: () => Promise<Stacks>;
+  /** Where stack backups are kept (the table); loaded on first use, by jobs only. */
+  stackBackups: () => Promise<StackBackups>;
+  /** CloudFormation polls of the stack check and the stack rollback (default {@link DEFAULT_STACK_POLLS} every {@link DEFAULT_STACK_POLL_MS} ms). */
+  stackPolls?: { polls?: number; intervalMs?: number };
   logger: Logger;
   /** The clock of every decision (expiry, timeouts, audit times); tests inject theirs and move it by hand. */
   now: () => Date;
@@ -44,3 +55,8 @@ export interface DeployContext {
   /** Least time between coalesced edits of one card (default 1000 ms, see src/cards/sync.ts). */
   cardUpdateSpacingMs?: number;
 }
+
+/** CloudFormation status reads (drift detection, change set, stack update) before a job stops waiting. */
+export const DEFAULT_STACK_POLLS = 8;
+/** Time between two of those reads. */
+export const DEFAULT_STACK_POLL_MS = 2000;

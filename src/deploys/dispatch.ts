@@ -13,6 +13,7 @@ import { applyRunUpdate } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import { isAliasRollback } from '../domain/rollback.js';
 import { rollBackByAlias } from './alias-rollback.js';
+import { isStackRollback, rollBackStack } from './stack-rollback.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
@@ -116,6 +117,7 @@ export function dispatchInputs(request: DeployRequest): DispatchInputs {
 export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<void> {
   const current = await ctx.requests.get(requestId);
   if (current && isAliasRollback(current)) return rollBackByAlias(ctx, current);
+  if (current && isStackRollback(current)) return rollBackStack(ctx, current);
   const { result: claimed, request } = await mutateRequest(
     ctx.requests,
     requestId,

@@ -11,7 +11,10 @@ import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
 import { mutateRequest } from './mutate.js';
+import { planPromotionRequest, promotionRequirement, refusePrepare } from './prepare-promotion.js';
 import { planRollbackRequest } from './prepare-rollback.js';
+import { planStackRollback } from './prepare-stack-rollback.js';
+import { guardStack } from './stack-guard.js';
 
 /** How many commits a card lists. */
 export const CARD_COMMIT_LIMIT = 10;
@@ -21,7 +24,7 @@ export const CARD_COMMIT_LIMIT = 10;
  * the SHA but before the card was posted posts it now (and dispatches, where no approval is needed).
  */
 export async function prepareRequest(ctx: DeployContext, requestId: string): Promise<void> {
-  const current = await ctx.requests.get(requestId);
+  let current = await ctx.requests.get(requestId);
   if (current && current.status !== 'preparing' && current.sha && !current.cardTs && !isFinal(current.status)) {
     ctx.logger.warn('prepare.resumed', { requestId, status: current.status, left: 'post the card' });
     return postCard(ctx, current);
@@ -30,8 +33,18 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
     ctx.logger.debug('prepare.skipped', { requestId, status: current?.status });
     return;
   }
+  // A target that names a stack: refuse an unstable one, back it up and look for drift before anything else.
+  const checked = await guardStack(ctx, current);
+  if (!checked) return;
+  current = checked;
   if (current.kind === 'rollback') {
-    const planned = await planRollbackRequest(ctx, current);
+    const planned = current.rollback?.mode === 'stack' ? await planStackRollback(ctx, current) : await planRollbackRequest(ctx, current);
+    if (planned) await postCard(ctx, planned);
+    return;
+  }
+  // A promotion takes the SHA that succeeded in the source environment: no ref to resolve (src/deploys/prepare-promotion.ts).
+  if (current.kind === 'promote') {
+    const planned = await planPromotionRequest(ctx, current);
     if (planned) await postCard(ctx, planned);
     return;
   }
@@ -53,6 +66,12 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
       await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: JSON.stringify(failure) });
       await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
     }
+    return;
+  }
+  // `require_promotion`: only a SHA that succeeded in the `promote_from` environment may ship here.
+  const required = await promotionRequirement(ctx, current, resolved.sha);
+  if (required) {
+    await refusePrepare(ctx, current, required, 'prepare.promotion_required', { sha: resolved.sha, shaUrl: resolved.url });
     return;
   }
 

@@ -21,6 +21,7 @@ import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../doma
 import type { DeployContext } from './context.js';
 import { jobKey } from '../jobs/keys.js';
 import { resolveStuckRollback } from './alias-rollback.js';
+import { isStackRollback, resolveStuckStackRollback } from './stack-rollback.js';
 import { resolveDispatch } from './dispatch.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
@@ -227,7 +228,7 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
       if (work === 'expire') await expire(ctx, request, summary);
       else if (work === 'requeue') await requeue(ctx, request, summary);
       else if (work === 'dispatch') await resolveStuckDispatch(ctx, github, request, summary);
-      else if (work === 'rollback') await resolveStuckRollback(ctx, request);
+      else if (work === 'rollback') await (isStackRollback(request) ? resolveStuckStackRollback(ctx, request) : resolveStuckRollback(ctx, request));
       else await pollRun(ctx, github, request, summary);
     } catch (err) {
       // One request GitHub cannot answer for must not hold up the others; it is first in line next time.

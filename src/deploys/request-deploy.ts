@@ -36,6 +36,8 @@ export interface RollbackAsk {
   /** What `to` named: a Lambda version, a SHA or a deploy id; absent: the last known good deploy. */
   target?: string;
   reason?: string;
+  /** `--stack`: restore a backup of the target's stack (`target` then names the deploy id whose backup). */
+  stack?: boolean;
   userId: string;
   channelId: string;
   /** Slack's trigger id: unique per command, identical on Slack's retries. */
@@ -90,9 +92,57 @@ export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<D
         ttlMs: env.requestTtlMs,
         now,
       }),
-      rollback: { mode: rollbackModeOf(service, env.name), ...(ask.target ? { target: ask.target } : {}), ...(ask.reason ? { reason: ask.reason } : {}) },
+      rollback: {
+        mode: ask.stack ? 'stack' : rollbackModeOf(service, env.name),
+        ...(ask.target ? { target: ask.target } : {}),
+        ...(ask.reason ? { reason: ask.reason } : {}),
+      },
     }),
     `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
+  );
+}
+
+/** Who asks for a promotion, where, and from which environment to which. */
+export interface PromotionAsk {
+  /** The target environment. */
+  environment: string;
+  /** The source environment, whose last success is promoted. */
+  from: string;
+  service: string;
+  userId: string;
+  channelId: string;
+  /** Slack's trigger id: unique per command, identical on Slack's retries. */
+  triggerId: string;
+}
+
+/**
+ * Validates and stores a promotion request (kind `promote`, the target environment's `approvals`), then queues its
+ * preparation: the prepare job takes the source's last success and checks the gates. Who may ask, and from where, is
+ * the same as for a deploy to the target.
+ */
+export function requestPromotion(ctx: DeployContext, ask: PromotionAsk): Promise<DeployAskOutcome> {
+  return accept(
+    ctx,
+    ask,
+    (env, service, id, now) => ({
+      ...newRequest({
+        id,
+        kind: 'promote',
+        service: service.name,
+        environment: env.name,
+        repo: service.repo,
+        workflow: service.workflow,
+        // The ref of the source deploy replaces it once prepared; the SHA is never re-resolved from a ref.
+        ref: service.defaultRef,
+        requester: ask.userId,
+        channel: ask.channelId,
+        requiredApprovals: env.approvals,
+        ttlMs: env.requestTtlMs,
+        now,
+      }),
+      promotion: { from: ask.from },
+    }),
+    `promotion from ${ask.from} to`,
   );
 }
 

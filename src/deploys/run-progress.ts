@@ -120,6 +120,8 @@ export function deploymentRecord(request: DeployRequest, outcome: DeploymentReco
     ...(duration ? { startedAt: duration.startedAt } : {}),
     finishedAt: request.finishedAt ?? now.toISOString(),
     ...(request.kind === 'rollback' && outcome === 'succeeded' ? rollbackLedgerFields(request.rollback) : {}),
+    // The stack backup taken before this change, under this deploy id (src/deploys/stack-guard.ts).
+    ...(request.stack ? { backup: { stack: request.stack.stackName, at: request.stack.backup.at } } : {}),
   };
 }
 

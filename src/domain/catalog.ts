@@ -9,6 +9,11 @@ export interface DeployTarget {
   alias?: string;
   stack?: string;
   region?: string;
+  /**
+   * The service's CloudWatch alarms in this environment, checked before a promotion from it: exact names, or prefixes
+   * ending in `*`. Absent: the prefix `<function>-` when the target names a function (src/domain/promotion.ts).
+   */
+  alarms?: string[];
 }
 
 /**
@@ -52,6 +57,12 @@ export interface EnvironmentDefinition {
   runTimeoutMs: number;
   /** Approvals a rollback needs (`rollback_approvals`); absent: see {@link rollbackApprovalsOf}. */
   rollbackApprovals?: number;
+  /** The environment `/deploy promote` takes the SHA from (`promote_from`); absent: nothing is promoted here. */
+  promoteFrom?: string;
+  /** How long the source deploy must have run before it may be promoted here (`promote_after`); default 0. */
+  promoteAfterMs?: number;
+  /** `require_promotion`: a plain deploy here must ship a SHA that succeeded in {@link promoteFrom}. */
+  requirePromotion?: boolean;
 }
 
 /** Approvals a rollback needs when the environment says nothing: one, because a rollback is urgent. */

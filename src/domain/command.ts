@@ -6,7 +6,8 @@
  *   /deploy <env> [service] [ref]            env and service by name or alias, in either order
  *   /deploy status [service]
  *   /deploy history <env> [service] [count]
- *   /deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason…>]
+ *   /deploy rollback <env> [service] [--stack] [to <version|sha|deploy-id>] [because <reason…>]
+ *   /deploy promote [service] [<from> to <to>]       default: the environment with `promote_from`
  */
 import { type Catalog, type EnvironmentDefinition, type ServiceDefinition, findEnvironment, findService } from './catalog.js';
 import { closestNames } from './suggest.js';
@@ -18,7 +19,10 @@ export type DeployCommand =
   | { kind: 'status'; service?: string }
   | { kind: 'history'; environment: string; service: string; count: number }
   /** `target`: what `to` named (a Lambda version, a SHA or a deploy id); `reason`: the words after `because`. */
-  | { kind: 'rollback'; environment: string; service: string; target?: string; reason?: string };
+  /** `stack`: `--stack`, restore a backup of the target's stack (`to` then names the deploy id whose backup). */
+  | { kind: 'rollback'; environment: string; service: string; target?: string; reason?: string; stack?: true }
+  /** `environment`: where the SHA goes; `from`: where it last succeeded (the target's `promote_from` by default). */
+  | { kind: 'promote'; environment: string; service: string; from: string };
 
 /** An environment or service as the user may type it: its name and its aliases. */
 export interface KnownName {
@@ -27,7 +31,7 @@ export interface KnownName {
 }
 
 /** Which form of `/deploy` a usage hint is about: `/deploy <env> …` or `/deploy history <env> …`. */
-export type CommandForm = 'deploy' | 'history' | 'rollback';
+export type CommandForm = 'deploy' | 'history' | 'rollback' | 'promote';
 
 /**
  * Why a command could not be understood: a stable `code` (for logs and tests) plus the data needed to explain it
@@ -94,6 +98,26 @@ export type CommandError = {
       service: string;
     }
   | {
+      /** `/deploy promote` without `<from> to <to>`, and no environment (or several) names a `promote_from`. */
+      code: 'no_promotion_target';
+      /** The environments that name one, with their source; empty when none does. */
+      choices: Array<{ from: string; to: string }>;
+      environments: KnownName[];
+    }
+  | {
+      /** `/deploy promote <env>` where `<env>` names no `promote_from`. */
+      code: 'no_promotion_source';
+      environment: string;
+      choices: Array<{ from: string; to: string }>;
+    }
+  | {
+      /** `<from> to <to>` with the same environment on both sides, or a side missing. */
+      code: 'bad_promotion_route';
+      from?: string;
+      to?: string;
+      environments: KnownName[];
+    }
+  | {
       code: 'bad_count';
       environment: string;
       min: number;
@@ -108,6 +132,8 @@ export type CommandError = {
  */
 export const MAX_COMMAND_LENGTH = 4000;
 
+// `promote` is left out of the suggestions for an unknown environment: `pro` means `prod` far more often. A misspelt
+// `promote` in first place is still recognised (see parseCommand).
 const SUBCOMMANDS = ['help', 'status', 'history', 'rollback'];
 /** The longest rollback reason kept; the card and the audit trail show it. */
 export const MAX_REASON_LENGTH = 300;
@@ -254,6 +280,9 @@ function parseHistory(catalog: Catalog, words: string[]): DeployCommand | Comman
 function parseRollback(catalog: Catalog, words: string[]): DeployCommand | CommandError {
   const because = words.findIndex((w) => w.toLowerCase() === 'because');
   const reason = because >= 0 ? words.splice(because).slice(1).join(' ').slice(0, MAX_REASON_LENGTH) || undefined : undefined;
+  // `--stack` (Slack may turn `--` into an em or en dash).
+  const stackFlag = words.findIndex((w) => /^(--|—|–)stack$/i.test(w));
+  const stack = stackFlag >= 0 && words.splice(stackFlag, 1).length > 0;
   const to = words.findIndex((w) => w.toLowerCase() === 'to');
   const target = to >= 0 ? words.splice(to, 2)[1] : undefined;
   const envIndex = words.findIndex((w) => findEnvironment(catalog, w));
@@ -277,7 +306,66 @@ function parseRollback(catalog: Catalog, words: string[]): DeployCommand | Comma
   if (to >= 0 && (target === undefined || target.length > 64)) {
     return { kind: 'error', code: 'missing_target', suggestions: [], environment: environment.name, service: service.name };
   }
-  return { kind: 'rollback', environment: environment.name, service: service.name, ...(target ? { target } : {}), ...(reason ? { reason } : {}) };
+  return {
+    kind: 'rollback',
+    environment: environment.name,
+    service: service.name,
+    ...(target ? { target } : {}),
+    ...(reason ? { reason } : {}),
+    ...(stack ? { stack: true as const } : {}),
+  };
+}
+
+const routes = (catalog: Catalog) => catalog.environments.filter((e) => e.promoteFrom).map((e) => ({ from: e.promoteFrom!, to: e.name }));
+
+function parsePromote(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  let from: EnvironmentDefinition | undefined;
+  let to: EnvironmentDefinition | undefined;
+  const toIndex = words.findIndex((w) => w.toLowerCase() === 'to' && !findEnvironment(catalog, w));
+  if (toIndex >= 0) {
+    const left = toIndex > 0 ? words[toIndex - 1] : undefined;
+    const right = words[toIndex + 1];
+    words.splice(Math.max(0, toIndex - 1), (left === undefined ? 0 : 1) + 1 + (right === undefined ? 0 : 1));
+    if (left === undefined || right === undefined) {
+      return {
+        kind: 'error',
+        code: 'bad_promotion_route',
+        suggestions: [],
+        ...(left !== undefined ? { from: left } : {}),
+        ...(right !== undefined ? { to: right } : {}),
+        environments: known(catalog.environments),
+      };
+    }
+    from = findEnvironment(catalog, left);
+    if (!from) return unknownEnvironment(catalog, left);
+    to = findEnvironment(catalog, right);
+    if (!to) return unknownEnvironment(catalog, right);
+    if (from.name === to.name)
+      return { kind: 'error', code: 'bad_promotion_route', suggestions: [], from: from.name, to: to.name, environments: known(catalog.environments) };
+  } else {
+    const envIndex = words.findIndex((w) => findEnvironment(catalog, w));
+    if (envIndex >= 0) {
+      to = findEnvironment(catalog, words.splice(envIndex, 1)[0]!)!;
+      if (!to.promoteFrom) return { kind: 'error', code: 'no_promotion_source', suggestions: [], environment: to.name, choices: routes(catalog) };
+    } else {
+      const targets = catalog.environments.filter((e) => e.promoteFrom);
+      if (targets.length !== 1) {
+        return {
+          kind: 'error',
+          code: 'no_promotion_target',
+          suggestions: targets.map((e) => e.name),
+          choices: routes(catalog),
+          environments: known(catalog.environments),
+        };
+      }
+      to = targets[0]!;
+    }
+    from = findEnvironment(catalog, to.promoteFrom!)!;
+  }
+  const service = takeService(catalog, words, 'promote', to, () => false);
+  if (isError(service)) return service;
+  if (words.length) return unknownService(catalog, words[0]!);
+  return { kind: 'promote', environment: to.name, service: service.name, from: from.name };
 }
 
 function parseStatus(catalog: Catalog, words: string[]): DeployCommand | CommandError {
@@ -300,9 +388,10 @@ export function parseCommand(text: string, catalog: Catalog): DeployCommand | Co
   if (first === 'status' && !findEnvironment(catalog, first)) return parseStatus(catalog, words.slice(1));
   if (first === 'history' && !findEnvironment(catalog, first)) return parseHistory(catalog, words.slice(1));
   if (first === 'rollback' && !findEnvironment(catalog, first)) return parseRollback(catalog, words.slice(1));
+  if (first === 'promote' && !findEnvironment(catalog, first)) return parsePromote(catalog, words.slice(1));
   // A misspelt subcommand in first place (`histroy`) is a typo, not a ref: say so rather than try to deploy it.
   if (!findEnvironment(catalog, first) && !findService(catalog, first)) {
-    const [sub] = closestNames(first, ['status', 'history', 'rollback']);
+    const [sub] = closestNames(first, ['status', 'history', 'rollback', 'promote']);
     if (sub && first.length >= 4) {
       return {
         kind: 'error',

@@ -6,6 +6,7 @@
 import type { AlarmNotice, AlarmReport } from './alarm.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
+import type { DriftedResource, StackChange, StackTarget } from './stack.js';
 
 /** Stored requests. Every write is conditional on the version read. */
 export interface RequestRepository {
@@ -73,6 +74,8 @@ export interface DeploymentRecord {
   restores?: { requestId: string; finishedAt: string; sha: string; version?: string };
   /** For a rollback: what it took out, and why, for the note on status and the next card. */
   rolledBackFrom?: { requestId: string; sha: string; version?: string; reason?: string };
+  /** The backup of the target's stack (template and parameters) taken before this change, stored under `requestId`. */
+  backup?: { stack: string; at: string };
 }
 
 /** What runs where, and what ran before. */
@@ -104,6 +107,89 @@ export interface FunctionAliases {
   versionExists(target: AliasTarget, version: string): Promise<boolean>;
   /** Points the alias at `version` if it still is at `expected.revisionId`; throws `moved_meanwhile` otherwise. */
   move(target: AliasTarget, version: string, expected: AliasState): Promise<AliasState>;
+}
+
+/** A stack as foxops reads it before a change: its state and its parameters. */
+export interface StackState {
+  status: string;
+  /** CloudFormation's `StackStatusReason`, verbatim, when it gives one. */
+  reason?: string;
+  parameters: Array<{ key: string; value: string }>;
+}
+
+/** A change set as CloudFormation describes it: `pending` while it is being created. */
+export interface ChangeSetState {
+  status: 'pending' | 'ready' | 'failed';
+  /** CloudFormation's `StatusReason`, verbatim (why it failed, e.g. it contains no changes). */
+  reason?: string;
+  /** `AVAILABLE` until executed, then `EXECUTE_IN_PROGRESS`, `EXECUTE_COMPLETE`, `EXECUTE_FAILED`… */
+  executionStatus?: string;
+  changes: StackChange[];
+}
+
+/** Where one drift detection is. */
+export type DriftDetection = 'in_progress' | 'complete' | 'failed';
+
+/**
+ * The deployed services' CloudFormation stacks (`targets.<env>.stack`). Every call throws `StackError`
+ * (src/domain/stack.ts) with the action and what AWS said when it fails.
+ */
+export interface Stacks {
+  /** The stack's state and parameters (`DescribeStacks`). */
+  describe(target: StackTarget): Promise<StackState>;
+  /** The template as it was submitted (`GetTemplate`, stage `Original`). */
+  template(target: StackTarget): Promise<string>;
+  /** Starts a drift detection (`DetectStackDrift`); returns its id. */
+  detectDrift(target: StackTarget): Promise<string>;
+  /** Where the detection `detectionId` is (`DescribeStackDriftDetectionStatus`). */
+  driftDetection(target: StackTarget, detectionId: string): Promise<DriftDetection>;
+  /** The resources found `MODIFIED` or `DELETED` by the last detection (`DescribeStackResourceDrifts`). */
+  driftedResources(target: StackTarget): Promise<DriftedResource[]>;
+  /** Creates an UPDATE change set `name` of the template and parameters (`CreateChangeSet`); returns its id. */
+  createChangeSet(
+    target: StackTarget,
+    name: string,
+    change: { templateBody: string; parameters: StackState['parameters']; description: string },
+  ): Promise<string>;
+  /** The change set `name` now (`DescribeChangeSet`). */
+  describeChangeSet(target: StackTarget, name: string): Promise<ChangeSetState>;
+  /** Executes the change set `name` (`ExecuteChangeSet`); the stack then updates on its own. */
+  executeChangeSet(target: StackTarget, name: string): Promise<void>;
+}
+
+/** A stack's template and parameters as they were before the change `deployId`. */
+export interface StackBackup {
+  deployId: string;
+  stackName: string;
+  region?: string;
+  /** The stack's state when it was backed up. */
+  status: string;
+  at: string;
+  templateBody: string;
+  parameters: Array<{ key: string; value: string }>;
+}
+
+/** Where stack backups are kept (the table, under `BACKUP#<deploy id>`). */
+export interface StackBackups {
+  /** Stores `backup`; a second backup under the same deploy id replaces the first (a repeated prepare job). */
+  put(backup: StackBackup): Promise<void>;
+  get(deployId: string): Promise<StackBackup | undefined>;
+}
+
+/** Which CloudWatch alarms of a service to look at in one environment: exact names and name prefixes, in a region. */
+export interface AlarmQuery {
+  names: string[];
+  prefixes: string[];
+  region?: string;
+}
+
+/** The deployed services' CloudWatch alarms, as a promotion gate reads them. */
+export interface AlarmStates {
+  /**
+   * The names of the alarms matching `query` that are in ALARM now (`DescribeAlarms`). Throws `AlarmReadError`
+   * (src/domain/promotion.ts) with the action, the resource and what AWS said when CloudWatch does not answer.
+   */
+  firing(query: AlarmQuery): Promise<string[]>;
 }
 
 /** A resolved commit. */

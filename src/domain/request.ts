@@ -3,6 +3,7 @@
  * Every change goes through {@link transition}, which refuses moves the state machine does not allow;
  * the store then writes it conditionally on the version read, so concurrent writers cannot both win.
  */
+import type { StackCheck, StackRestore } from './stack-check.js';
 
 /** What the request changes. Promotion and rollback reuse the same approval and dispatch flow. */
 export type RequestKind = 'deploy' | 'promote' | 'rollback';
@@ -211,6 +212,10 @@ export interface DeployRequest {
    * nobody ships the change it took out again without seeing it. Copied from the ledger when the card is made.
    */
   rolledBack?: RollbackNote;
+  /** What a promotion takes from where, and its gates (kind `promote` only; src/domain/promotion.ts). */
+  promotion?: PromotionDetails;
+  /** The target's stack as the prepare job found it: its backup under this deploy id, and drift (targets naming a `stack`). */
+  stack?: StackCheck;
   /** Bumped by every conditional write. */
   version: number;
 }
@@ -231,7 +236,8 @@ export interface RollbackSide {
 
 /** A rollback: asked for on the ack path (mode, target, reason), planned by the prepare job (from, to, live). */
 export interface RollbackDetails {
-  mode: 'alias' | 'redeploy';
+  /** `stack`: `/deploy rollback --stack`, restores a backup of the target's stack through a change set. */
+  mode: 'alias' | 'redeploy' | 'stack';
   /** What `to` named (a Lambda version, a SHA or a deploy id); absent: the last known good deploy. */
   target?: string;
   /** The words after `because`. */
@@ -242,6 +248,24 @@ export interface RollbackDetails {
   to?: RollbackSide;
   /** Alias mode: the function and alias it moves, and the version the alias served when the card was made. */
   alias?: { functionName: string; alias: string; region?: string; live: string };
+  /** Stack mode: the backup it restores and the change set made from it. */
+  stack?: StackRestore;
+}
+
+/** A check a promotion must pass, as the prepare job found it: a code, whether it passed, and the data to explain it. */
+export interface PromotionGate {
+  gate: 'source_succeeded' | 'soaked' | 'no_alarm' | 'target_idle';
+  passed: boolean;
+  params?: Record<string, string | number | boolean>;
+}
+
+/** A promotion: the source environment (on the ack path), then the deploy it takes and the gates (the prepare job). */
+export interface PromotionDetails {
+  /** The environment the SHA comes from. */
+  from: string;
+  /** The deploy that last succeeded there, whose SHA (and version) is promoted. */
+  source?: RollbackSide;
+  gates?: PromotionGate[];
 }
 
 /** The note a rollback leaves on its environment: what it took out, who did it and why. */

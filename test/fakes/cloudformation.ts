@@ -8,7 +8,9 @@
  * `new CloudFormationClient({ endpoint: fake.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })`.
  *
  * Actions: DescribeStacks, GetTemplate, CreateChangeSet, DescribeChangeSet, ExecuteChangeSet, DeleteChangeSet,
- * DescribeStackEvents. Change sets compute their changes from the templates (resources added, removed, or whose
+ * DescribeStackEvents, and drift detection: DetectStackDrift, DescribeStackDriftDetectionStatus (in progress for
+ * `drift.polls` reads, then complete, or failed with `drift.fail`), DescribeStackResourceDrifts (the stack's
+ * `drift.resources`, filtered by StackResourceDriftStatusFilters). Change sets compute their changes from the templates (resources added, removed, or whose
  * definition or referenced parameters changed), go through CREATE_IN_PROGRESS first, and a change set without
  * changes FAILS with CloudFormation's "didn't contain changes" reason. Execution runs through *_IN_PROGRESS polls.
  */
@@ -27,6 +29,17 @@ export interface FakeStack {
   Outputs: Record<string, string>;
   Tags: Record<string, string>;
   events: FakeStackEvent[];
+  /** What drift detection finds; absent: every resource in sync, detected at the first status read. */
+  drift?: FakeDrift;
+}
+
+/** The drift a stack's detection reports. */
+export interface FakeDrift {
+  resources: Array<{ LogicalResourceId: string; ResourceType: string; StackResourceDriftStatus: 'MODIFIED' | 'DELETED' | 'IN_SYNC' | 'NOT_CHECKED' }>;
+  /** DescribeStackDriftDetectionStatus reads answering DETECTION_IN_PROGRESS first; default 1. */
+  polls?: number;
+  /** The detection fails with this reason. */
+  fail?: string;
 }
 
 /** One stack event (newest first in DescribeStackEvents, as on AWS). */
@@ -170,6 +183,7 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
   const calls: CloudFormationCall[] = [];
   const stacks = new Map<string, FakeStack>();
   const changeSets = new Map<string, FakeChangeSet>();
+  const detections = new Map<string, { stack: FakeStack; polls: number }>();
   const executing = new Map<string, { polls: number; changeSet: FakeChangeSet; failure?: { logicalId: string; reason: string } }>();
   let nextFailure: { logicalId: string; reason: string } | undefined;
 
@@ -304,6 +318,30 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
       const cs = findChangeSet(p.StackName, p.ChangeSetName);
       changeSets.delete(`${cs.StackName}/${cs.ChangeSetName}`);
       return {};
+    },
+    DetectStackDrift(p) {
+      const stack = findStack(p.StackName);
+      const id = randomUUID();
+      detections.set(id, { stack, polls: stack.drift?.polls ?? 1 });
+      return { StackDriftDetectionId: id };
+    },
+    DescribeStackDriftDetectionStatus(p) {
+      const detection = detections.get(p.StackDriftDetectionId ?? '');
+      if (!detection) throw new QueryError('ValidationError', `Drift detection ${p.StackDriftDetectionId} does not exist`);
+      const { stack } = detection;
+      const base = { StackId: stack.StackId, StackDriftDetectionId: p.StackDriftDetectionId, Timestamp: new Date() };
+      if (detection.polls-- > 0) return { ...base, DetectionStatus: 'DETECTION_IN_PROGRESS' };
+      if (stack.drift?.fail) return { ...base, DetectionStatus: 'DETECTION_FAILED', DetectionStatusReason: stack.drift.fail };
+      const drifted = (stack.drift?.resources ?? []).some((r) => r.StackResourceDriftStatus === 'MODIFIED' || r.StackResourceDriftStatus === 'DELETED');
+      return { ...base, DetectionStatus: 'DETECTION_COMPLETE', StackDriftStatus: drifted ? 'DRIFTED' : 'IN_SYNC', DriftedStackResourceCount: drifted ? 1 : 0 };
+    },
+    DescribeStackResourceDrifts(p) {
+      const stack = findStack(p.StackName);
+      const filters = memberList(p, 'StackResourceDriftStatusFilters');
+      const resources = (stack.drift?.resources ?? []).filter((r) => !filters.length || filters.includes(r.StackResourceDriftStatus));
+      return {
+        StackResourceDrifts: resources.map((r) => ({ StackId: stack.StackId, ...r, Timestamp: new Date() })),
+      };
     },
     DescribeStackEvents(p) {
       const stack = findStack(p.StackName);

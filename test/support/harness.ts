@@ -24,6 +24,8 @@ import {
   type FakeSlack,
   type StreamResponse,
 } from '../fakes/index.js';
+import { type FakeCloudFormation, startFakeCloudFormation } from '../fakes/cloudformation.js';
+import { type FakeCloudWatch, startFakeCloudWatch } from '../fakes/cloudwatch.js';
 import { captureLogLines, type CapturedLogs } from './logs.js';
 
 export { blocksText } from './blocks.js';
@@ -81,6 +83,10 @@ export interface Harness {
   github: FakeGitHub;
   /** The deployed services' Lambda API (`AWS_ENDPOINT_URL_LAMBDA`); add functions with `lambda.addFunction`. */
   lambda: FakeLambda;
+  /** The deployed services' CloudFormation API (`AWS_ENDPOINT_URL_CLOUDFORMATION`); add stacks with `cloudformation.addStack`. */
+  cloudformation: FakeCloudFormation;
+  /** The deployed services' CloudWatch alarms (`AWS_ENDPOINT_URL_CLOUDWATCH`), read by promotion gates; set them with `cloudwatch.setAlarm`. */
+  cloudwatch: FakeCloudWatch;
   /** The table's stream with its event source mapping: every queued job is delivered to `handler` through it. */
   stream: FakeDynamoStream;
   handler: ReturnType<typeof createHandler>;
@@ -145,8 +151,15 @@ export interface HarnessOptions {
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const [dynamo, slack, github, lambda] = await Promise.all([startDynalite(), startFakeSlack(), startFakeGitHub(), startFakeLambda()]);
+  const [dynamo, slack, github, lambda, cloudformation] = await Promise.all([
+    startDynalite(),
+    startFakeSlack(),
+    startFakeGitHub(),
+    startFakeLambda(),
+    startFakeCloudFormation({ region: 'us-east-1' }),
+  ]);
   const stream = await startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
+  const cloudwatch = await startFakeCloudWatch();
   const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
   const configPath = path.join(dir, 'foxops.yml');
   writeFileSync(configPath, options.config ?? (options.targets ? TEST_CONFIG_WITH_TARGETS : TEST_CONFIG));
@@ -167,6 +180,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: stream.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
     LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? 'error',
   };
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -183,6 +198,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     now: () => clock.now,
     github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table, ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}) },
     ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
+    // Drift detection status is read every few ms instead of every 2 s; the fake finishes after its `drift.polls`.
+    stackPolls: { intervalMs: 2 },
   });
   stream.subscribe((event) => handler(event) as Promise<StreamResponse>);
 
@@ -292,6 +309,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slack,
     github,
     lambda,
+    cloudformation,
+    cloudwatch,
     stream,
     handler,
     store,
@@ -306,7 +325,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await stream.idle();
       dynamoClient.destroy();
-      await Promise.all([slack.close(), github.close(), lambda.close(), stream.close(), dynamo.close()]);
+      await cloudwatch.close();
+      await Promise.all([slack.close(), github.close(), lambda.close(), cloudformation.close(), stream.close(), dynamo.close()]);
       logs.stop();
     },
   };

@@ -98,6 +98,15 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     functionAliases: async () => {
       throw new Error('Lambda aliases are not used by this test');
     },
+    alarmStates: async () => {
+      throw new Error('CloudWatch alarms are not used by this test');
+    },
+    stacks: async () => {
+      throw new Error('CloudFormation stacks are not used by this test');
+    },
+    stackBackups: async () => {
+      throw new Error('Stack backups are not used by this test');
+    },
     logger,
     now: options.now ?? (() => new Date()),
     ...(options.cardUpdateSpacingMs !== undefined ? { cardUpdateSpacingMs: options.cardUpdateSpacingMs } : {}),

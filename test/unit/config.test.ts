@@ -846,6 +846,117 @@ describe('parseCatalog: rollback settings', () => {
   });
 });
 
+describe('parseCatalog: promotion settings', () => {
+  const STAGING = '  staging:\n    channels: [C0STAGING]\n    approvals: 0\n';
+  const withProduction = (lines: string, extra = STAGING) => `${GOOD_YAML.replace('approvers: [U0ALICE]', `approvers: [U0ALICE]\n${lines}`)}${extra}`;
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const catalogOf = (yaml: string) => {
+    const result = parse(yaml);
+    if ('problems' in result) throw new Error(formatProblems(result.problems));
+    return result.catalog;
+  };
+  const problemsAt = (yaml: string, where: string) => {
+    const result = parse(yaml);
+    return 'problems' in result ? result.problems.filter((p) => p.where === `f.yml: ${where}`) : [];
+  };
+
+  it('defaults to no promotion: no promote_from, promote_after 0, require_promotion false, no alarms', () => {
+    // Act
+    const catalog = catalogOf(GOOD_YAML);
+
+    // Assess
+    expect(catalog.environments[0]).toMatchObject({ promoteAfterMs: 0, requirePromotion: false });
+    expect(catalog.environments[0]!.promoteFrom).toBeUndefined();
+  });
+
+  it('reads promote_from, promote_after, require_promotion and a target’s alarms', () => {
+    // Prepare
+    const yaml = withProduction('    promote_from: staging\n    promote_after: 15m\n    require_promotion: true').replace(
+      'workflow: deploy.yml',
+      'workflow: deploy.yml\n    targets:\n      staging: { function: fb-stg, alarms: [fb-stg-errors, fb-stg-*] }',
+    );
+
+    // Act
+    const catalog = catalogOf(yaml);
+
+    // Assess
+    expect(catalog.environments[0]).toMatchObject({ name: 'production', promoteFrom: 'staging', promoteAfterMs: 15 * 60_000, requirePromotion: true });
+    expect(catalog.services[0]!.targets.staging).toMatchObject({ functionName: 'fb-stg', alarms: ['fb-stg-errors', 'fb-stg-*'] });
+  });
+
+  it('accepts promote_after: 0s', () => {
+    // Act
+    const catalog = catalogOf(withProduction('    promote_from: staging\n    promote_after: 0s'));
+
+    // Assess
+    expect(catalog.environments[0]!.promoteAfterMs).toBe(0);
+  });
+
+  it.each([
+    [
+      'promote_from naming no environment',
+      withProduction('    promote_from: stagign'),
+      'environments.production.promote_from',
+      { problem: 'there is no environment `stagign`', fix: 'use one of: staging' },
+    ],
+    [
+      'promote_from naming itself',
+      withProduction('    promote_from: production'),
+      'environments.production.promote_from',
+      { problem: 'an environment cannot promote from itself', fix: 'name another environment' },
+    ],
+    [
+      'require_promotion without promote_from',
+      withProduction('    require_promotion: true'),
+      'environments.production.require_promotion',
+      {
+        problem: '`require_promotion: true` needs an environment to promote from, but `promote_from` is not set',
+        fix: 'add `promote_from: <environment>` to environments.production, or set `require_promotion: false`',
+      },
+    ],
+  ])('refuses %s, naming the key and the fix', (_why, yaml, where, expected) => {
+    // Act
+    const problems = problemsAt(yaml, where);
+
+    // Assess
+    expect(problems).toEqual([{ where: `f.yml: ${where}`, ...expected }]);
+  });
+
+  it.each([
+    [
+      'a promote_after that is no duration',
+      withProduction('    promote_from: staging\n    promote_after: soon'),
+      'environments.production.promote_after',
+      /`promote_after: 15m`/,
+    ],
+    [
+      'a require_promotion that is no boolean',
+      withProduction('    promote_from: staging\n    require_promotion: yes'),
+      'environments.production.require_promotion',
+      /`require_promotion: true`/,
+    ],
+    [
+      'an alarm pattern with a * inside',
+      GOOD_YAML.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    targets:\n      production: { alarms: ["fb-*-errors"] }'),
+      'services.foxy-backend.targets.production.alarms.0',
+      /alarm names or prefixes ending in \*/,
+    ],
+    [
+      'an empty alarm list',
+      GOOD_YAML.replace('workflow: deploy.yml', 'workflow: deploy.yml\n    targets:\n      production: { alarms: [] }'),
+      'services.foxy-backend.targets.production.alarms',
+      /alarm names or prefixes ending in \*/,
+    ],
+  ])('reports %s at its key path with the fix', (_why, yaml, where, fix) => {
+    // Act
+    const problems = problemsAt(yaml, where);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.fix).toMatch(fix);
+  });
+});
+
 describe('the catalog as the build ships it', () => {
   test('a file marked as validated is read as it is, without the schema', async () => {
     // Prepare: what `npm run build` writes for the repository's foxops.yml

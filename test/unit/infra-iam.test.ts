@@ -77,10 +77,11 @@ function resourceTexts(resource: unknown): string[] {
 
 /**
  * Actions that support no resource-level permissions (the Service Authorization Reference lists no resource
- * type for them), so `Resource: '*'` is the only way to grant them. None is granted today; an entry here is
- * what makes a `*` acceptable.
+ * type for them), so `Resource: '*'` is the only way to grant them. An entry here is
+ * what makes a `*` acceptable (DescribeStackDriftDetectionStatus names a detection by id, no stack).
  */
 const RESOURCE_STAR_ONLY = new Set([
+  'cloudformation:DescribeStackDriftDetectionStatus',
   'cloudwatch:GetMetricData',
   'cloudwatch:GetMetricStatistics',
   'cloudwatch:ListMetrics',
@@ -283,6 +284,13 @@ const TARGET_ACTIONS: Record<string, string> = {
   'lambda:UpdateAlias': 'rollback: move the target alias back',
   'lambda:GetFunction': 'rollback: check that the version to go back to still exists',
   'cloudformation:DescribeStacks': 'status: read the state of a target stack',
+  'cloudformation:GetTemplate': 'stack check: back up the template of a target stack before a change',
+  'cloudformation:DetectStackDrift': 'stack check: detect drift of a target stack before a change',
+  'cloudformation:DescribeStackResourceDrifts': 'stack check: name the drifted resources of a target stack',
+  'cloudformation:DetectStackResourceDrift': 'stack check: AWS authorizes the resources of a DetectStackDrift call with it',
+  'cloudformation:CreateChangeSet': 'stack rollback: a change set from a backup of a target stack',
+  'cloudformation:DescribeChangeSet': 'stack rollback: its changes for the card, and whether it was executed',
+  'cloudformation:ExecuteChangeSet': 'stack rollback: execute it after the approvals',
   'cloudwatch:DescribeAlarms': "status: read the state of a target function's alarms",
 };
 

@@ -13,7 +13,13 @@ function didYouMean(suggestions: string[]): string {
 function serviceUsage(form: CommandForm, environment: string): string {
   if (form === 'history') return `\`/deploy history ${environment} <service> [count]\``;
   if (form === 'rollback') return `\`/deploy rollback ${environment} <service> [to <version|sha|deploy-id>]\``;
+  if (form === 'promote') return `\`/deploy promote <service> [<from> to ${environment}]\``;
   return `\`/deploy ${environment} <service> [ref]\``;
+}
+
+/** `staging → production, qa → staging`: the promotion routes foxops.yml defines. */
+function listRoutes(choices: Array<{ from: string; to: string }>): string {
+  return choices.map((c) => `\`${c.from} to ${c.to}\``).join(', ');
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -67,6 +73,31 @@ export function commandErrorText(error: CommandError): string {
         'Roll back to what? After `to` comes a Lambda version (`v12`), a commit SHA or a deploy id, ' +
         `e.g. \`/deploy rollback ${error.environment} ${error.service} to v12\`; ` +
         'without `to`, foxops goes back to the last known good deploy.'
+      );
+    case 'no_promotion_target':
+      if (error.choices.length === 0)
+        return (
+          'No environment says where promotions come from: add `promote_from: <environment>` to one in foxops.yml, ' +
+          `or name both sides: \`/deploy promote [service] <from> to <to>\`. Environments: ${listNames(error.environments)}.`
+        );
+      return (
+        `Promote where? Several environments take promotions: ${listRoutes(error.choices)}. ` +
+        `Name one, e.g. \`/deploy promote ${error.choices[0]!.from} to ${error.choices[0]!.to}\`.`
+      );
+    case 'no_promotion_source':
+      return (
+        `*${error.environment}* has no \`promote_from\`, so I don't know where to promote from. ` +
+        `Name the source: \`/deploy promote <from> to ${error.environment}\`` +
+        `${error.choices.length ? `, or use one of the configured routes: ${listRoutes(error.choices)}` : ''}.`
+      );
+    case 'bad_promotion_route':
+      if (error.from !== undefined && error.from === error.to)
+        return (
+          `*${error.from}* cannot be promoted to itself. ` + 'Usage: `/deploy promote [service] <from> to <to>`, e.g. `/deploy promote staging to production`.'
+        );
+      return (
+        `Promote from where to where? After \`promote\` comes \`<from> to <to>\`, e.g. \`/deploy promote staging to production\`. ` +
+        `Environments: ${listNames(error.environments)}.`
       );
     case 'bad_count':
       return `The count must be between ${error.min} and ${error.max}, e.g. \`/deploy history ${error.environment} 10\`.`;

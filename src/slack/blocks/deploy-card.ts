@@ -8,7 +8,9 @@ import { type DeployRequest, type RollbackSide, type RunJob, shortSha } from '..
 import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
 import { failureText } from './failures.js';
+import { promotionText } from './promotion.js';
 import { rollbackNoteText } from './rollback-note.js';
+import { stackCheckLines, stackRestoreHow, stackRestoreSides, stackRestoreStatus } from './stack.js';
 import { describeStatus, escapeText, slackDate } from './text.js';
 
 /** A Slack message body: fallback text for notifications plus blocks. */
@@ -54,6 +56,10 @@ function statusLine(r: DeployRequest): string {
   const why = r.failure ? ` ${failureText(r.failure)}` : '';
   const alias = r.kind === 'rollback' ? r.rollback?.alias : undefined;
   const toVersion = r.rollback?.to?.version !== undefined ? `v${escapeText(r.rollback.to.version)}` : 'the old version';
+  // A stack rollback (`--stack`) executes a change set instead of moving an alias or running the workflow.
+  const restore = r.kind === 'rollback' ? r.rollback?.stack : undefined;
+  const restoring = restore ? stackRestoreStatus(r, restore, took) : undefined;
+  if (restoring) return restoring;
   switch (r.status) {
     case 'preparing':
       return r.kind === 'rollback' ? ':hourglass_flowing_sand: Planning the rollback…' : `:hourglass_flowing_sand: Resolving \`${escapeText(r.ref)}\`…`;
@@ -194,6 +200,7 @@ function sideText(label: string, side: RollbackSide | undefined): string {
 function rollbackHow(r: DeployRequest): string | undefined {
   const rb = r.rollback;
   if (!rb) return undefined;
+  if (rb.mode === 'stack') return rb.stack ? stackRestoreHow(rb.stack) : 'Restores a backup of the stack through a change set.';
   if (rb.mode === 'redeploy')
     return `Redeploys \`${shortSha(r.sha)}\` through \`${escapeText(r.workflow)}\`, like a deploy: the workflow's run shows on this card.`;
   if (!rb.alias) return 'Moves the Lambda alias back: no GitHub run.';
@@ -210,9 +217,12 @@ function rollbackHow(r: DeployRequest): string | undefined {
 
 /** The fields of a rollback card: from → to, who asked and why, the approvals. */
 function rollbackFields(r: DeployRequest, approvedBy: string): Array<{ type: 'mrkdwn'; text: string }> {
+  const sides: [string, string] = r.rollback?.stack
+    ? stackRestoreSides(r, r.rollback.stack)
+    : [sideText('From (runs now)', r.rollback?.from), sideText('To (goes back to)', r.rollback?.to)];
   return [
-    { type: 'mrkdwn', text: sideText('From (runs now)', r.rollback?.from) },
-    { type: 'mrkdwn', text: sideText('To (goes back to)', r.rollback?.to) },
+    { type: 'mrkdwn', text: sides[0] },
+    { type: 'mrkdwn', text: sides[1] },
     { type: 'mrkdwn', text: `*Requested by*\n<@${r.requester}>` },
     { type: 'mrkdwn', text: `*Approvals*\n${r.approvals.length} of ${r.requiredApprovals}: ${approvedBy}` },
     { type: 'mrkdwn', text: clip(`*Reason*\n${r.rollback?.reason ? escapeText(r.rollback.reason) : '_none given_'}`, 1900) },
@@ -243,7 +253,13 @@ export function deployCard(r: DeployRequest): SlackMessage {
   const how = rollback ? rollbackHow(r) : undefined;
   if (how) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(how, MAX_TEXT) }] });
   // After a rollback, the next deploy card says what it took out, so nobody ships it again without seeing it.
+  // A promotion: where its SHA comes from, and its gates as ✓/✗ lines.
+  const promotion = promotionText(r);
+  if (promotion) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(promotion, MAX_TEXT) } });
   if (r.rolledBack) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(rollbackNoteText(r.environment, r.rolledBack), MAX_TEXT) }] });
+  // The target's stack: where its backup is, and drift as a warning.
+  for (const line of r.stack ? stackCheckLines(r.id, r.stack) : [])
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(line, MAX_TEXT) }] });
   const commits = commitLines(r);
   if (commits) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: commits.slice(0, MAX_TEXT) } });
   if (r.run?.jobs.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: jobLines(r.run.jobs) } });
@@ -310,6 +326,13 @@ export function deployCard(r: DeployRequest): SlackMessage {
 function approveRollbackText(r: DeployRequest): string {
   const to = r.rollback?.to;
   const version = to?.version !== undefined ? `v${escapeText(to.version)} ` : '';
+  if (r.rollback?.stack) {
+    const { stackName, backupOf, changeSetName } = r.rollback.stack;
+    return (
+      `You approve restoring the stack \`${escapeText(stackName)}\` of *${r.service}* in *${r.environment}* to stack backup \`${backupOf}\`: ` +
+      `change set \`${escapeText(changeSetName)}\` is executed at once.`
+    );
+  }
   const how =
     r.rollback?.mode === 'alias' ? `\`${escapeText(r.rollback.alias?.alias ?? 'live')}\` is moved back at once` : 'the workflow redeploys that commit';
   return `You approve rolling back *${r.service}* in *${r.environment}* to ${version}\`${shortSha(r.sha)}\`: ${how}.`;

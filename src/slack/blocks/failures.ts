@@ -5,6 +5,8 @@
  */
 import { formatDuration } from '../../domain/duration.js';
 import type { Failure } from '../../domain/request.js';
+import { promotionFailureText } from './promotion.js';
+import { stackFailureText } from './stack.js';
 import { escapeText } from './text.js';
 
 /** A failure as stored: requests written before failures were outcomes hold a sentence in `message` instead of params. */
@@ -99,6 +101,12 @@ export function failureText(failure: Failure): string {
   const p: Params = failure.params ?? {};
   // GitHub's own words, quoted as it said them.
   const said = failure.cause !== undefined ? escapeText(failure.cause) : 'no message';
+  // The target's CloudFormation stack (src/domain/stack.ts), worded next to the card's stack lines.
+  const stack = stackFailureText(failure);
+  if (stack !== undefined) return stack;
+  // Promotion gates and `require_promotion` (src/domain/promotion.ts), worded next to the gate lines.
+  const promotion = promotionFailureText(failure.code, p);
+  if (promotion !== undefined) return promotion;
   switch (failure.code) {
     // How a run ended (src/domain/run-events.ts).
     case 'startup_failure':

@@ -26,7 +26,10 @@ export function helpText(catalog: Catalog): string {
     '`/deploy status [service]`: what runs where, what is running now and what waits for approval.',
     '`/deploy history <env> [service] [count]`: the last deploys with outcome, duration and people.',
     '`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`: ' +
-      'go back to the last known good deploy (or the one named), with approvals.',
+      'go back to the last known good deploy (or the one named), with approvals. ' +
+      "With `--stack` (and `to <deploy-id>`), restore the target stack's backup taken before that deploy, through a change set.",
+    '`/deploy promote [service] [<from> to <to>]`: ship the exact SHA that last succeeded in the source environment ' +
+      "(default: the target's `promote_from`), once it has soaked and its alarms are quiet, with the target's approvals.",
     '`/deploy help`: this text.',
     `*Environments*\n${envs}`,
     `*Services*\n${services}`,

@@ -5,6 +5,7 @@ import { type DeployRequest, shortSha } from '../../domain/request.js';
 import { type RunNotice, deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { escapeText } from './text.js';
 import { failureText } from './failures.js';
+import { promotionText } from './promotion.js';
 
 /** The people who must hear about a deploy that did not go through: the requester and every approver. */
 function people(r: DeployRequest): string {
@@ -64,6 +65,13 @@ export function whisperText(message: Whisper): string {
   const r = message.request;
   switch (message.kind) {
     case 'prepare_failed':
+      if (r.kind === 'promote') {
+        const gates = promotionText(r);
+        return (
+          `:x: I could not promote *${r.service}* from *${r.promotion?.from ?? '?'}* to *${r.environment}*: ` +
+          `${r.failure ? failureText(r.failure) : 'unknown error'}${gates ? `\n${gates}` : ''}`
+        );
+      }
       if (r.kind === 'rollback')
         return `:x: I could not plan the rollback of *${r.service}* in *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;
       return `:x: I could not prepare the deploy of *${r.service}* \`${r.ref}\` to *${r.environment}*: ${r.failure ? failureText(r.failure) : 'unknown error'}`;

@@ -58,6 +58,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
         service: parsed.service,
         ...(parsed.target ? { target: parsed.target } : {}),
         ...(parsed.reason ? { reason: parsed.reason } : {}),
+        ...(parsed.stack ? { stack: true } : {}),
         userId: command.user_id,
         channelId: command.channel_id,
         triggerId: command.trigger_id,
@@ -65,12 +66,39 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
       const r = outcome.request;
       if (r.status === 'preparing') {
-        const to = parsed.target ? ` to \`${escapeText(parsed.target)}\`` : ' to the last known good deploy';
+        const to = parsed.stack
+          ? `: its stack, back to the backup taken before ${parsed.target ? `\`${escapeText(parsed.target)}\`` : 'the newest deploy'}`
+          : parsed.target
+            ? ` to \`${escapeText(parsed.target)}\``
+            : ' to the last known good deploy';
         return ephemeral(
           `:rewind: Planning rollback \`${r.id}\` of *${r.service}* in *${r.environment}*${to}. The rollback card appears in this channel in a moment.`,
         );
       }
       return ephemeral(`Rollback \`${r.id}\` of *${r.service}* in *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
+    }
+    case 'promote': {
+      const [ctx, { requestPromotion }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
+      const outcome = await requestPromotion(ctx, {
+        environment: parsed.environment,
+        from: parsed.from,
+        service: parsed.service,
+        userId: command.user_id,
+        channelId: command.channel_id,
+        triggerId: command.trigger_id,
+      });
+      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+      const r = outcome.request;
+      if (r.status === 'preparing') {
+        return ephemeral(
+          `:arrow_double_up: Checking promotion \`${r.id}\` of *${r.service}* from *${parsed.from}* to *${r.environment}*. ` +
+            'The card with its gates appears in this channel in a moment.',
+        );
+      }
+      return ephemeral(
+        `Promotion \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; ` +
+          'see its card in this channel.',
+      );
     }
     case 'status': {
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);

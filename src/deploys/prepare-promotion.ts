@@ -1,0 +1,163 @@
+/**
+ * The prepare job of a promotion, and the `require_promotion` check of a plain deploy. A promotion takes the deploy
+ * that last succeeded in the source environment (the ledger's current entry: its SHA, ref and version; never a
+ * branch), checks the gates (succeeded, soaked, no alarm in ALARM, nothing deploying to the target) and fills the
+ * request for its card; a failed gate ends it `prepare_failed`, with the gates on the request, told to the requester.
+ */
+import { environmentNamed, serviceNamed } from '../domain/catalog.js';
+import type { CommitRange } from '../domain/ports.js';
+import {
+  type AlarmLook,
+  AlarmReadError,
+  alarmQueryOf,
+  gatesFailure,
+  gatesPassed,
+  promotionGates,
+  promotionSource,
+  requirePromotionFailure,
+} from '../domain/promotion.js';
+import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import { rollbackNoteOf } from '../domain/rollback.js';
+import type { DeployContext } from './context.js';
+import { mutateRequest } from './mutate.js';
+
+/** Ledger entries of the source environment `require_promotion` looks for the SHA among. */
+export const PROMOTION_HISTORY = 50;
+/** Commits a promotion card lists. */
+const COMMIT_LIMIT = 10;
+
+/**
+ * `preparing → prepare_failed` with `failure` (and `changes`, e.g. the gates), audited, logged as `event` and told
+ * privately to the requester. Returns undefined, for callers that return what they prepared.
+ */
+export async function refusePrepare(
+  ctx: DeployContext,
+  current: DeployRequest,
+  failure: Failure,
+  event: string,
+  changes: Partial<DeployRequest> = {},
+): Promise<undefined> {
+  const { written, request: saved } = await mutateRequest(
+    ctx.requests,
+    current.id,
+    (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { ...changes, failure }), result: true } : { skip: false }),
+    { current },
+  );
+  if (written) {
+    ctx.logger.info(event, { requestId: current.id, code: failure.code, params: failure.params });
+    await ctx.audit.record({
+      requestId: current.id,
+      at: ctx.now().toISOString(),
+      actor: 'foxops',
+      action: 'prepare',
+      outcome: 'error',
+      detail: JSON.stringify(failure),
+    });
+    await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
+  }
+  return undefined;
+}
+
+/**
+ * For a plain deploy to an environment with `require_promotion`: the failure `promotion_required` when `sha` has not
+ * succeeded in its `promote_from` environment (among the last {@link PROMOTION_HISTORY} deploys there), else undefined.
+ */
+export async function promotionRequirement(ctx: DeployContext, request: DeployRequest, sha: string): Promise<Failure | undefined> {
+  if (request.kind !== 'deploy') return undefined;
+  const env = environmentNamed(ctx.catalog, request.environment);
+  if (!env.requirePromotion || !env.promoteFrom) return undefined;
+  const history = await ctx.ledger.history(request.service, env.promoteFrom, PROMOTION_HISTORY);
+  return requirePromotionFailure(env, request.service, sha, history);
+}
+
+/** Reads the source environment's alarms for the gate; a CloudWatch that does not answer fails the gate, never the job. */
+async function lookAtAlarms(ctx: DeployContext, request: DeployRequest, from: string): Promise<AlarmLook> {
+  const query = alarmQueryOf(serviceNamed(ctx.catalog, request.service), from);
+  if (!query) return { kind: 'none' };
+  try {
+    return { kind: 'read', query, firing: await (await ctx.alarmStates()).firing(query) };
+  } catch (err) {
+    ctx.logger.warn('promotion.alarms_unreadable', { requestId: request.id, from, err });
+    if (err instanceof AlarmReadError)
+      return { kind: 'unreadable', query, code: err.code, action: err.action, resource: err.resource, ...(err.said ? { said: err.said } : {}) };
+    return { kind: 'unreadable', query, code: 'unavailable', action: 'cloudwatch:DescribeAlarms', resource: 'alarm', said: String((err as Error)?.message) };
+  }
+}
+
+/**
+ * Checks the gates of the promotion `current` (in `preparing`) and pins it to the source's SHA; returns the request
+ * ready for its card (in `awaiting_approval`, or `approved` where the target needs no approval), or undefined when a
+ * gate refused it or someone else got there first.
+ */
+export async function planPromotionRequest(ctx: DeployContext, current: DeployRequest): Promise<DeployRequest | undefined> {
+  const env = environmentNamed(ctx.catalog, current.environment);
+  const from = current.promotion?.from ?? env.promoteFrom;
+  if (!from) return refusePrepare(ctx, current, { code: 'promotion_unplanned', params: { environment: env.name } }, 'promotion.refused');
+  const [source, deployed, active, alarms] = await Promise.all([
+    ctx.ledger.current(current.service, from),
+    ctx.ledger.current(current.service, env.name),
+    ctx.requests.listActive(),
+    lookAtAlarms(ctx, current, from),
+  ]);
+  const gates = promotionGates({
+    service: current.service,
+    from,
+    to: env.name,
+    source,
+    promoteAfterMs: env.promoteAfterMs ?? 0,
+    now: ctx.now(),
+    alarms,
+    active: active.filter((r) => r.id !== current.id && r.service === current.service && r.environment === env.name),
+  });
+  const promotion = { from, ...(source?.outcome === 'succeeded' ? { source: promotionSource(source) } : {}), gates };
+  if (!source || !gatesPassed(gates)) {
+    return refusePrepare(ctx, current, gatesFailure(gates, { service: current.service, from, to: env.name }), 'promotion.refused', { promotion });
+  }
+
+  // What ships: the commits between what runs in the target and the source's SHA. The card is useful without them.
+  let range: CommitRange | undefined;
+  if (deployed && deployed.sha !== source.sha) {
+    try {
+      range = await (await ctx.sourceControl()).compare(current.repo, deployed.sha, source.sha, COMMIT_LIMIT);
+    } catch (err) {
+      ctx.logger.warn('promotion.compare_failed', { requestId: current.id, base: deployed.sha, head: source.sha, err });
+    }
+  }
+  const now = ctx.now();
+  const note = rollbackNoteOf(deployed);
+  const { request, written } = await mutateRequest(
+    ctx.requests,
+    current.id,
+    (r) => {
+      if (r.status !== 'preparing') return { skip: undefined };
+      return {
+        write: transition(r, r.requiredApprovals === 0 ? 'approved' : 'awaiting_approval', now, {
+          // The exact SHA that succeeded in the source, on the ref that deployed it there: never re-resolved.
+          sha: source.sha,
+          ...(source.shaUrl ? { shaUrl: source.shaUrl } : {}),
+          ref: source.ref,
+          baseSha: deployed?.sha,
+          commits: range?.commits ?? [],
+          ...(range ? { totalCommits: range.total, compareUrl: range.url } : {}),
+          promotion,
+          ...(note ? { rolledBack: note } : {}),
+          // Approvers get the full time window from the moment they can see what they approve.
+          expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
+        }),
+        result: undefined,
+      };
+    },
+    { current },
+  );
+  if (!written) return undefined;
+  await ctx.audit.record({
+    requestId: current.id,
+    at: now.toISOString(),
+    actor: 'foxops',
+    action: 'pin',
+    outcome: 'ok',
+    detail: `promote ${from} ${source.requestId} = ${source.sha}${source.version !== undefined ? ` v${source.version}` : ''}`,
+  });
+  ctx.logger.info('promotion.planned', { requestId: current.id, from, to: env.name, source: source.requestId, sha: source.sha });
+  return request;
+}
