@@ -135,9 +135,21 @@ export async function measureRollback(factory?: typeof createHandler, rounds = N
 /** The rows for the benchmark table (see bench/run.ts). */
 export function rollbackRows(r: RollbackBench): Array<[string, string, string]> {
   return [
-    ['rollback by alias: last approval → alias moved, p50 / p99', `${r.aliasMoved.p50.toFixed(1)} / ${r.aliasMoved.p99.toFixed(1)} ms`, `${r.samples} rollbacks`],
-    ['rollback by alias: last approval → card says so, p50 / p99 / max', `${r.cardSays.p50.toFixed(1)} / ${r.cardSays.p99.toFixed(1)} / ${r.cardSays.max.toFixed(1)} ms`, 'target < 1 s at loopback'],
-    ['rollback by alias: AWS calls per rollback', String(r.awsCallsPerRollback), `GetFunction, GetAlias, UpdateAlias (${r.aliasMovesPerRollback}), GetAlias; GitHub calls: ${r.githubCalls}; Slack calls: ${r.slackCallsPerRollback}`],
+    [
+      'rollback by alias: last approval → alias moved, p50 / p99',
+      `${r.aliasMoved.p50.toFixed(1)} / ${r.aliasMoved.p99.toFixed(1)} ms`,
+      `${r.samples} rollbacks`,
+    ],
+    [
+      'rollback by alias: last approval → card says so, p50 / p99 / max',
+      `${r.cardSays.p50.toFixed(1)} / ${r.cardSays.p99.toFixed(1)} / ${r.cardSays.max.toFixed(1)} ms`,
+      'target < 1 s at loopback',
+    ],
+    [
+      'rollback by alias: AWS calls per rollback',
+      String(r.awsCallsPerRollback),
+      `GetFunction, GetAlias, UpdateAlias (${r.aliasMovesPerRollback}), GetAlias; GitHub calls: ${r.githubCalls}; Slack calls: ${r.slackCallsPerRollback}`,
+    ],
   ];
 }
 

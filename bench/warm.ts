@@ -34,7 +34,11 @@ function signed(body: string) {
     rawPath: '/slack/events',
     body,
     isBase64Encoded: false,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`,
+    },
     requestContext: { http: { method: 'POST' } },
   };
 }
@@ -46,7 +50,11 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Measures warm acks of the bundle at `bundleUrl`. `workDir` holds the bench's config. */
-export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDir: string): Promise<{ samples: number; prod: Percentiles; approve: Percentiles }> {
+export async function measureWarm(
+  bundleUrl: string,
+  fakes: FakeStarters,
+  workDir: string,
+): Promise<{ samples: number; prod: Percentiles; approve: Percentiles }> {
   const [dynamo, slack, github] = await Promise.all([fakes.startDynalite(), fakes.startFakeSlack(), fakes.startFakeGitHub()]);
   const stream = await fakes.startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
   const repo = 'foxy-org/foxy-backend';
@@ -54,20 +62,33 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   github.pushCommits(repo, 'main', 5);
   slack.setUserGroup('S0RELEASE', ['U0CAROL']);
   const config = path.join(workDir, 'foxops.json');
-  writeFileSync(config, JSON.stringify({
-    services: { 'foxy-backend': { aliases: ['backend'], repo, workflow: 'deploy.yml', default_ref: 'main' } },
-    environments: { production: { aliases: ['prod'], channels: ['C0PROD'], approvals: 2, approvers: ['U0ALICE', 'U0BOB', 'S0RELEASE'], requesters: 'any' } },
-    default_service: 'foxy-backend',
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      services: { 'foxy-backend': { aliases: ['backend'], repo, workflow: 'deploy.yml', default_ref: 'main' } },
+      environments: { production: { aliases: ['prod'], channels: ['C0PROD'], approvals: 2, approvers: ['U0ALICE', 'U0BOB', 'S0RELEASE'], requesters: 'any' } },
+      default_service: 'foxy-backend',
+    }),
+  );
   const table = 'foxops-bench-warm';
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   await ensureTable(dynamoClient, table);
   Object.assign(process.env, {
-    FOXOPS_CONFIG: config, FOXOPS_TABLE: table,
-    SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_ID: 'B0FOXOPS', SLACK_BOT_USER_ID: 'U0FOXOPS', SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN: 'ghp_bench', GITHUB_API_URL: github.url, GITHUB_WEBHOOK_SECRET: 'bench-webhook',
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL_DYNAMODB: stream.url, LOG_LEVEL: 'error',
+    FOXOPS_CONFIG: config,
+    FOXOPS_TABLE: table,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_ID: 'B0FOXOPS',
+    SLACK_BOT_USER_ID: 'U0FOXOPS',
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN: 'ghp_bench',
+    GITHUB_API_URL: github.url,
+    GITHUB_WEBHOOK_SECRET: 'bench-webhook',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_DYNAMODB: stream.url,
+    LOG_LEVEL: 'error',
   });
   const { handler } = (await import(`${bundleUrl}?warm`)) as { handler: Handler };
   stream.pause();
@@ -80,7 +101,19 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
 
   let trigger = 0;
   const command = (text: string) =>
-    handler(signed(new URLSearchParams({ command: '/deploy', text, user_id: 'U0DAVE', channel_id: 'C0PROD', team_id: 'T0FOXY', trigger_id: `warm-${++trigger}`, response_url: slack.responseUrl('warm') }).toString()));
+    handler(
+      signed(
+        new URLSearchParams({
+          command: '/deploy',
+          text,
+          user_id: 'U0DAVE',
+          channel_id: 'C0PROD',
+          team_id: 'T0FOXY',
+          trigger_id: `warm-${++trigger}`,
+          response_url: slack.responseUrl('warm'),
+        }).toString(),
+      ),
+    );
   const ids: string[] = [];
   const prodTimes: number[] = [];
   for (let i = 0; i < SAMPLES + 20; i++) {
@@ -103,9 +136,15 @@ export async function measureWarm(bundleUrl: string, fakes: FakeStarters, workDi
   const approveTimes: number[] = [];
   for (const [i, id] of ids.entries()) {
     const payload = {
-      type: 'block_actions', team: { id: 'T0FOXY' }, user: { id: 'U0ALICE' }, api_app_id: 'A0FOXOPS',
-      container: { type: 'message', message_ts: tsOf.get(id), channel_id: 'C0PROD' }, channel: { id: 'C0PROD' },
-      message: { ts: tsOf.get(id), text: 'card' }, response_url: slack.responseUrl('approve'), trigger_id: `approve-${i}`,
+      type: 'block_actions',
+      team: { id: 'T0FOXY' },
+      user: { id: 'U0ALICE' },
+      api_app_id: 'A0FOXOPS',
+      container: { type: 'message', message_ts: tsOf.get(id), channel_id: 'C0PROD' },
+      channel: { id: 'C0PROD' },
+      message: { ts: tsOf.get(id), text: 'card' },
+      response_url: slack.responseUrl('approve'),
+      trigger_id: `approve-${i}`,
       actions: [{ action_id: 'deploy_approve', block_id: `deploy_actions:${id}`, type: 'button', value: id, action_ts: '1' }],
     };
     const ms = await timed(() => handler(signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString())));

@@ -21,7 +21,10 @@ function percentiles(values: number[]): Percentiles {
 }
 
 /** Measures webhook handling of the handler factory `factory` (the bundle's `createHandler`). */
-export async function measureWebhooks(factory: typeof createHandler, deploys = Number(process.env.BENCH_WEBHOOK_DEPLOYS ?? 40)): Promise<{ latency: Percentiles; samples: number; slackCallsPerDeploy: number }> {
+export async function measureWebhooks(
+  factory: typeof createHandler,
+  deploys = Number(process.env.BENCH_WEBHOOK_DEPLOYS ?? 40),
+): Promise<{ latency: Percentiles; samples: number; slackCallsPerDeploy: number }> {
   // Latency: every delivery of `deploys` runs of 3 jobs, jobs held back while timing.
   const h = await startHarness({ createHandler: factory });
   // Jobs wait in the stream while timing: on AWS they run in other invocations.
@@ -31,7 +34,10 @@ export async function measureWebhooks(factory: typeof createHandler, deploys = N
     h.github.pushCommits(REPO, 'main', 2);
     for (let d = 0; d < deploys; d++) {
       const { runId, title } = await seedDeploy(h, { status: 'dispatched' });
-      for (const [event, payload] of runEventSequence({ repo: REPO, runId: runId!, title }, JOBS.map((j) => ({ ...j, id: runId! * 10 + j.id })))) {
+      for (const [event, payload] of runEventSequence(
+        { repo: REPO, runId: runId!, title },
+        JOBS.map((j) => ({ ...j, id: runId! * 10 + j.id })),
+      )) {
         const start = process.hrtime.bigint();
         const result = await h.webhook(event, payload);
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -52,7 +58,10 @@ export async function measureWebhooks(factory: typeof createHandler, deploys = N
     await c.handler({ foxopsJob: { type: 'dispatch', requestId: request.id } });
     await c.idle();
     const dispatched = await c.store.requests.get(request.id);
-    for (const [event, payload] of runEventSequence({ repo: REPO, runId: dispatched!.run!.id! }, JOBS.map((j) => ({ ...j, id: dispatched!.run!.id! * 10 + j.id })))) {
+    for (const [event, payload] of runEventSequence(
+      { repo: REPO, runId: dispatched!.run!.id! },
+      JOBS.map((j) => ({ ...j, id: dispatched!.run!.id! * 10 + j.id })),
+    )) {
       await c.webhook(event, payload);
     }
     await c.idle();

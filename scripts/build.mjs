@@ -162,7 +162,9 @@ async function validatedCatalog(file) {
   await build({
     stdin: {
       contents:
-        "export { parseCatalog } from './src/config/catalog-schema.ts'; export { validatedCatalogFile } from './src/config/validated-catalog.ts'; export { formatProblems } from './src/config/errors.ts';",
+        "export { parseCatalog } from './src/config/catalog-schema.ts'; " +
+        "export { validatedCatalogFile } from './src/config/validated-catalog.ts'; " +
+        "export { formatProblems } from './src/config/errors.ts';",
       resolveDir: process.cwd(),
       loader: 'ts',
     },

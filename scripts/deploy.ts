@@ -87,13 +87,21 @@ const io: DeployIo = {
     new Promise<void>((resolve, reject) => {
       const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: 'inherit', shell: process.platform === 'win32' });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new DeployError(`\`${command} ${args.join(' ')}\` failed (exit ${code}); nothing was uploaded or changed.`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new DeployError(`\`${command} ${args.join(' ')}\` failed (exit ${code}); nothing was uploaded or changed.`)),
+      );
     }),
 };
 
 try {
   const result = await deploy(
-    { env: flags.env ?? '', yes: flags.yes, skipBuild: flags['skip-build'], rootDir: process.cwd(), configFile: flags.config ? path.resolve(flags.config) : undefined },
+    {
+      env: flags.env ?? '',
+      yes: flags.yes,
+      skipBuild: flags['skip-build'],
+      rootDir: process.cwd(),
+      configFile: flags.config ? path.resolve(flags.config) : undefined,
+    },
     clients,
     io,
   );

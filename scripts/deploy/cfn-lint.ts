@@ -84,8 +84,29 @@ export const PSEUDO_PARAMETERS = new Set([
 ]);
 
 const PARAMETER_TYPES = /^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>|AWS::SSM::Parameter::Value<.+>)$/;
-const TOP_LEVEL = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings', 'Conditions', 'Transform', 'Resources', 'Outputs']);
-const RESOURCE_KEYS = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy', 'Metadata']);
+const TOP_LEVEL = new Set([
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
+]);
+const RESOURCE_KEYS = new Set([
+  'Type',
+  'Properties',
+  'Condition',
+  'DependsOn',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'UpdatePolicy',
+  'CreationPolicy',
+  'Metadata',
+]);
 
 /** True for `{ Ref: .. }`, `{ "Fn::X": .. }` and `{ Condition: .. }`: a value CloudFormation computes. */
 export function isIntrinsic(value: unknown): value is Record<string, unknown> {
@@ -201,7 +222,9 @@ function checkValue(ctx: Context, value: unknown, type: SpecType, where: string)
     // Both branches of an If must fit the property; AWS::NoValue removes the property altogether.
     if (fn === 'Fn::If' && Array.isArray(arg) && arg.length === 3) {
       return [arg[1], arg[2]].flatMap((branch, i) =>
-        isIntrinsic(branch) && (branch as { Ref?: unknown }).Ref === 'AWS::NoValue' ? [] : checkValue(ctx, branch, type, `${where}(if ${i ? 'false' : 'true'})`),
+        isIntrinsic(branch) && (branch as { Ref?: unknown }).Ref === 'AWS::NoValue'
+          ? []
+          : checkValue(ctx, branch, type, `${where}(if ${i ? 'false' : 'true'})`),
       );
     }
     return [];
@@ -215,7 +238,7 @@ function checkValue(ctx: Context, value: unknown, type: SpecType, where: string)
       return [];
     case 'number':
     case 'integer':
-      return (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))))
+      return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
         ? []
         : [`${where}: expected a number, got ${kindOf(value)}`];
     case 'boolean':
@@ -291,7 +314,12 @@ export function lintTemplate(template: CfnTemplate, spec: ResourceSpec = loadRes
     if (param.Default !== undefined && param.AllowedValues && !param.AllowedValues.map(String).includes(String(param.Default))) {
       ctx.problems.push(`Parameters.${name}: the default \`${param.Default}\` is not among its AllowedValues`);
     }
-    if (param.Default !== undefined && param.AllowedPattern && param.Type === 'String' && !new RegExp(`^(?:${param.AllowedPattern})$`).test(String(param.Default))) {
+    if (
+      param.Default !== undefined &&
+      param.AllowedPattern &&
+      param.Type === 'String' &&
+      !new RegExp(`^(?:${param.AllowedPattern})$`).test(String(param.Default))
+    ) {
       ctx.problems.push(`Parameters.${name}: the default \`${param.Default}\` does not match its AllowedPattern`);
     }
   }

@@ -152,7 +152,8 @@ export function targetNames(catalog: Catalog): { functions: string[]; stacks: st
   const stacks = new Set<string>();
   for (const service of catalog.services) {
     for (const target of Object.values(service.targets)) {
-      if (target.functionName) functions.add(target.functionName.startsWith('arn:') ? (target.functionName.split(':')[6] ?? target.functionName) : target.functionName);
+      if (target.functionName)
+        functions.add(target.functionName.startsWith('arn:') ? (target.functionName.split(':')[6] ?? target.functionName) : target.functionName);
       if (target.stack) stacks.add(target.stack.startsWith('arn:') ? (target.stack.split('/')[1] ?? target.stack) : target.stack);
     }
   }
@@ -160,12 +161,19 @@ export function targetNames(catalog: Catalog): { functions: string[]; stacks: st
 }
 
 /** Checks and merges the parameter file with the computed parameters against the template's declarations. */
-function stackParameters(template: CfnTemplate, fileParams: Record<string, string>, computed: Record<string, string>, file: string, env: string): Record<string, string> {
+function stackParameters(
+  template: CfnTemplate,
+  fileParams: Record<string, string>,
+  computed: Record<string, string>,
+  file: string,
+  env: string,
+): Record<string, string> {
   const declared = template.Parameters ?? {};
   const problems: string[] = [];
   for (const key of Object.keys(fileParams)) {
     if (!declared[key]) problems.push(`\`${key}\` is not a parameter of the template (it has: ${Object.keys(declared).join(', ')})`);
-    if ((COMPUTED_PARAMETERS as readonly string[]).includes(key)) problems.push(`\`${key}\` is computed by npm run deploy (from the bundle and foxops.yml); remove it`);
+    if ((COMPUTED_PARAMETERS as readonly string[]).includes(key))
+      problems.push(`\`${key}\` is computed by npm run deploy (from the bundle and foxops.yml); remove it`);
   }
   if (fileParams.Environment !== env) problems.push(`Environment is \`${fileParams.Environment ?? ''}\`, but this is the parameter file of ${env}`);
   const merged = { ...fileParams, ...computed };
@@ -175,8 +183,10 @@ function stackParameters(template: CfnTemplate, fileParams: Record<string, strin
       if (decl.Default === undefined) problems.push(`\`${key}\` has no default and is not set${decl.Description ? ` (${decl.Description})` : ''}`);
       continue;
     }
-    if (decl.AllowedValues && !decl.AllowedValues.map(String).includes(value)) problems.push(`\`${key}\` is \`${value}\`, expected one of ${decl.AllowedValues.join(', ')}`);
-    if (decl.AllowedPattern && !new RegExp(`^(?:${decl.AllowedPattern})$`).test(value)) problems.push(`\`${key}\` is \`${value}\`, which does not match ${decl.AllowedPattern}`);
+    if (decl.AllowedValues && !decl.AllowedValues.map(String).includes(value))
+      problems.push(`\`${key}\` is \`${value}\`, expected one of ${decl.AllowedValues.join(', ')}`);
+    if (decl.AllowedPattern && !new RegExp(`^(?:${decl.AllowedPattern})$`).test(value))
+      problems.push(`\`${key}\` is \`${value}\`, which does not match ${decl.AllowedPattern}`);
   }
   if (problems.length) throw new DeployError(`${file} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return merged;
@@ -184,7 +194,8 @@ function stackParameters(template: CfnTemplate, fileParams: Record<string, strin
 
 /** Reads and validates the services file with foxops' own schema, so a bad catalog never reaches Lambda. */
 function loadCatalog(file: string): { raw: unknown; catalog: Catalog } {
-  if (!existsSync(file)) throw new DeployError(`${file} does not exist: copy foxops.yml from the repository and describe your services (or pass --config <file>)`);
+  if (!existsSync(file))
+    throw new DeployError(`${file} does not exist: copy foxops.yml from the repository and describe your services (or pass --config <file>)`);
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -207,12 +218,16 @@ export function blockedStackAdvice(stackName: string, status: string): string | 
     case 'ROLLBACK_COMPLETE':
     case 'ROLLBACK_FAILED':
     case 'CREATE_FAILED':
-      return `stack ${stackName} is ${status}: its creation failed and a stack in this state cannot be updated. ` +
+      return (
+        `stack ${stackName} is ${status}: its creation failed and a stack in this state cannot be updated. ` +
         `Look at the failed events (aws cloudformation describe-stack-events --stack-name ${stackName}), delete it ` +
-        `(aws cloudformation delete-stack --stack-name ${stackName}; the table is kept, DeletionPolicy Retain) and deploy again`;
+        `(aws cloudformation delete-stack --stack-name ${stackName}; the table is kept, DeletionPolicy Retain) and deploy again`
+      );
     case 'UPDATE_ROLLBACK_FAILED':
-      return `stack ${stackName} is UPDATE_ROLLBACK_FAILED: finish the rollback first ` +
-        `(aws cloudformation continue-update-rollback --stack-name ${stackName}, skipping resources that cannot roll back if it says so), then deploy again`;
+      return (
+        `stack ${stackName} is UPDATE_ROLLBACK_FAILED: finish the rollback first ` +
+        `(aws cloudformation continue-update-rollback --stack-name ${stackName}, skipping resources that cannot roll back if it says so), then deploy again`
+      );
     case 'DELETE_FAILED':
       return `stack ${stackName} is DELETE_FAILED: delete it again (aws cloudformation delete-stack --stack-name ${stackName}) and deploy once it is gone`;
     case 'UPDATE_FAILED':
@@ -294,9 +309,15 @@ async function checkBucket(s3: S3Client, bucket: string, paramFile: string): Pro
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const why = status === 404 ? 'does not exist' : status === 403 ? 'belongs to another account or is not readable with these credentials' : `cannot be reached (${errorMessage(err)})`;
+    const why =
+      status === 404
+        ? 'does not exist'
+        : status === 403
+          ? 'belongs to another account or is not readable with these credentials'
+          : `cannot be reached (${errorMessage(err)})`;
     throw new DeployError(
-      `The artifact bucket ${bucket} ${why}. Create it once (aws s3api create-bucket --bucket <name> --create-bucket-configuration LocationConstraint=<region>) ` +
+      `The artifact bucket ${bucket} ${why}. ` +
+        'Create it once (aws s3api create-bucket --bucket <name> --create-bucket-configuration LocationConstraint=<region>) ' +
         `and set ArtifactBucket in ${paramFile}. Nothing was changed.`,
     );
   }
@@ -333,7 +354,8 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   const paramFile = path.join(root, `infra/foxops/${env}.json`);
   if (!existsSync(paramFile)) throw new DeployError(`${paramFile} is missing: copy infra/foxops/staging.json and adjust it. Nothing was changed.`);
   const templateBody = readFileSync(templateFile, 'utf8');
-  if (Buffer.byteLength(templateBody) > TEMPLATE_BODY_LIMIT) throw new DeployError(`${templateFile} is larger than CloudFormation's ${TEMPLATE_BODY_LIMIT} bytes for an inline template`);
+  if (Buffer.byteLength(templateBody) > TEMPLATE_BODY_LIMIT)
+    throw new DeployError(`${templateFile} is larger than CloudFormation's ${TEMPLATE_BODY_LIMIT} bytes for an inline template`);
   const template = parseTemplate(templateBody, templateFile);
   const lint = lintTemplate(template, loadResourceSpec());
   if (lint.length) throw new DeployError(`${templateFile} does not pass the CloudFormation specification check:\n${lint.map((p) => `  - ${p}`).join('\n')}`);
@@ -342,7 +364,13 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   const { catalog } = loadCatalog(configFile);
   const targets = targetNames(catalog);
   // CodeS3Key is known only after the build; a placeholder of the right shape lets the parameters be checked now.
-  const parameters = stackParameters(template, fileParams, { CodeS3Key: 'pending', TargetFunctionNames: targets.functions.join(','), TargetStackNames: targets.stacks.join(',') }, paramFile, env);
+  const parameters = stackParameters(
+    template,
+    fileParams,
+    { CodeS3Key: 'pending', TargetFunctionNames: targets.functions.join(','), TargetStackNames: targets.stacks.join(',') },
+    paramFile,
+    env,
+  );
   const bucket = parameters.ArtifactBucket!;
 
   // ---- checks against AWS, all read-only
@@ -351,7 +379,10 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   await checkSecrets(clients.ssm, env);
   await checkBucket(clients.s3, bucket, paramFile);
   io.print(`Deploying foxops ${env}: stack ${stackName} (${state.kind === 'ready' ? state.stack.StackStatus : 'new'}), bucket ${bucket}`);
-  io.print(`  targets from ${path.relative(root, configFile) || configFile}: functions ${targets.functions.join(', ') || '(none)'}; stacks ${targets.stacks.join(', ') || '(none)'}`);
+  io.print(
+    `  targets from ${path.relative(root, configFile) || configFile}: ` +
+      `functions ${targets.functions.join(', ') || '(none)'}; stacks ${targets.stacks.join(', ') || '(none)'}`,
+  );
 
   // ---- build and package
   const distDir = path.join(root, 'dist/lambda');
@@ -378,19 +409,32 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
     const { TemplateBody } = await clients.cloudFormation.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
     const body = TemplateBody ?? '';
     const ext = body.trimStart().startsWith('{') ? 'json' : 'yml';
+    const stack = state.stack;
+    const parameters = (stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]);
+    const stackRecord = { StackName: stackName, StackId: stack.StackId, StackStatus: stack.StackStatus, Outputs: stack.Outputs, Tags: stack.Tags };
     const files: Record<string, string> = {
       [`template.${ext}`]: body,
-      'parameters.json': `${JSON.stringify({ Parameters: Object.fromEntries((state.stack.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue])) }, null, 2)}\n`,
-      'stack.json': `${JSON.stringify({ StackName: stackName, StackId: state.stack.StackId, StackStatus: state.stack.StackStatus, Outputs: state.stack.Outputs, Tags: state.stack.Tags }, null, 2)}\n`,
+      'parameters.json': `${JSON.stringify({ Parameters: Object.fromEntries(parameters) }, null, 2)}\n`,
+      'stack.json': `${JSON.stringify(stackRecord, null, 2)}\n`,
     };
     backupDir = path.join(options.backupDir ?? path.join(root, '.foxops-backups'), stackName, stamp);
     mkdirSync(backupDir, { recursive: true });
     for (const [name, content] of Object.entries(files)) {
       writeFileSync(path.join(backupDir, name), content);
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `backups/${stackName}/${stamp}/${name}`, Body: content, ContentType: name.endsWith('json') ? 'application/json' : 'application/yaml' }));
+      await clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `backups/${stackName}/${stamp}/${name}`,
+          Body: content,
+          ContentType: name.endsWith('json') ? 'application/json' : 'application/yaml',
+        }),
+      );
     }
     io.print(`Backup of the current stack: ${backupDir} and s3://${bucket}/backups/${stackName}/${stamp}/`);
-    io.print(`  restore with: aws cloudformation deploy --stack-name ${stackName} --template-file ${path.join(backupDir, `template.${ext}`)} --parameter-overrides file://${path.join(backupDir, 'parameters.json')} --capabilities CAPABILITY_NAMED_IAM`);
+    io.print(
+      `  restore with: aws cloudformation deploy --stack-name ${stackName} --template-file ${path.join(backupDir, `template.${ext}`)} ` +
+        `--parameter-overrides file://${path.join(backupDir, 'parameters.json')} --capabilities CAPABILITY_NAMED_IAM`,
+    );
   }
 
   await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: codeKey, Body: bundle, ContentType: 'application/zip' }));
@@ -467,12 +511,15 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
         const events = await clients.cloudFormation.send(new DescribeStackEventsCommand({ StackName: stackName }));
         const failed = (events.StackEvents ?? []).filter((e) => e.ResourceStatus?.endsWith('_FAILED')).slice(0, 10);
         throw new DeployError(
-          `The stack update failed and ended as ${status}:\n${failed.map((e) => `  - ${e.LogicalResourceId} ${e.ResourceStatus}: ${e.ResourceStatusReason ?? ''}`).join('\n') || '  (no failed events)'}\n` +
+          `The stack update failed and ended as ${status}:\n` +
+            `${failed.map((e) => `  - ${e.LogicalResourceId} ${e.ResourceStatus}: ${e.ResourceStatusReason ?? ''}`).join('\n') || '  (no failed events)'}\n` +
             `${backupDir ? `The previous template and parameters are in ${backupDir}. ` : ''}The live alias was not moved.`,
         );
       }
       if (Date.now() - started > (options.stackTimeoutMs ?? 30 * 60_000)) {
-        throw new DeployError(`Gave up waiting for ${stackName} (still ${status}); CloudFormation carries on, follow it in the console. The live alias was not moved.`);
+        throw new DeployError(
+          `Gave up waiting for ${stackName} (still ${status}); CloudFormation carries on, follow it in the console. The live alias was not moved.`,
+        );
       }
       await sleep(poll);
     }
@@ -489,7 +536,9 @@ export async function deploy(options: DeployOptions, clients: DeployClients, io:
   for (let attempt = 1; !version; attempt++) {
     try {
       // CodeSha256 makes Lambda refuse to publish anything but the bundle uploaded above.
-      const published = await clients.lambda.send(new PublishVersionCommand({ FunctionName: functionName, CodeSha256: sha256.toString('base64'), Description: `npm run deploy ${stamp}` }));
+      const published = await clients.lambda.send(
+        new PublishVersionCommand({ FunctionName: functionName, CodeSha256: sha256.toString('base64'), Description: `npm run deploy ${stamp}` }),
+      );
       version = published.Version;
       if (!version) throw new DeployError('Lambda published a version without a number');
     } catch (err) {

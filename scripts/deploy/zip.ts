@@ -163,7 +163,8 @@ export function directoryEntries(dir: string): ZipEntry[] {
       const full = path.join(current, name);
       const stat = statSync(full);
       if (stat.isDirectory()) walk(full);
-      else if (stat.isFile()) out.push({ name: path.relative(dir, full).split(path.sep).join('/'), data: readFileSync(full), mode: stat.mode & 0o111 ? 0o755 : 0o644 });
+      else if (stat.isFile())
+        out.push({ name: path.relative(dir, full).split(path.sep).join('/'), data: readFileSync(full), mode: stat.mode & 0o111 ? 0o755 : 0o644 });
     }
   };
   walk(dir);

@@ -3,4 +3,9 @@
 const fail = () => {
   throw new Error('This module is left out of the Lambda bundle (foxops uses AwsLambdaReceiver there).');
 };
-module.exports = new Proxy(function unused() { fail(); }, { get: (_t, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : fail) , apply: fail, construct: fail });
+module.exports = new Proxy(
+  function unused() {
+    fail();
+  },
+  { get: (_t, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : fail), apply: fail, construct: fail },
+);
