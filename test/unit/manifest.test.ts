@@ -245,7 +245,7 @@ describe('manifest.yml and the listeners in src/', () => {
     expect(commands).toEqual([...use.commands].sort());
     expect(manifest.features.slash_commands?.[0]).toMatchObject({
       command: '/deploy',
-      usage_hint: 'prod [service] [ref] | status [service] | history <env> [service] [count] | help',
+      usage_hint: 'prod [service] [ref] | rollback <env> [service] [to <version>] | promote [service] | status | history <env> | help',
       should_escape: false,
     });
   });
