@@ -10,17 +10,15 @@
  * Any failure ends in `rollback_failed` with its cause as a code and params, and the card offers Retry.
  */
 import { scheduleCardUpdate } from '../cards/sync.js';
-import { deployable, targetOf } from '../domain/environment.js';
 import { AliasError, failureFromAlias } from '../domain/errors.js';
 import type { AliasState, AliasTarget } from '../domain/ports.js';
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
 import { deployOfVersion } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
+import { claimRollback, ROLLBACK_CLAIM_STALE_MS } from './rollback-claim.js';
 import { deploymentRecord } from './run-progress.js';
 
-/** A request left `rolling_back` this long was claimed by a job that died: a job holds its lease for less. */
-export const ROLLBACK_CLAIM_STALE_MS = 90_000;
 /** Ledger entries read to name who deployed the version an alias serves now. */
 const DEPLOYER_LOOKBACK = 50;
 
@@ -160,29 +158,7 @@ export async function resolveStuckRollback(ctx: DeployContext, r: DeployRequest)
 
 /** Rolls back the approved alias-mode request `known` (just read) if nobody else has claimed it. */
 export async function rollBackByAlias(ctx: DeployContext, known: DeployRequest): Promise<void> {
-  const { result: claimed, request } = await mutateRequest(
-    ctx.requests,
-    known.id,
-    (r) => {
-      if (r.status !== 'approved') return { skip: false };
-      const verdict = deployable(targetOf(r), r, ctx.now());
-      if (!verdict.deployable) {
-        ctx.logger.error('rollback.not_deployable', { requestId: r.id, why: verdict.why, sha: r.sha });
-        return { skip: false };
-      }
-      const now = ctx.now().toISOString();
-      return {
-        write: transition(r, 'rolling_back', ctx.now(), {
-          failure: undefined,
-          dispatchedAt: now,
-          dispatchAttempts: (r.dispatchAttempts ?? 0) + 1,
-          firstDispatchAt: r.firstDispatchAt ?? now,
-        }),
-        result: true,
-      };
-    },
-    { current: known },
-  );
+  const { result: claimed, request } = await claimRollback(ctx, known, 'rollback.not_deployable');
   if (!claimed) {
     if (request.status === 'rolling_back' && ctx.now().getTime() - Date.parse(request.updatedAt) >= ROLLBACK_CLAIM_STALE_MS) {
       await resolveStuckRollback(ctx, request);

@@ -16,47 +16,15 @@ import {
   promotionSource,
   requirePromotionFailure,
 } from '../domain/promotion.js';
-import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import type { DeployRequest, Failure } from '../domain/request.js';
 import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
-import { mutateRequest } from './mutate.js';
+import { readyForApproval, refusePrepare } from './prepare-end.js';
 
 /** Ledger entries of the source environment `require_promotion` looks for the SHA among. */
 export const PROMOTION_HISTORY = 50;
 /** Commits a promotion card lists. */
 const COMMIT_LIMIT = 10;
-
-/**
- * `preparing → prepare_failed` with `failure` (and `changes`, e.g. the gates), audited, logged as `event` and told
- * privately to the requester. Returns undefined, for callers that return what they prepared.
- */
-export async function refusePrepare(
-  ctx: DeployContext,
-  current: DeployRequest,
-  failure: Failure,
-  event: string,
-  changes: Partial<DeployRequest> = {},
-): Promise<undefined> {
-  const { written, request: saved } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { ...changes, failure }), result: true } : { skip: false }),
-    { current },
-  );
-  if (written) {
-    ctx.logger.info(event, { requestId: current.id, code: failure.code, params: failure.params });
-    await ctx.audit.record({
-      requestId: current.id,
-      at: ctx.now().toISOString(),
-      actor: 'foxops',
-      action: 'prepare',
-      outcome: 'error',
-      detail: JSON.stringify(failure),
-    });
-    await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
-  }
-  return undefined;
-}
 
 /**
  * For a plain deploy to an environment with `require_promotion`: the failure `promotion_required` when `sha` has not
@@ -92,7 +60,7 @@ async function lookAtAlarms(ctx: DeployContext, request: DeployRequest, from: st
 export async function planPromotionRequest(ctx: DeployContext, current: DeployRequest): Promise<DeployRequest | undefined> {
   const env = environmentNamed(ctx.catalog, current.environment);
   const from = current.promotion?.from ?? env.promoteFrom;
-  if (!from) return refusePrepare(ctx, current, { code: 'promotion_unplanned', params: { environment: env.name } }, 'promotion.refused');
+  if (!from) return refusePrepare(ctx, current, { code: 'promotion_unplanned', params: { environment: env.name } }, { event: 'promotion.refused' });
   const [source, deployed, active, alarms] = await Promise.all([
     ctx.ledger.current(current.service, from),
     ctx.ledger.current(current.service, env.name),
@@ -111,7 +79,10 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
   });
   const promotion = { from, ...(source?.outcome === 'succeeded' ? { source: promotionSource(source) } : {}), gates };
   if (!source || !gatesPassed(gates)) {
-    return refusePrepare(ctx, current, gatesFailure(gates, { service: current.service, from, to: env.name }), 'promotion.refused', { promotion });
+    return refusePrepare(ctx, current, gatesFailure(gates, { service: current.service, from, to: env.name }), {
+      event: 'promotion.refused',
+      changes: { promotion },
+    });
   }
 
   // What ships: the commits between what runs in the target and the source's SHA. The card is useful without them.
@@ -125,39 +96,25 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
   }
   const now = ctx.now();
   const note = rollbackNoteOf(deployed);
-  const { request, written } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => {
-      if (r.status !== 'preparing') return { skip: undefined };
-      return {
-        write: transition(r, r.requiredApprovals === 0 ? 'approved' : 'awaiting_approval', now, {
-          // The exact SHA that succeeded in the source, on the ref that deployed it there: never re-resolved.
-          sha: source.sha,
-          ...(source.shaUrl ? { shaUrl: source.shaUrl } : {}),
-          ref: source.ref,
-          baseSha: deployed?.sha,
-          commits: range?.commits ?? [],
-          ...(range ? { totalCommits: range.total, compareUrl: range.url } : {}),
-          promotion,
-          ...(note ? { rolledBack: note } : {}),
-          // Approvers get the full time window from the moment they can see what they approve.
-          expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
-        }),
-        result: undefined,
-      };
+  const request = await readyForApproval(
+    ctx,
+    current,
+    now,
+    env.requestTtlMs,
+    {
+      // The exact SHA that succeeded in the source, on the ref that deployed it there: never re-resolved.
+      sha: source.sha,
+      ...(source.shaUrl ? { shaUrl: source.shaUrl } : {}),
+      ref: source.ref,
+      baseSha: deployed?.sha,
+      commits: range?.commits ?? [],
+      ...(range ? { totalCommits: range.total, compareUrl: range.url } : {}),
+      promotion,
+      ...(note ? { rolledBack: note } : {}),
     },
-    { current },
+    { action: 'pin', detail: () => `promote ${from} ${source.requestId} = ${source.sha}${source.version !== undefined ? ` v${source.version}` : ''}` },
   );
-  if (!written) return undefined;
-  await ctx.audit.record({
-    requestId: current.id,
-    at: now.toISOString(),
-    actor: 'foxops',
-    action: 'pin',
-    outcome: 'ok',
-    detail: `promote ${from} ${source.requestId} = ${source.sha}${source.version !== undefined ? ` v${source.version}` : ''}`,
-  });
+  if (!request) return undefined;
   ctx.logger.info('promotion.planned', { requestId: current.id, from, to: env.name, source: source.requestId, sha: source.sha });
   return request;
 }

@@ -6,38 +6,18 @@
 import { environmentNamed, serviceNamed } from '../domain/catalog.js';
 import { failureFromAlias } from '../domain/errors.js';
 import type { CommitRange } from '../domain/ports.js';
-import { type DeployRequest, type Failure, type RollbackDetails, transition } from '../domain/request.js';
+import type { DeployRequest, Failure, RollbackDetails } from '../domain/request.js';
 import { aliasTargetOf, noRollbackFailure, planRollback, rollbackSide } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
-import { mutateRequest } from './mutate.js';
+import { readyForApproval, refusePrepare } from './prepare-end.js';
+
+/** Refuses the rollback being planned: see {@link refusePrepare}. */
+const refuse = (ctx: DeployContext, current: DeployRequest, failure: Failure) => refusePrepare(ctx, current, failure, { event: 'rollback.refused' });
 
 /** Ledger entries a rollback plans over: the last known good, or the deploy `to` names, is among them. */
 export const ROLLBACK_HISTORY = 50;
 /** Commits taken out that the card lists. */
 const TAKEN_OUT_LIMIT = 10;
-
-/** `preparing → prepare_failed` with `failure`, audited, and told to the requester. */
-async function refuse(ctx: DeployContext, current: DeployRequest, failure: Failure): Promise<undefined> {
-  const { written, request: saved } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false }),
-    { current },
-  );
-  if (written) {
-    ctx.logger.info('rollback.refused', { requestId: current.id, code: failure.code, params: failure.params });
-    await ctx.audit.record({
-      requestId: current.id,
-      at: ctx.now().toISOString(),
-      actor: 'foxops',
-      action: 'prepare',
-      outcome: 'error',
-      detail: JSON.stringify(failure),
-    });
-    await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
-  }
-  return undefined;
-}
 
 /**
  * Plans the rollback `current` (in `preparing`) and stores the plan; returns the request ready for its card (in
@@ -77,37 +57,23 @@ export async function planRollbackRequest(ctx: DeployContext, current: DeployReq
   }
 
   const now = ctx.now();
-  const { request, written } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => {
-      if (r.status !== 'preparing') return { skip: undefined };
-      return {
-        write: transition(r, r.requiredApprovals === 0 ? 'approved' : 'awaiting_approval', now, {
-          sha: to.sha,
-          ...(to.shaUrl ? { shaUrl: to.shaUrl } : {}),
-          ref: to.ref,
-          baseSha: from.sha,
-          commits: range?.commits ?? [],
-          ...(range ? { totalCommits: range.total, compareUrl: range.url } : {}),
-          rollback: { ...details, from: rollbackSide(from), to: rollbackSide(to), ...(alias ? { alias } : {}) },
-          // Approvers get the full time window from the moment they can see what they approve.
-          expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
-        }),
-        result: undefined,
-      };
+  const request = await readyForApproval(
+    ctx,
+    current,
+    now,
+    env.requestTtlMs,
+    {
+      sha: to.sha,
+      ...(to.shaUrl ? { shaUrl: to.shaUrl } : {}),
+      ref: to.ref,
+      baseSha: from.sha,
+      commits: range?.commits ?? [],
+      ...(range ? { totalCommits: range.total, compareUrl: range.url } : {}),
+      rollback: { ...details, from: rollbackSide(from), to: rollbackSide(to), ...(alias ? { alias } : {}) },
     },
-    { current },
+    { action: 'plan', detail: () => `${from.sha}${from.version ? ` v${from.version}` : ''} -> ${to.sha}${to.version ? ` v${to.version}` : ''}` },
   );
-  if (!written) return undefined;
-  await ctx.audit.record({
-    requestId: current.id,
-    at: now.toISOString(),
-    actor: 'foxops',
-    action: 'plan',
-    outcome: 'ok',
-    detail: `${from.sha}${from.version ? ` v${from.version}` : ''} -> ${to.sha}${to.version ? ` v${to.version}` : ''}`,
-  });
+  if (!request) return undefined;
   ctx.logger.info('rollback.planned', {
     requestId: current.id,
     mode: details.mode,

@@ -7,10 +7,10 @@
  */
 import { environmentNamed } from '../domain/catalog.js';
 import type { ChangeSetState, Stacks } from '../domain/ports.js';
-import { type DeployRequest, type Failure, isDeployId, transition } from '../domain/request.js';
+import { type DeployRequest, type Failure, isDeployId } from '../domain/request.js';
 import { failureFromStack, guardedStackOf, STACK_CHANGES_KEPT, StackError, type StackRestore, type StackTarget } from '../domain/stack.js';
 import { DEFAULT_STACK_POLL_MS, DEFAULT_STACK_POLLS, type DeployContext } from './context.js';
-import { mutateRequest } from './mutate.js';
+import { readyForApproval, refusePrepare } from './prepare-end.js';
 import { ROLLBACK_HISTORY } from './prepare-rollback.js';
 
 /** The change set foxops makes for a stack rollback: one per request, so a repeated job finds its own. */
@@ -19,22 +19,9 @@ export const changeSetNameOf = (requestId: string) => `foxops-rollback-${request
 /** CloudFormation's reasons for a change set that would change nothing. */
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 
-/** `preparing → prepare_failed` with `failure`, audited, and told privately to the requester. */
-async function refuse(ctx: DeployContext, current: DeployRequest, failure: Failure): Promise<undefined> {
-  const { written, request: saved } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false }),
-    { current },
-  );
-  if (written) {
-    ctx.logger.info('stack_rollback.refused', { requestId: current.id, code: failure.code, params: failure.params });
-    const at = ctx.now().toISOString();
-    await ctx.audit.record({ requestId: current.id, at, actor: 'foxops', action: 'plan', outcome: 'error', detail: JSON.stringify(failure) });
-    await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
-  }
-  return undefined;
-}
+/** Refuses the stack rollback being planned: see {@link refusePrepare}. */
+const refuse = (ctx: DeployContext, current: DeployRequest, failure: Failure) =>
+  refusePrepare(ctx, current, failure, { event: 'stack_rollback.refused', action: 'plan' });
 
 /** Creates the change set (unless a repeated job finds it made) and reads it until it is computed, within the polls. */
 async function changeSetOf(ctx: DeployContext, stacks: Stacks, target: StackTarget, name: string, make: () => Promise<string>): Promise<ChangeSetState> {
@@ -111,28 +98,16 @@ export async function planStackRollback(ctx: DeployContext, current: DeployReque
     totalChanges: state.changes.length,
   };
   const now = ctx.now();
-  const { request, written } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) =>
-      r.status === 'preparing'
-        ? {
-            write: transition(r, r.requiredApprovals === 0 ? 'approved' : 'awaiting_approval', now, {
-              sha,
-              baseSha: sha,
-              commits: [],
-              rollback: { ...details, mode: 'stack', stack: restore },
-              // Approvers get the full time window from the moment they can see what they approve.
-              expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
-            }),
-            result: undefined,
-          }
-        : { skip: undefined },
-    { current },
-  );
-  if (!written) return undefined;
   const detail = `${target.stackName} <- backup of ${backupOf}: ${restore.totalChanges} change(s) in ${name}`;
-  await ctx.audit.record({ requestId: current.id, at: now.toISOString(), actor: 'foxops', action: 'plan', outcome: 'ok', detail });
+  const request = await readyForApproval(
+    ctx,
+    current,
+    now,
+    env.requestTtlMs,
+    { sha, baseSha: sha, commits: [], rollback: { ...details, mode: 'stack', stack: restore } },
+    { action: 'plan', detail: () => detail },
+  );
+  if (!request) return undefined;
   ctx.logger.info('stack_rollback.planned', { requestId: current.id, stack: target.stackName, backupOf, changes: restore.totalChanges });
   return request;
 }

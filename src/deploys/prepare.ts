@@ -6,12 +6,13 @@
 import { environmentNamed } from '../domain/catalog.js';
 import { failureFrom } from '../domain/errors.js';
 import type { CommitRange, ResolvedRef } from '../domain/ports.js';
-import { type DeployRequest, isFinal, transition } from '../domain/request.js';
+import { type DeployRequest, isFinal } from '../domain/request.js';
 import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
 import { mutateRequest } from './mutate.js';
-import { planPromotionRequest, promotionRequirement, refusePrepare } from './prepare-promotion.js';
+import { readyForApproval, refusePrepare } from './prepare-end.js';
+import { planPromotionRequest, promotionRequirement } from './prepare-promotion.js';
 import { planRollbackRequest } from './prepare-rollback.js';
 import { planStackRollback } from './prepare-stack-rollback.js';
 import { guardStack } from './stack-guard.js';
@@ -56,22 +57,13 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   } catch (err) {
     const failure = failureFrom(err, 'prepare');
     ctx.logger.warn('prepare.resolve_failed', { requestId, repo: current.repo, ref: current.ref, err });
-    const { written, request: saved } = await mutateRequest(
-      ctx.requests,
-      requestId,
-      (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false }),
-      { current },
-    );
-    if (written) {
-      await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: 'foxops', action: 'prepare', outcome: 'error', detail: JSON.stringify(failure) });
-      await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
-    }
+    await refusePrepare(ctx, current, failure);
     return;
   }
   // `require_promotion`: only a SHA that succeeded in the `promote_from` environment may ship here.
   const required = await promotionRequirement(ctx, current, resolved.sha);
   if (required) {
-    await refusePrepare(ctx, current, required, 'prepare.promotion_required', { sha: resolved.sha, shaUrl: resolved.url });
+    await refusePrepare(ctx, current, required, { event: 'prepare.promotion_required', changes: { sha: resolved.sha, shaUrl: resolved.url } });
     return;
   }
 
@@ -88,30 +80,24 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   const now = ctx.now();
   // After a rollback, the card says what it took out and why, so nobody ships it again without seeing it.
   const note = rollbackNoteOf(deployed);
-  const { request, written } = await mutateRequest(
-    ctx.requests,
-    requestId,
-    (r) => {
-      if (r.status !== 'preparing') return { skip: undefined };
-      return {
-        write: transition(r, env.approvals === 0 ? 'approved' : 'awaiting_approval', now, {
-          sha: resolved.sha,
-          shaUrl: resolved.url,
-          baseSha: deployed?.sha,
-          commits: range ? range.commits : deployed ? [] : [resolved.commit],
-          totalCommits: range ? range.total : deployed ? 0 : undefined,
-          compareUrl: range?.url,
-          ...(note ? { rolledBack: note } : {}),
-          // Approvers get the full time window from the moment they can see what they approve.
-          expiresAt: new Date(now.getTime() + env.requestTtlMs).toISOString(),
-        }),
-        result: undefined,
-      };
+  const request = await readyForApproval(
+    ctx,
+    current,
+    now,
+    env.requestTtlMs,
+    {
+      sha: resolved.sha,
+      shaUrl: resolved.url,
+      baseSha: deployed?.sha,
+      commits: range ? range.commits : deployed ? [] : [resolved.commit],
+      totalCommits: range ? range.total : deployed ? 0 : undefined,
+      compareUrl: range?.url,
+      ...(note ? { rolledBack: note } : {}),
     },
-    { current },
+    { action: 'pin', detail: (saved) => `${saved.ref} = ${resolved.sha}` },
+    env.approvals,
   );
-  if (!written) return;
-  await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'pin', outcome: 'ok', detail: `${request.ref} = ${resolved.sha}` });
+  if (!request) return;
   ctx.logger.info('prepare.pinned', { requestId, ref: request.ref, sha: resolved.sha, commits: request.commits.length });
 
   await postCard(ctx, request);

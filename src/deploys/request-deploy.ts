@@ -46,26 +46,7 @@ export interface RollbackAsk {
 
 /** Validates and stores a deploy request, then queues its preparation. */
 export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
-  return accept(
-    ctx,
-    ask,
-    (env, service, id, now) =>
-      newRequest({
-        id,
-        kind: 'deploy',
-        service: service.name,
-        environment: env.name,
-        repo: service.repo,
-        workflow: service.workflow,
-        ref: ask.ref,
-        requester: ask.userId,
-        channel: ask.channelId,
-        requiredApprovals: env.approvals,
-        ttlMs: env.requestTtlMs,
-        now,
-      }),
-    `${ask.ref} to`,
-  );
+  return accept(ctx, ask, { kind: 'deploy', ref: () => ask.ref, approvals: (env) => env.approvals, what: `${ask.ref} to` });
 }
 
 /**
@@ -73,33 +54,20 @@ export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<Deplo
  * rollback mode), then queues its planning. Who may ask, and from where, is the same as for a deploy.
  */
 export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<DeployAskOutcome> {
-  return accept(
-    ctx,
-    ask,
-    (env, service, id, now) => ({
-      ...newRequest({
-        id,
-        kind: 'rollback',
-        service: service.name,
-        environment: env.name,
-        repo: service.repo,
-        workflow: service.workflow,
-        // The ref of the deploy it goes back to replaces it once planned.
-        ref: service.defaultRef,
-        requester: ask.userId,
-        channel: ask.channelId,
-        requiredApprovals: rollbackApprovalsOf(env),
-        ttlMs: env.requestTtlMs,
-        now,
-      }),
+  return accept(ctx, ask, {
+    kind: 'rollback',
+    // The ref of the deploy it goes back to replaces it once planned.
+    ref: (service) => service.defaultRef,
+    approvals: rollbackApprovalsOf,
+    extra: (env, service) => ({
       rollback: {
         mode: ask.stack ? 'stack' : rollbackModeOf(service, env.name),
         ...(ask.target ? { target: ask.target } : {}),
         ...(ask.reason ? { reason: ask.reason } : {}),
       },
     }),
-    `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
-  );
+    what: `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
+  });
 }
 
 /** Who asks for a promotion, where, and from which environment to which. */
@@ -121,37 +89,34 @@ export interface PromotionAsk {
  * the same as for a deploy to the target.
  */
 export function requestPromotion(ctx: DeployContext, ask: PromotionAsk): Promise<DeployAskOutcome> {
-  return accept(
-    ctx,
-    ask,
-    (env, service, id, now) => ({
-      ...newRequest({
-        id,
-        kind: 'promote',
-        service: service.name,
-        environment: env.name,
-        repo: service.repo,
-        workflow: service.workflow,
-        // The ref of the source deploy replaces it once prepared; the SHA is never re-resolved from a ref.
-        ref: service.defaultRef,
-        requester: ask.userId,
-        channel: ask.channelId,
-        requiredApprovals: env.approvals,
-        ttlMs: env.requestTtlMs,
-        now,
-      }),
-      promotion: { from: ask.from },
-    }),
-    `promotion from ${ask.from} to`,
-  );
+  return accept(ctx, ask, {
+    kind: 'promote',
+    // The ref of the source deploy replaces it once prepared; the SHA is never re-resolved from a ref.
+    ref: (service) => service.defaultRef,
+    approvals: (env) => env.approvals,
+    extra: () => ({ promotion: { from: ask.from } }),
+    what: `promotion from ${ask.from} to`,
+  });
+}
+
+/** What sets one kind of request apart in the shared ack path. */
+interface RequestShape {
+  kind: DeployRequest['kind'];
+  /** The ref stored with the new request. */
+  ref: (service: ServiceDefinition) => string;
+  /** The approvals it needs in its environment. */
+  approvals: (env: EnvironmentDefinition) => number;
+  /** What the kind stores beyond a plain request (the rollback's details, the promotion's source). */
+  extra?: (env: EnvironmentDefinition, service: ServiceDefinition) => Partial<DeployRequest>;
+  /** The audit entry's words between the service and the environment. */
+  what: string;
 }
 
 /** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
 async function accept(
   ctx: DeployContext,
   ask: Pick<DeployAsk, 'environment' | 'service' | 'userId' | 'channelId' | 'triggerId'>,
-  build: (env: EnvironmentDefinition, service: ServiceDefinition, id: string, now: Date) => DeployRequest,
-  what: string,
+  shape: RequestShape,
 ): Promise<DeployAskOutcome> {
   const env = environmentNamed(ctx.catalog, ask.environment);
   const service = serviceNamed(ctx.catalog, ask.service);
@@ -163,7 +128,23 @@ async function accept(
     ctx.logger.info('deploy.request_refused', { code: decision.refusal.code, user: ask.userId, channel: ask.channelId, environment: env.name });
     return { kind: 'refused', refusal: decision.refusal };
   }
-  const request = build(env, service, id, now);
+  const request: DeployRequest = {
+    ...newRequest({
+      id,
+      kind: shape.kind,
+      service: service.name,
+      environment: env.name,
+      repo: service.repo,
+      workflow: service.workflow,
+      ref: shape.ref(service),
+      requester: ask.userId,
+      channel: ask.channelId,
+      requiredApprovals: shape.approvals(env),
+      ttlMs: env.requestTtlMs,
+      now,
+    }),
+    ...shape.extra?.(env, service),
+  };
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
   // The audit entry and the job are independent writes: send them together to keep the ack short.
@@ -177,7 +158,7 @@ async function accept(
           actor: ask.userId,
           action: 'request',
           outcome: 'ok',
-          detail: `${service.name} ${what} ${env.name}`,
+          detail: `${service.name} ${shape.what} ${env.name}`,
         })
       : undefined,
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,

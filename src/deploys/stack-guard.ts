@@ -7,32 +7,14 @@
 import type { DriftReport, StackTarget } from '../domain/stack.js';
 import { driftReportOf, failureFromStack, guardedStackOf, isStableStackStatus, unstableStackFailure } from '../domain/stack.js';
 import type { Stacks } from '../domain/ports.js';
-import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import type { DeployRequest, Failure } from '../domain/request.js';
 import { type DeployContext, DEFAULT_STACK_POLL_MS, DEFAULT_STACK_POLLS } from './context.js';
 import { mutateRequest } from './mutate.js';
+import { refusePrepare } from './prepare-end.js';
 
-/** `preparing → prepare_failed` with `failure`, audited, and told privately to the requester. */
-async function refuse(ctx: DeployContext, current: DeployRequest, failure: Failure): Promise<undefined> {
-  const { written, request: saved } = await mutateRequest(
-    ctx.requests,
-    current.id,
-    (r) => (r.status === 'preparing' ? { write: transition(r, 'prepare_failed', ctx.now(), { failure }), result: true } : { skip: false }),
-    { current },
-  );
-  if (written) {
-    ctx.logger.info('stack.refused', { requestId: current.id, code: failure.code, params: failure.params });
-    await ctx.audit.record({
-      requestId: current.id,
-      at: ctx.now().toISOString(),
-      actor: 'foxops',
-      action: 'stack',
-      outcome: 'error',
-      detail: JSON.stringify(failure),
-    });
-    await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
-  }
-  return undefined;
-}
+/** Refuses the request whose stack is checked: see {@link refusePrepare}. */
+const refuse = (ctx: DeployContext, current: DeployRequest, failure: Failure) =>
+  refusePrepare(ctx, current, failure, { event: 'stack.refused', action: 'stack' });
 
 /** Runs drift detection and waits for it a bounded number of polls; anything but a finished detection is `unknown`. */
 async function detectDrift(ctx: DeployContext, stacks: Stacks, target: StackTarget, requestId: string): Promise<DriftReport> {

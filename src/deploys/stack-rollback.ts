@@ -12,15 +12,12 @@
  * CloudFormation refuses a second execution of a change set, so this cannot run it twice.
  */
 import { scheduleCardUpdate } from '../cards/sync.js';
-import { deployable, targetOf } from '../domain/environment.js';
 import type { Stacks } from '../domain/ports.js';
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
 import { failureFromStack, type StackTarget } from '../domain/stack.js';
 import { DEFAULT_STACK_POLL_MS, DEFAULT_STACK_POLLS, type DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
-
-/** A claim older than this was made by a job that died: a job holds its lease for less (as for a rollback by alias). */
-const ROLLBACK_CLAIM_STALE_MS = 90_000;
+import { claimRollback, ROLLBACK_CLAIM_STALE_MS } from './rollback-claim.js';
 
 /** Re-queued follow jobs before the reconciler takes over following the stack. */
 export const STACK_FOLLOW_ROUNDS = 40;
@@ -140,29 +137,8 @@ async function followRound(ctx: DeployContext, r: DeployRequest, polls: number, 
 
 /** Restores the approved stack-mode request `known` (just read): claims it, executes its change set, follows the stack. */
 export async function rollBackStack(ctx: DeployContext, known: DeployRequest): Promise<void> {
-  const { result: claimed, request } = await mutateRequest(
-    ctx.requests,
-    known.id,
-    (r) => {
-      if (r.status !== 'approved') return { skip: false };
-      const verdict = deployable(targetOf(r), r, ctx.now());
-      if (!verdict.deployable) {
-        ctx.logger.error('stack_rollback.not_deployable', { requestId: r.id, why: verdict.why, sha: r.sha });
-        return { skip: false };
-      }
-      const now = ctx.now().toISOString();
-      return {
-        write: transition(r, 'rolling_back', ctx.now(), {
-          failure: undefined,
-          dispatchedAt: now,
-          dispatchAttempts: (r.dispatchAttempts ?? 0) + 1,
-          firstDispatchAt: r.firstDispatchAt ?? now,
-          ...(r.rollback?.stack ? { rollback: { ...r.rollback, stack: { ...r.rollback.stack, executedAt: now, follows: 0 } } } : {}),
-        }),
-        result: true,
-      };
-    },
-    { current: known },
+  const { result: claimed, request } = await claimRollback(ctx, known, 'stack_rollback.not_deployable', (r, now) =>
+    r.rollback?.stack ? { rollback: { ...r.rollback, stack: { ...r.rollback.stack, executedAt: now, follows: 0 } } } : {},
   );
   if (!claimed && request.status !== 'rolling_back') {
     ctx.logger.debug('stack_rollback.skipped', { requestId: known.id, status: request.status });

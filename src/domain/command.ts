@@ -187,6 +187,18 @@ function defaultService(catalog: Catalog): ServiceDefinition | undefined {
   return catalog.services.length === 1 ? catalog.services[0] : undefined;
 }
 
+/** No environment named in a `form` command; `extra.word`, for the deploy form, is the service as typed. */
+function missingEnvironment(catalog: Catalog, form: CommandForm, extra: { word?: string } = {}): CommandError {
+  return {
+    kind: 'error',
+    code: 'missing_environment',
+    suggestions: catalog.environments.map((e) => e.name),
+    form,
+    ...extra,
+    environments: known(catalog.environments),
+  };
+}
+
 function missingService(catalog: Catalog, form: CommandForm, environment: EnvironmentDefinition): CommandError {
   return {
     kind: 'error',
@@ -224,14 +236,7 @@ function parseDeploy(catalog: Catalog, words: string[]): DeployCommand | Command
     // With two or more words, the first unknown one is most likely the environment.
     const notService = words.find((w) => !findService(catalog, w));
     if (notService === undefined) {
-      return {
-        kind: 'error',
-        code: 'missing_environment',
-        suggestions: catalog.environments.map((e) => e.name),
-        form: 'deploy',
-        word: words[0],
-        environments: known(catalog.environments),
-      };
+      return missingEnvironment(catalog, 'deploy', { word: words[0] });
     }
     return unknownEnvironment(catalog, notService);
   }
@@ -252,13 +257,7 @@ function parseHistory(catalog: Catalog, words: string[]): DeployCommand | Comman
   const envIndex = words.findIndex((w) => findEnvironment(catalog, w));
   if (envIndex < 0) {
     if (words.length === 0 || words.every((w) => findService(catalog, w) || /^\d+$/.test(w))) {
-      return {
-        kind: 'error',
-        code: 'missing_environment',
-        suggestions: catalog.environments.map((e) => e.name),
-        form: 'history',
-        environments: known(catalog.environments),
-      };
+      return missingEnvironment(catalog, 'history');
     }
     return unknownEnvironment(catalog, words.find((w) => !findService(catalog, w) && !/^\d+$/.test(w))!);
   }
@@ -289,13 +288,7 @@ function parseRollback(catalog: Catalog, words: string[]): DeployCommand | Comma
   if (envIndex < 0) {
     const notService = words.find((w) => !findService(catalog, w));
     if (notService === undefined) {
-      return {
-        kind: 'error',
-        code: 'missing_environment',
-        suggestions: catalog.environments.map((e) => e.name),
-        form: 'rollback',
-        environments: known(catalog.environments),
-      };
+      return missingEnvironment(catalog, 'rollback');
     }
     return unknownEnvironment(catalog, notService);
   }

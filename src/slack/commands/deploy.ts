@@ -5,15 +5,33 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import { isCommandError, parseCommand } from '../../domain/command.js';
 import type { SlackDeps } from '../deps.js';
+import type { DeployContext } from '../../deploys/context.js';
+import type { DeployAskOutcome } from '../../deploys/request-deploy.js';
+import { type AcceptedDetails, acceptedText } from '../blocks/accepted.js';
 import { commandErrorText } from '../blocks/command-errors.js';
 import { helpText } from '../blocks/help.js';
 import { refusalText } from '../blocks/refusals.js';
-import { describeStatus, escapeText } from '../blocks/text.js';
 import { reportFailure } from '../failure.js';
-import { shortSha } from '../../domain/request.js';
 
 type Answer = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
 const ephemeral = (text: string, blocks?: unknown[]): Answer => ({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
+
+/** Who asked, from where, and Slack's id for this invocation: the part every request use case takes alike. */
+const who = (command: SlashCommand) => ({ userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id });
+
+type RequestUseCases = typeof import('../../deploys/request-deploy.js');
+
+/** Loads the context and the request use cases, runs `call`, and words its outcome: the refusal, or what happens next. */
+async function ask(
+  deps: SlackDeps,
+  details: AcceptedDetails,
+  call: (ctx: DeployContext, useCases: RequestUseCases) => Promise<DeployAskOutcome>,
+): Promise<Answer> {
+  const [ctx, useCases] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
+  const outcome = await call(ctx, useCases);
+  if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+  return ephemeral(acceptedText(outcome.request, details));
+}
 
 async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
   const { catalog } = deps.config;
@@ -28,78 +46,28 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
     case 'help':
       return ephemeral(helpText(catalog));
     // The use cases load on first use: a cold `/deploy help` never pays for them.
-    case 'deploy': {
-      const [ctx, { requestDeploy }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
-      const outcome = await requestDeploy(ctx, {
-        environment: parsed.environment,
-        service: parsed.service,
-        ref: parsed.ref,
-        userId: command.user_id,
-        channelId: command.channel_id,
-        triggerId: command.trigger_id,
-      });
-      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
-      const r = outcome.request;
-      if (r.status === 'preparing') {
-        return ephemeral(
-          `:hourglass_flowing_sand: Resolving \`${r.ref}\` of *${r.service}* for *${r.environment}* (deploy \`${r.id}\`). ` +
-            'The deploy card appears in this channel in a moment.',
-        );
-      }
-      return ephemeral(
-        `Deploy \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; ` +
-          'see its card in this channel.',
+    case 'deploy':
+      return ask(deps, { kind: 'deploy' }, (ctx, { requestDeploy }) =>
+        requestDeploy(ctx, { environment: parsed.environment, service: parsed.service, ref: parsed.ref, ...who(command) }),
       );
-    }
-    case 'rollback': {
-      const [ctx, { requestRollback }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
-      const outcome = await requestRollback(ctx, {
-        environment: parsed.environment,
-        service: parsed.service,
-        ...(parsed.target ? { target: parsed.target } : {}),
-        ...(parsed.reason ? { reason: parsed.reason } : {}),
-        ...(parsed.stack ? { stack: true } : {}),
-        userId: command.user_id,
-        channelId: command.channel_id,
-        triggerId: command.trigger_id,
-      });
-      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
-      const r = outcome.request;
-      if (r.status === 'preparing') {
-        const to = parsed.stack
-          ? `: its stack, back to the backup taken before ${parsed.target ? `\`${escapeText(parsed.target)}\`` : 'the newest deploy'}`
-          : parsed.target
-            ? ` to \`${escapeText(parsed.target)}\``
-            : ' to the last known good deploy';
-        return ephemeral(
-          `:rewind: Planning rollback \`${r.id}\` of *${r.service}* in *${r.environment}*${to}. The rollback card appears in this channel in a moment.`,
-        );
-      }
-      return ephemeral(`Rollback \`${r.id}\` of *${r.service}* in *${r.environment}* is already ${describeStatus(r.status)}; see its card in this channel.`);
-    }
-    case 'promote': {
-      const [ctx, { requestPromotion }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
-      const outcome = await requestPromotion(ctx, {
-        environment: parsed.environment,
-        from: parsed.from,
-        service: parsed.service,
-        userId: command.user_id,
-        channelId: command.channel_id,
-        triggerId: command.trigger_id,
-      });
-      if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
-      const r = outcome.request;
-      if (r.status === 'preparing') {
-        return ephemeral(
-          `:arrow_double_up: Checking promotion \`${r.id}\` of *${r.service}* from *${parsed.from}* to *${r.environment}*. ` +
-            'The card with its gates appears in this channel in a moment.',
-        );
-      }
-      return ephemeral(
-        `Promotion \`${r.id}\` of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}* is already ${describeStatus(r.status)}; ` +
-          'see its card in this channel.',
+    case 'rollback':
+      return ask(
+        deps,
+        { kind: 'rollback', ...(parsed.target ? { target: parsed.target } : {}), ...(parsed.stack ? { stack: true } : {}) },
+        (ctx, { requestRollback }) =>
+          requestRollback(ctx, {
+            environment: parsed.environment,
+            service: parsed.service,
+            ...(parsed.target ? { target: parsed.target } : {}),
+            ...(parsed.reason ? { reason: parsed.reason } : {}),
+            ...(parsed.stack ? { stack: true } : {}),
+            ...who(command),
+          }),
       );
-    }
+    case 'promote':
+      return ask(deps, { kind: 'promote', from: parsed.from }, (ctx, { requestPromotion }) =>
+        requestPromotion(ctx, { environment: parsed.environment, from: parsed.from, service: parsed.service, ...who(command) }),
+      );
     case 'status': {
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
       const status = await readStatus(ctx, parsed.service);
