@@ -652,7 +652,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const failure = takeFailure(method, path);
     if (failure && failure.hangMs === undefined)
       return sendError(res, headers, failure.status, failure.message ?? REASONS[failure.status] ?? 'Error', failure.headers);
-    const answer = failure?.hangMs ? (send: () => void) => void setTimeout(() => !res.destroyed && send(), failure.hangMs) : (send: () => void) => send();
+    // The held answer's timer is unref'd: a test that is done with the fake must not wait for it to fire.
+    const answer = failure?.hangMs
+      ? (send: () => void) => void setTimeout(() => !res.destroyed && send(), failure.hangMs).unref()
+      : (send: () => void) => send();
     if (requiredToken !== undefined) {
       const match = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? '');
       if (match?.[1] !== requiredToken) return sendError(res, headers, 401, 'Bad credentials');
