@@ -10,11 +10,32 @@ import type { Env } from '../config/load.js';
 // for every jest test file. A value the operator set is kept.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * Reads a response body to bytes without the SDK's default collector, which first asks whether the body is a web
+ * `ReadableStream`: the first read of that global loads Node's web streams modules, a few ms of every cold start
+ * that sends an AWS request (docs/benchmarks.md). The Node HTTP handler's bodies are Node streams, read here as
+ * async iterables; a Blob is read whole, and a web stream is async-iterable too.
+ */
+export async function collectNodeStream(body: unknown): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  if (typeof (body as Blob | undefined)?.arrayBuffer === 'function') return new Uint8Array(await (body as Blob).arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  // A plain view, as the SDK's collector returns: the SDK re-types it as its blob adapter.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Settings for an SDK v3 client of `service` (`DYNAMODB`, `LAMBDA`, `SSM`, …). */
 export function awsClientConfig(
   env: Env,
   service: string,
-): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
+): {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  streamCollector: (body: unknown) => Promise<Uint8Array>;
+} {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // On Lambda the role's credentials come from the default provider chain; explicit ones are for local runs and tests.
@@ -26,5 +47,5 @@ export function awsClientConfig(
           ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
         }
       : undefined;
-  return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };
+  return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}), streamCollector: collectNodeStream };
 }
