@@ -1,9 +1,9 @@
 /**
  * Promotion: the SHA (and Lambda version) that last succeeded in one environment, shipped to the next one, behind
- * gates. Pure: which environments promote from where, which alarms to look at, the gates as codes and data, and the
+ * gates. Pure: which alarms to look at, the gates as codes and data, and the
  * `require_promotion` check. No I/O and no sentences: src/slack/blocks/promotion.ts words the gates.
  */
-import type { Catalog, EnvironmentDefinition, ServiceDefinition } from './catalog.js';
+import type { EnvironmentDefinition, ServiceDefinition } from './catalog.js';
 import type { AlarmQuery, DeploymentRecord } from './ports.js';
 import type { DeployRequest, Failure, PromotionGate, RollbackSide } from './request.js';
 import { isInFlight } from './request.js';
@@ -19,11 +19,6 @@ export class AlarmReadError extends Error {
     super(`${action} on ${resource}: ${code}${said ? ` (${said})` : ''}`);
     this.name = 'AlarmReadError';
   }
-}
-
-/** The environments that name a `promote_from`: where `/deploy promote` without `<from> to <to>` may go. */
-export function promotionTargets(catalog: Catalog): EnvironmentDefinition[] {
-  return catalog.environments.filter((e) => e.promoteFrom !== undefined);
 }
 
 /**

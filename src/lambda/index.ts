@@ -72,19 +72,26 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
       throw err;
     }));
 
+  // Neither is cached when it fails (its config could not load): the next event tries again.
   const context = () =>
     (contextPromise ??= (async () => {
       const cfg = await config();
       const { createLambdaContext } = await import('./deploy-context.js');
       return createLambdaContext(env, cfg, logger, options);
-    })());
+    })().catch((err) => {
+      contextPromise = undefined;
+      throw err;
+    }));
 
   const slack = () =>
     (slackPromise ??= (async () => {
       const cfg = await config();
       const { createSlackHandler } = await import('./slack-handler.js');
       return createSlackHandler(cfg, logger, context);
-    })());
+    })().catch((err) => {
+      slackPromise = undefined;
+      throw err;
+    }));
 
   async function http(event: HttpEvent, lambdaContext: unknown): Promise<HttpResult> {
     const method = event.requestContext.http.method;

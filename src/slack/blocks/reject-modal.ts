@@ -6,6 +6,9 @@ import { escapeText } from './text.js';
 /** Callback, block and action ids of the dialog, shared with its listener. */
 export const REJECT_VIEW = { callbackId: 'deploy_reject_reason', block: 'reason', input: 'reason_input' } as const;
 
+/** The longest reason the dialog's input takes (its `max_length`). */
+export const MAX_REJECT_REASON = 500;
+
 /** What the dialog carries back on submit: only which request; who may reject is checked again then. */
 export interface RejectViewMetadata {
   requestId: string;
@@ -38,7 +41,7 @@ export function rejectModal(request: DeployRequest, userId: string): View {
         block_id: REJECT_VIEW.block,
         optional: true,
         label: { type: 'plain_text', text: 'Why? (shown on the card and kept in the audit trail)' },
-        element: { type: 'plain_text_input', action_id: REJECT_VIEW.input, multiline: true, max_length: 500 },
+        element: { type: 'plain_text_input', action_id: REJECT_VIEW.input, multiline: true, max_length: MAX_REJECT_REASON },
       },
     ],
   };

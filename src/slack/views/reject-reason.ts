@@ -4,7 +4,7 @@
  */
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
-import { REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
+import { MAX_REJECT_REASON, REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
 import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 import { isDeployId } from '../../domain/request.js';
@@ -20,9 +20,6 @@ function metadataOf(text: string | undefined): RejectViewMetadata | undefined {
   }
 }
 
-/** The longest reason the dialog's input takes (its `max_length`); a longer one did not come from that dialog. */
-const MAX_REASON = 500;
-
 /** Registers the reject dialog's submission listener. */
 export function registerRejectReason(app: App, deps: SlackDeps): void {
   app.view(REJECT_VIEW.callbackId, async ({ ack, view, body }) => {
@@ -35,9 +32,10 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
       return;
     }
     const reason = view.state.values[REJECT_VIEW.block]?.[REJECT_VIEW.input]?.value?.trim() || undefined;
-    if (reason && reason.length > MAX_REASON) {
+    // A longer reason than the input's max_length did not come from that dialog.
+    if (reason && reason.length > MAX_REJECT_REASON) {
       deps.logger.warn('view.reject_reason_too_long', { user: body.user.id, requestId: metadata.requestId, length: reason.length });
-      await errors(`The reason is ${reason.length} characters long; it may have at most ${MAX_REASON}. Shorten it and submit again.`);
+      await errors(`The reason is ${reason.length} characters long; it may have at most ${MAX_REJECT_REASON}. Shorten it and submit again.`);
       return;
     }
     try {
