@@ -7,16 +7,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type App, type HTTPReceiver, HTTPModuleFunctions, isValidSlackRequest, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../log.js';
+import { MALFORMED_COMMAND_TEXT } from './blocks/input-errors.js';
 import { checkInbound, type InboundKind, inboundUser, unreadableBody } from './inbound.js';
 
 /** What the person who sent a malformed slash command reads; other kinds get an empty acknowledgement. */
 const ANSWERS: Partial<Record<InboundKind, unknown>> = {
-  command: {
-    response_type: 'ephemeral',
-    text:
-      ':warning: foxops could not read this command as Slack sent it, and did nothing. ' +
-      'Try again; if it keeps happening, tell the operator (log `slack.malformed_payload`).',
-  },
+  command: { response_type: 'ephemeral', text: MALFORMED_COMMAND_TEXT },
 };
 
 /** Checks `event.body`, then hands it to `app`; never throws. */

@@ -8,6 +8,7 @@ import type { DeployContext } from '../../deploys/context.js';
 import { type DeployRequest, isDeployId } from '../../domain/request.js';
 import { clip } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
+import { BAD_BUTTON_TEXT, FOREIGN_BUTTON_TEXT } from '../blocks/input-errors.js';
 import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 
@@ -40,10 +41,7 @@ export function cardAction(
       // The value is whatever the button carried: only a well-formed deploy id reaches the store.
       if (!isDeployId(requestId)) {
         deps.logger.warn('card.bad_request_id', { action: name, user: userId, value: clip(action.value ?? '', 40), length: action.value?.length ?? 0 });
-        await tell(
-          ':no_entry_sign: This button does not name a deploy request (deploy ids look like `d-0123456789`). ' +
-            'Use the buttons on a deploy card, or start a new request with `/deploy`.',
-        );
+        await tell(BAD_BUTTON_TEXT);
         return;
       }
       const ctx = await deps.context();
@@ -51,10 +49,7 @@ export function cardAction(
       // The button only names a request; it must be that request's own card that was clicked.
       if (!stored || stored.cardTs !== body.message?.ts || stored.channel !== body.channel?.id) {
         deps.logger.warn('card.action_mismatch', { action: name, requestId, user: userId, ts: body.message?.ts, channel: body.channel?.id });
-        await tell(
-          ':no_entry_sign: This button does not belong to a deploy request I know. ' +
-            "Use the buttons on the request's own card, or start a new one with `/deploy`.",
-        );
+        await tell(FOREIGN_BUTTON_TEXT);
         return;
       }
       const outcome = await run(ctx, requestId, userId, { request: stored, client, triggerId: body.trigger_id });

@@ -5,6 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { MAX_REJECT_REASON, REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
+import { BAD_DIALOG_TEXT, reasonTooLongText } from '../blocks/input-errors.js';
 import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 import { isDeployId } from '../../domain/request.js';
@@ -28,14 +29,14 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
     if (!metadata) {
       const raw = view.private_metadata ?? '';
       deps.logger.warn('view.reject_bad_metadata', { user: body.user.id, metadata: clip(raw, 80), length: raw.length });
-      await errors('This dialog does not name a deploy request. Close it and use the Reject button on the card.');
+      await errors(BAD_DIALOG_TEXT);
       return;
     }
     const reason = view.state.values[REJECT_VIEW.block]?.[REJECT_VIEW.input]?.value?.trim() || undefined;
     // A longer reason than the input's max_length did not come from that dialog.
     if (reason && reason.length > MAX_REJECT_REASON) {
       deps.logger.warn('view.reject_reason_too_long', { user: body.user.id, requestId: metadata.requestId, length: reason.length });
-      await errors(`The reason is ${reason.length} characters long; it may have at most ${MAX_REJECT_REASON}. Shorten it and submit again.`);
+      await errors(reasonTooLongText(reason.length, MAX_REJECT_REASON));
       return;
     }
     try {
