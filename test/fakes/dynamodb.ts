@@ -26,6 +26,9 @@ export async function startDynalite(): Promise<Dynalite> {
   const specifier: string = 'dynalite';
   const mod = (await import(specifier)) as { default: DynaliteFactory };
   const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // As in ./http.ts: no idle close under a client that reuses its sockets (ECONNRESET races).
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = 10 * 60_000 + 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

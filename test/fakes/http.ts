@@ -39,6 +39,11 @@ export async function startLoopbackServer(name: string, handler: LoopbackHandler
         });
     });
   });
+  // Clients keep sockets alive without an idle limit (Node's global agent, axios, the SDK). With the server's default
+  // 5 s idle close, a request sent on a socket the server is closing at that moment fails with ECONNRESET: a rare,
+  // load-dependent failure. A fake lives as long as its test, so its sockets may too.
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = 10 * 60_000 + 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
