@@ -6,7 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WebClient } from '@slack/web-api';
 import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
-import type { AlarmStates, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
+import { auditRetentionDaysOf } from './domain/audit.js';
+import type { AlarmStates, FileDelivery, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackCardPublisher } from './slack/cards.js';
@@ -51,7 +52,7 @@ export interface Wired {
 export function createDeployContext(parts: ContextParts): Wired {
   const { config, logger } = parts;
   const now = parts.now ?? (() => new Date());
-  const store = dynamoStore(parts.dynamo, config.tableName, now);
+  const store = dynamoStore(parts.dynamo, config.tableName, now, { retentionDays: auditRetentionDaysOf(config.catalog) });
   let scm: Promise<SourceControl> | undefined;
   const sourceControl = () =>
     (scm ??= (async () => {
@@ -96,6 +97,8 @@ export function createDeployContext(parts: ContextParts): Wired {
   let backups: Promise<StackBackups> | undefined;
   const stackBackups = () =>
     (backups ??= import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)));
+  let delivery: Promise<FileDelivery> | undefined;
+  const files = () => (delivery ??= import('./slack/files.js').then(({ SlackFileDelivery }) => new SlackFileDelivery(parts.slackClient, logger)));
   const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
   // Local delivery loads the job runner on first use, so the Lambda ack path never does.
   const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
@@ -112,6 +115,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     alarmStates,
     stacks,
     stackBackups,
+    files,
     ...(parts.stackPolls ? { stackPolls: parts.stackPolls } : {}),
     logger,
     now,

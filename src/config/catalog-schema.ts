@@ -5,7 +5,7 @@
 // zod/mini: the same validation at a fraction of the size that a cold start loads (see README > Benchmarks).
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { type Catalog, defaultRollbackMode, rollbackApprovalsOf } from '../domain/catalog.js';
+import { type Catalog, DEFAULT_AUDIT_RETENTION_DAYS, defaultRollbackMode, type FreezeWindow, rollbackApprovalsOf, type WeeklyTime } from '../domain/catalog.js';
 import { parseDuration } from '../domain/duration.js';
 import type { ConfigProblem } from './errors.js';
 
@@ -20,6 +20,86 @@ const durationOrZero = z.string().check(z.refine((s) => isZero(s) || parseDurati
 const slackId = pattern(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id (U…/W…) or user-group id (S…)');
 const channelId = pattern(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (not the #name)');
 const nonEmpty = z.string().check(z.minLength(1));
+// Where break-glass requests go: a public or private channel, never a DM.
+const auditChannelId = pattern(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (not the #name)');
+
+/**
+ * True for an IANA zone name that this runtime knows. Intl rather than luxon: the schema runs on cold starts,
+ * which must not load luxon. The leading letter refuses offsets like `+01:00`, which newer Intl accepts but luxon does not.
+ */
+function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z]/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const timeZone = z.string().check(z.refine(isTimeZone, 'expected an IANA time zone name like Europe/Berlin'));
+
+/** One end of a freeze window as written: a weekday and time (weekly), or a local date with an optional time (one-off). */
+type FreezeTime = { kind: 'weekly'; time: WeeklyTime } | { kind: 'once'; date: string; time?: string };
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DD` when year, month and day make a real calendar date (no 2026-02-30), else undefined. */
+function calendarDate(year: number, month: number, day: number): string | undefined {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
+  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`;
+}
+
+/**
+ * Reads `Fri 15:00`, `friday 15:00`, `2026-12-23`, `2026-12-23 18:00` or `2026-12-23T18:00`; undefined otherwise.
+ * A Date is what a `%YAML 1.1` file makes of a bare date (UTC midnight): taken as that date; other Dates, which
+ * carry an instant rather than a local time, are refused.
+ */
+function parseFreezeTime(value: unknown): FreezeTime | undefined {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime()) || value.getUTCHours() || value.getUTCMinutes() || value.getUTCSeconds() || value.getUTCMilliseconds()) return undefined;
+    return { kind: 'once', date: value.toISOString().slice(0, 10) };
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  const weekly = /^([A-Za-z]+)\s+(\d{1,2}):(\d{2})$/.exec(text);
+  if (weekly) {
+    const word = weekly[1]!.toLowerCase();
+    const index = WEEKDAYS.findIndex((d) => d === word || d.slice(0, 3) === word);
+    const hour = Number(weekly[2]);
+    const minute = Number(weekly[3]);
+    if (index < 0 || hour > 23 || minute > 59) return undefined;
+    return { kind: 'weekly', time: { weekday: (index + 1) as WeeklyTime['weekday'], hour, minute } };
+  }
+  const once = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?$/.exec(text);
+  if (!once) return undefined;
+  const date = calendarDate(Number(once[1]), Number(once[2]), Number(once[3]));
+  if (!date) return undefined;
+  if (once[4] === undefined) return { kind: 'once', date };
+  const hour = Number(once[4]);
+  const minute = Number(once[5]);
+  return hour > 23 || minute > 59 ? undefined : { kind: 'once', date, time: `${two(hour)}:${two(minute)}` };
+}
+
+/** The day after `YYYY-MM-DD`, by the calendar (no time zone is involved). */
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+const freezeTime = z.custom<string | Date>(
+  (v) => parseFreezeTime(v) !== undefined,
+  'expected a weekday and time like `Fri 15:00`, or a date like `2026-12-23` (optionally with a time, `2026-12-23 18:00`)',
+);
+
+const freezeSchema = z.strictObject({
+  from: freezeTime,
+  to: freezeTime,
+  reason: z.string().check(z.trim(), z.minLength(1, 'say why deploys stop'), z.maxLength(300, 'keep the reason to 300 characters')),
+  time_zone: z.optional(timeZone),
+});
 
 const targetSchema = z.strictObject({
   function: z.optional(nonEmpty),
@@ -51,6 +131,12 @@ const environmentSchema = z.strictObject({
   promote_from: z.optional(name),
   promote_after: z._default(durationOrZero, '0s'),
   require_promotion: z._default(z.boolean(), false),
+  time_zone: z._default(timeZone, 'UTC'),
+  freezes: z._default(z.array(freezeSchema), []),
+  rollbacks_in_freeze: z._default(z.enum(['allow', 'break_glass']), 'allow'),
+  break_glass_approvers: z._default(z.array(slackId), []),
+  audit_channel: z.optional(auditChannelId),
+  auditors: z._default(z.array(slackId), []),
 });
 
 const notEmpty = (what: string) => z.refine((record: unknown) => Object.keys(record as object).length > 0, `name at least one ${what}`);
@@ -60,6 +146,7 @@ export const catalogFileSchema = z.strictObject({
   services: z.record(name, serviceSchema).check(notEmpty('service')),
   environments: z.record(name, environmentSchema).check(notEmpty('environment')),
   default_service: z.optional(name),
+  audit_retention_days: z._default(z.int().check(z.minimum(1), z.maximum(3650)), DEFAULT_AUDIT_RETENTION_DAYS),
 });
 
 const FIXES: Array<[RegExp, string]> = [
@@ -80,6 +167,19 @@ const FIXES: Array<[RegExp, string]> = [
   [/\.alarms(\.\d+)?$/, 'list CloudWatch alarm names or prefixes ending in *, e.g. `alarms: [foxy-backend-staging-*]`'],
   [/_ttl$|stale_after$|run_timeout$/, 'a duration such as `30m`, `2h` or `90s`'],
   [/\.region$/, 'an AWS region such as `eu-west-1`'],
+  [/\.time_zone$/, 'an IANA time zone such as `Europe/Berlin` (default `UTC`)'],
+  [
+    /\.freezes\.\d+\.(from|to)$/,
+    'a weekday and 24h time for a weekly freeze (`from: Fri 15:00`, `to: Mon 08:00`), or dates for a one-off one ' +
+      '(`from: 2026-12-23`, `to: 2027-01-04`, the `to` day included; or with times, `2026-12-23 18:00`)',
+  ],
+  [/\.freezes\.\d+\.reason$/, 'say why deploys stop, in up to 300 characters, e.g. `reason: year-end freeze`'],
+  [/\.freezes(\.\d+)?$/, 'list freeze windows, e.g. `freezes: [{ from: Fri 15:00, to: Mon 08:00, reason: weekend }]`'],
+  [/\.rollbacks_in_freeze$/, '`rollbacks_in_freeze: allow` (rollbacks go ahead during a freeze) or `break_glass` (they need break-glass approval)'],
+  [/\.break_glass_approvers/, 'list Slack user ids (U…) or user-group ids (S…) who approve emergency deploys, e.g. `break_glass_approvers: [U0ALICE, U0BOB]`'],
+  [/\.audit_channel$/, 'the id of the channel for break-glass requests, e.g. `audit_channel: C0AUDIT` (channel details > About > Channel ID)'],
+  [/\.auditors/, 'list Slack user ids (U…) or user-group ids (S…) who may export the audit trail, e.g. `auditors: [U0CAROL]`'],
+  [/^audit_retention_days$/, 'a whole number of days from 1 to 3650, e.g. `audit_retention_days: 400`'],
   [/^services$/, 'add a `services:` map, see foxops.yml in the repository for an example'],
   [/^environments$/, 'add an `environments:` map, see foxops.yml in the repository for an example'],
 ];
@@ -122,6 +222,78 @@ function promotionChecks(
   return [];
 }
 
+type FreezeEntry = z.infer<typeof freezeSchema>;
+/** A problem of one freeze entry: `key` is the entry's key it is about, or '' for the entry as a whole. */
+type FreezeProblem = { key: 'to' | ''; problem: string; fix: string };
+
+const asWritten = (value: string | Date) => (typeof value === 'string' ? value.trim() : value.toISOString().slice(0, 10));
+
+/**
+ * The {@link FreezeWindow} a freeze entry describes, in its own zone or else `envZone`; or why it describes none.
+ * A date-only `to` becomes 00:00 of the next day: "the 23rd to the 4th" includes the 4th.
+ */
+function freezeWindowOf(entry: FreezeEntry, envZone: string): FreezeWindow | FreezeProblem {
+  // The schema let only readable values through.
+  const from = parseFreezeTime(entry.from)!;
+  const to = parseFreezeTime(entry.to)!;
+  const base = { timeZone: entry.time_zone ?? envZone, reason: entry.reason };
+  if (from.kind === 'weekly' && to.kind === 'weekly') {
+    if (from.time.weekday === to.time.weekday && from.time.hour === to.time.hour && from.time.minute === to.time.minute) {
+      return {
+        key: 'to',
+        problem: '`to` is the same time of the week as `from`, so the freeze would have no length',
+        fix: 'end it at another time, e.g. `from: Fri 15:00`, `to: Mon 08:00`',
+      };
+    }
+    return { kind: 'weekly', from: from.time, to: to.time, ...base };
+  }
+  if (from.kind === 'once' && to.kind === 'once') {
+    const start = `${from.date}T${from.time ?? '00:00'}`;
+    const end = to.time === undefined ? `${nextDay(to.date)}T00:00` : `${to.date}T${to.time}`;
+    // Both are wall-clock times in one zone, in the same format: their order as text is their order in time.
+    if (end <= start) {
+      return {
+        key: 'to',
+        problem: `\`to\` (${asWritten(entry.to)}) is not after \`from\` (${asWritten(entry.from)})`,
+        fix: 'put `to` after `from`; a date-only `to` includes that whole day, so `from: 2026-12-23`, `to: 2026-12-23` freezes that one day',
+      };
+    }
+    return { kind: 'once', from: start, to: end, ...base };
+  }
+  return {
+    key: '',
+    problem: 'one of `from` and `to` is a weekday and time, the other a date: a freeze is either weekly or one-off',
+    fix: 'write both as weekdays with times (`from: Fri 15:00`, `to: Mon 08:00`) or both as dates (`from: 2026-12-23`, `to: 2027-01-04`)',
+  };
+}
+
+const isWindow = (w: FreezeWindow | FreezeProblem): w is FreezeWindow => 'kind' in w;
+
+/** Each freeze entry makes a window; with freezes, break-glass must be approvable. */
+function freezeChecks(env: string, def: { time_zone: string; freezes: FreezeEntry[]; break_glass_approvers: string[] }): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [i, entry] of def.freezes.entries()) {
+    const window = freezeWindowOf(entry, def.time_zone);
+    if (!isWindow(window)) {
+      const { key, ...rest } = window;
+      problems.push({ where: `environments.${env}.freezes.${i}${key ? `.${key}` : ''}`, ...rest });
+    }
+  }
+  // Break-glass needs two different approvers besides the requester; a group can always supply them.
+  const users = new Set(def.break_glass_approvers.filter((id) => !id.startsWith('S')));
+  const hasGroups = def.break_glass_approvers.some((id) => id.startsWith('S'));
+  if (def.freezes.length > 0 && !hasGroups && users.size < 2) {
+    problems.push({
+      where: `environments.${env}.break_glass_approvers`,
+      problem:
+        `freezes are set, and a break-glass deploy needs two different approvers besides the requester, but only ${users.size} ` +
+        'approver(s) are listed, so no emergency deploy during a freeze could ever be approved',
+      fix: 'list at least two user ids or a user group (S…), e.g. `break_glass_approvers: [U0ALICE, U0BOB]`',
+    });
+  }
+  return problems;
+}
+
 /** Cross-key checks that zod's per-key schema cannot express. */
 function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -146,6 +318,7 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
       });
     }
     problems.push(...promotionChecks(file.environments, env, def));
+    problems.push(...freezeChecks(env, def));
     const rollbackApprovals = def.rollback_approvals;
     if (rollbackApprovals !== undefined && rollbackApprovals > 0 && !hasGroups && users.length < rollbackApprovals) {
       problems.push({
@@ -251,8 +424,16 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       ...(def.promote_from ? { promoteFrom: def.promote_from } : {}),
       promoteAfterMs: isZero(def.promote_after) ? 0 : parseDuration(def.promote_after)!,
       requirePromotion: def.require_promotion,
+      timeZone: def.time_zone,
+      // crossChecks refused every entry that makes no window.
+      freezes: def.freezes.map((entry) => freezeWindowOf(entry, def.time_zone)).filter(isWindow),
+      rollbacksInFreeze: def.rollbacks_in_freeze,
+      breakGlassApprovers: def.break_glass_approvers,
+      ...(def.audit_channel ? { auditChannel: def.audit_channel } : {}),
+      auditors: def.auditors,
     })),
     ...(file.default_service ? { defaultService: file.default_service } : {}),
+    auditRetentionDays: file.audit_retention_days,
   };
   return { catalog };
 }

@@ -14,6 +14,8 @@ import { AliasError, failureFromAlias } from '../domain/errors.js';
 import type { AliasState, AliasTarget } from '../domain/ports.js';
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
 import { deployOfVersion } from '../domain/rollback.js';
+import { environmentFreed } from './environment-gate.js';
+import { lockAfterRollback } from './rollback-lock.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 import { claimRollback, ROLLBACK_CLAIM_STALE_MS } from './rollback-claim.js';
@@ -96,6 +98,8 @@ async function finishMoved(ctx: DeployContext, r: DeployRequest, moved: AliasSta
     record ? ctx.ledger.record({ ...record, version: moved.version }) : undefined,
     ctx.audit.record({
       requestId: r.id,
+      environment: r.environment,
+      service: r.service,
       at: now.toISOString(),
       actor: 'foxops',
       action: 'rollback',
@@ -103,6 +107,7 @@ async function finishMoved(ctx: DeployContext, r: DeployRequest, moved: AliasSta
       detail: `${target.functionName}:${target.alias} ${after.rollback?.alias?.live} -> ${moved.version}`,
     }),
   ]);
+  await Promise.all([lockAfterRollback(ctx, after), environmentFreed(ctx, after.environment, after.service, `${after.id}:moved`)]);
   ctx.logger.info('rollback.moved', {
     requestId: r.id,
     function: target.functionName,
@@ -122,8 +127,11 @@ async function finishFailed(ctx: DeployContext, r: DeployRequest, failure: Failu
   );
   if (!written) return;
   ctx.logger.warn('rollback.failed', { requestId: r.id, code: failure.code, params: failure.params, cause: failure.cause });
+  await environmentFreed(ctx, r.environment, r.service, `${r.id}:failed:${r.version}`);
   await ctx.audit.record({
     requestId: r.id,
+    environment: r.environment,
+    service: r.service,
     at: ctx.now().toISOString(),
     actor: 'foxops',
     action: 'rollback',

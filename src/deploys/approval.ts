@@ -8,6 +8,7 @@ import { environmentNamed } from '../domain/catalog.js';
 import { type Actor, type Decision as PolicyDecision, type Refusal, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
 import { type DeployRequest, transition } from '../domain/request.js';
 import { isAliasRollback } from '../domain/rollback.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
@@ -20,15 +21,15 @@ const DONE_EVENT: Record<CardAction, string> = { approve: 'card.approved', rejec
 
 async function actorFor(ctx: DeployContext, request: DeployRequest, userId: string): Promise<Actor> {
   const env = environmentNamed(ctx.catalog, request.environment);
-  const lists = [...env.approvers, ...(env.requesters === 'any' ? [] : env.requesters)];
+  const lists = [...env.approvers, ...(env.requesters === 'any' ? [] : env.requesters), ...(request.breakGlass ? (env.breakGlassApprovers ?? []) : [])];
   const groups = groupIds(lists);
   return { userId, groups: groups.length ? await ctx.directory.groupsOf(userId, groups) : [] };
 }
 
 /** Logs and audits a refusal; the audit keeps the code and its data, the surface words it. */
-async function refused(ctx: DeployContext, requestId: string, userId: string, action: CardAction, refusal: Refusal): Promise<ActionOutcome> {
-  ctx.logger.info('card.action_refused', { requestId, user: userId, action, code: refusal.code });
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action, outcome: 'refused', detail: JSON.stringify(refusal) });
+async function refused(ctx: DeployContext, request: DeployRequest, userId: string, action: CardAction, refusal: Refusal): Promise<ActionOutcome> {
+  ctx.logger.info('card.action_refused', { requestId: request.id, user: userId, action, code: refusal.code });
+  await auditRequest(ctx, request, { actor: userId, action, outcome: 'refused', detail: JSON.stringify(refusal) });
   return { kind: 'refused', refusal };
 }
 
@@ -57,7 +58,7 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   if (!initial) return notFound(requestId);
   if (await expireIfDue(ctx, initial)) {
     const { environment, service, ref, expiresAt } = initial;
-    return refused(ctx, requestId, userId, d.action, { code: 'expired', action: d.action, expiresAt, request: { environment, service, ref } });
+    return refused(ctx, initial, userId, d.action, { code: 'expired', action: d.action, expiresAt, request: { environment, service, ref } });
   }
   const env = environmentNamed(ctx.catalog, initial.environment);
   const actor = await actorFor(ctx, initial, userId);
@@ -71,8 +72,8 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
     },
     { current: initial },
   );
-  if (!decision.allowed) return refused(ctx, requestId, userId, d.action, decision.refusal);
-  await ctx.audit.record({ requestId, at: ctx.now().toISOString(), actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
+  if (!decision.allowed) return refused(ctx, initial, userId, d.action, decision.refusal);
+  await auditRequest(ctx, request, { actor: userId, action: d.action, outcome: 'ok', detail: d.detail(request, decision) });
   ctx.logger.info(DONE_EVENT[d.action], {
     requestId,
     user: userId,
@@ -82,10 +83,30 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
   });
   // Only the write that moved the request to `approved` (last approval, or a retry) gets here with it, so one dispatch is queued.
   if (request.status === 'approved') await ctx.jobs.enqueue({ type: 'dispatch', requestId, version: request.version });
+  if (d.action === 'approve' && request.status === 'approved' && request.breakGlass) await breakGlassApproved(ctx, request, env.auditChannel);
   // A rollback by alias is done moments after it is armed, and its job edits the card with the outcome: an edit now
   // would only hold that one back by a slot (Slack takes about one edit of a message per second).
   if (request.status !== 'approved' || !isAliasRollback(request)) await scheduleCardUpdate(ctx, requestId);
   return { kind: 'ok', request };
+}
+
+/** The second break-glass approval: audited with both approvers, and announced in the `audit_channel` if there is one. */
+async function breakGlassApproved(ctx: DeployContext, request: DeployRequest, auditChannel: string | undefined): Promise<void> {
+  await Promise.all([
+    ctx.audit.record({
+      requestId: request.id,
+      environment: request.environment,
+      service: request.service,
+      at: ctx.now().toISOString(),
+      actor: request.approvals.at(-1)?.userId ?? 'foxops',
+      action: 'break_glass',
+      outcome: 'ok',
+      detail: `approved by ${request.approvals.map((a) => a.userId).join(', ')}: ${request.breakGlass?.reason ?? ''}`,
+    }),
+    auditChannel
+      ? ctx.jobs.enqueue({ type: 'channel_notice', channel: auditChannel, notice: { kind: 'break_glass', requestId: request.id, stage: 'approved' } })
+      : undefined,
+  ]);
 }
 
 /** Adds `userId`'s approval; at the last one needed, queues the dispatch. */
@@ -110,7 +131,7 @@ export async function mayReject(ctx: DeployContext, requestId: string, userId: s
   if (!request) return notFound(requestId);
   const env = environmentNamed(ctx.catalog, request.environment);
   const verdict = canReject(request, env, await actorFor(ctx, request, userId), ctx.now());
-  if (!verdict.allowed) return refused(ctx, requestId, userId, 'reject', verdict.refusal);
+  if (!verdict.allowed) return refused(ctx, request, userId, 'reject', verdict.refusal);
   return { kind: 'ok', request };
 }
 

@@ -9,6 +9,8 @@ import type {
   CardPublisher,
   DeploymentLedger,
   Directory,
+  EnvironmentState,
+  FileDelivery,
   FunctionAliases,
   IdempotencyKeys,
   JobOutbox,
@@ -30,6 +32,8 @@ export interface DeployContext {
   jobs: JobQueue;
   /** The items behind `jobs`: the stream runner leases them, the reconciler sweeps the ones left behind. */
   outbox: JobOutbox;
+  /** Locks and the one-deploy-at-a-time slots of each environment. */
+  environments: EnvironmentState;
   cards: CardPublisher;
   directory: Directory;
   /** Loaded on first use: only jobs talk to GitHub. */
@@ -42,6 +46,8 @@ export interface DeployContext {
   stacks: () => Promise<Stacks>;
   /** Where stack backups are kept (the table); loaded on first use, by jobs only. */
   stackBackups: () => Promise<StackBackups>;
+  /** Direct messages with files (the audit export); loaded on first use, by jobs only. */
+  files: () => Promise<FileDelivery>;
   /** CloudFormation polls of the stack check and the stack rollback (default {@link DEFAULT_STACK_POLLS} every {@link DEFAULT_STACK_POLL_MS} ms). */
   stackPolls?: { polls?: number; intervalMs?: number };
   logger: Logger;

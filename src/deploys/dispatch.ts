@@ -16,6 +16,7 @@ import { rollBackByAlias } from './alias-rollback.js';
 import { isStackRollback, rollBackStack } from './stack-rollback.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
+import { claimEnvironment, environmentFreed } from './environment-gate.js';
 import { publishRunChange } from './run-progress.js';
 
 /** Runs are looked for from a little before the first dispatch: GitHub's clock and ours differ by seconds. */
@@ -58,6 +59,8 @@ async function adoptRun(ctx: DeployContext, r: DeployRequest, run: { found: RunS
   if (!written || !before) return false;
   await ctx.audit.record({
     requestId: r.id,
+    environment: r.environment,
+    service: r.service,
     at: ctx.now().toISOString(),
     actor: 'foxops',
     action: 'dispatch',
@@ -85,8 +88,11 @@ export async function resolveDispatch(ctx: DeployContext, finder: RunFinder, r: 
   });
   if (!written) return 'skipped';
   ctx.logger.warn('dispatch.lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
+  await environmentFreed(ctx, r.environment, r.service, `${r.id}:lost`);
   await ctx.audit.record({
     requestId: r.id,
+    environment: r.environment,
+    service: r.service,
     at: ctx.now().toISOString(),
     actor: 'foxops',
     action: 'dispatch',
@@ -110,14 +116,30 @@ export function dispatchInputs(request: DeployRequest): DispatchInputs {
   };
 }
 
+/** What {@link dispatchRequest} did: carried the request out (`claimed`), held it back, or found nothing to do. */
+export type DispatchResult = 'claimed' | 'held' | 'skipped';
+
 /**
- * Dispatches the workflow for `requestId` if it is approved and nobody else has. A rollback in alias mode is no
- * workflow run: it moves the target's Lambda alias instead (src/deploys/alias-rollback.ts), through the same claim.
+ * Dispatches the workflow for `requestId` if it is approved, the environment lets it go (no lock of someone else, no
+ * freeze, no other deploy of the service in flight: src/deploys/environment-gate.ts) and nobody else has. A request
+ * the environment holds back waits in `queued_behind` until the advance job tries again. A rollback in alias mode is
+ * no workflow run: it moves the target's Lambda alias instead (src/deploys/alias-rollback.ts), through the same claim.
  */
-export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<void> {
-  const current = await ctx.requests.get(requestId);
-  if (current && isAliasRollback(current)) return rollBackByAlias(ctx, current);
-  if (current && isStackRollback(current)) return rollBackStack(ctx, current);
+export async function dispatchRequest(ctx: DeployContext, requestId: string): Promise<DispatchResult> {
+  let current = await ctx.requests.get(requestId);
+  if (current && (current.status === 'approved' || current.status === 'queued_behind')) {
+    const claim = await claimEnvironment(ctx, current);
+    if (claim.kind !== 'clear') return claim.kind;
+    current = claim.request;
+  }
+  if (current && isAliasRollback(current)) {
+    await rollBackByAlias(ctx, current);
+    return 'claimed';
+  }
+  if (current && isStackRollback(current)) {
+    await rollBackStack(ctx, current);
+    return 'claimed';
+  }
   const { result: claimed, request } = await mutateRequest(
     ctx.requests,
     requestId,
@@ -141,17 +163,17 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
     if (request.status === 'dispatching' && ctx.now().getTime() - Date.parse(request.updatedAt) >= DISPATCH_CLAIM_STALE_MS) {
       // This job's earlier delivery (or another dispatch job) claimed the request and died before recording.
       await resolveDispatch(ctx, await ctx.sourceControl(), request);
-      return;
+      return 'skipped';
     }
     ctx.logger.debug('dispatch.skipped', { requestId, status: request.status });
-    return;
+    return 'skipped';
   }
   if ((request.dispatchAttempts ?? 1) > 1) {
     // Dispatched before (a Retry): that attempt may have reached GitHub although its answer was lost.
     const earlier = await findEarlierRun(await ctx.sourceControl(), request);
     if (earlier) {
       await adoptRun(ctx, request, earlier, 'from an earlier dispatch, instead of sending again');
-      return;
+      return 'claimed';
     }
   }
   const service = serviceNamed(ctx.catalog, request.service);
@@ -176,7 +198,16 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
       (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }),
       { current: request },
     );
-    await ctx.audit.record({ requestId, at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(failure) });
+    await ctx.audit.record({
+      requestId,
+      environment: request.environment,
+      service: request.service,
+      at: now.toISOString(),
+      actor: 'foxops',
+      action: 'dispatch',
+      outcome: 'error',
+      detail: JSON.stringify(failure),
+    });
   } else {
     const { runId, runUrl } = outcome;
     const runsUrl = `https://github.com/${request.repo}/actions/workflows/${request.workflow}`;
@@ -199,6 +230,8 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
     if (runId !== undefined) await ctx.requests.linkRun(request.repo, runId, requestId);
     await ctx.audit.record({
       requestId,
+      environment: request.environment,
+      service: request.service,
       at: now.toISOString(),
       actor: 'foxops',
       action: 'dispatch',
@@ -208,4 +241,5 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
     ctx.logger.info('dispatch.sent', { requestId, repo: request.repo, workflow: request.workflow, ref, sha: request.sha, runId });
   }
   await scheduleCardUpdate(ctx, requestId);
+  return 'claimed';
 }

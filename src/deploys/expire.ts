@@ -1,6 +1,7 @@
 /** Expiry, written once: the card actions and the reconciler both end a request that waited too long through here. */
 import { type DeployRequest, hasExpired, transition } from '../domain/request.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -22,7 +23,7 @@ export async function expireIfDue(ctx: DeployContext, request: DeployRequest): P
   );
   if (!written) return false;
   const detail = `${saved.approvals.length} of ${saved.requiredApprovals} approvals`;
-  await ctx.audit.record({ requestId: request.id, at: ctx.now().toISOString(), actor: 'foxops', action: 'expire', outcome: 'ok', detail });
+  await auditRequest(ctx, request, { actor: 'foxops', action: 'expire', outcome: 'ok', detail });
   await scheduleCardUpdate(ctx, request.id);
   return true;
 }

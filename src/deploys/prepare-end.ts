@@ -5,6 +5,7 @@
  * Both are audited.
  */
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -33,7 +34,7 @@ export async function refusePrepare(ctx: DeployContext, current: DeployRequest, 
   );
   if (written) {
     if (event) ctx.logger.info(event, { requestId: current.id, code: failure.code, params: failure.params });
-    await ctx.audit.record({ requestId: current.id, at: ctx.now().toISOString(), actor: 'foxops', action, outcome: 'error', detail: JSON.stringify(failure) });
+    await auditRequest(ctx, current, { actor: 'foxops', action, outcome: 'error', detail: JSON.stringify(failure) });
     await ctx.cards.whisper({ kind: 'prepare_failed', request: saved });
   }
   return undefined;
@@ -76,6 +77,6 @@ export async function readyForApproval(
     { current },
   );
   if (!written) return undefined;
-  await ctx.audit.record({ requestId: current.id, at: now.toISOString(), actor: 'foxops', action: audit.action, outcome: 'ok', detail: audit.detail(request) });
+  await auditRequest(ctx, current, { at: now.toISOString(), actor: 'foxops', action: audit.action, outcome: 'ok', detail: audit.detail(request) });
   return request;
 }

@@ -7,6 +7,8 @@
  *    else `dispatch_failed` with an explanation, so approvers can look and retry;
  *  - `rolling_back` for minutes (the alias job died mid-move): look where the alias points, and end the rollback
  *    `succeeded` or `rollback_failed` accordingly;
+ *  - `queued_behind` for a minute: queue the job that lets the environment's next request go (a lock or a
+ *    freeze that ended by itself frees nobody else);
  *  - `dispatched`/`queued`/`running` without news for the environment's `stale_after`: ask GitHub for the run
  *    and its jobs and apply them like a webhook. A run GitHub no longer knows ends `unknown`; one that runs past
  *    `run_timeout` ends `timed_out`. Both say so on the card and in the thread, never silently.
@@ -45,6 +47,8 @@ export interface ReconcileSummary {
   actedOn: number;
   expired: number;
   requeued: number;
+  /** Advance jobs queued for requests held in `queued_behind`. */
+  advanced: number;
   /** Runs where GitHub had news the webhooks did not bring. */
   repaired: number;
   /** Runs asked about that had nothing new. */
@@ -68,7 +72,12 @@ const FALLBACK_ENV = { staleAfterMs: 3 * 60_000, runTimeoutMs: 60 * 60_000 };
 /** The active requests read per pass; more than a pass can act on, so due ones are found among the waiting. */
 const ACTIVE_READ = 500;
 
-type Work = 'expire' | 'requeue' | 'dispatch' | 'rollback' | 'poll';
+type Work = 'expire' | 'requeue' | 'dispatch' | 'rollback' | 'poll' | 'advance';
+/**
+ * A request held in `queued_behind` this long gets its environment looked at again: a lock or freeze that ended by
+ * itself frees nobody, and an advance job may have missed a request held at the same moment.
+ */
+const HELD_RECHECK_MS = 60_000;
 
 function settingsOf(ctx: DeployContext, request: DeployRequest): { staleAfterMs: number; runTimeoutMs: number } {
   try {
@@ -83,6 +92,7 @@ const since = (iso: string | undefined, now: Date) => (iso ? now.getTime() - Dat
 /** What the request needs now, if anything. */
 function workFor(ctx: DeployContext, r: DeployRequest, now: Date, stuckAfterMs: number): Work | undefined {
   if (hasExpired(r, now)) return 'expire';
+  if (r.status === 'queued_behind' && since(r.updatedAt, now) >= HELD_RECHECK_MS) return 'advance';
   if ((r.status === 'preparing' || r.status === 'approved') && since(r.updatedAt, now) > stuckAfterMs) return 'requeue';
   if (r.status === 'dispatching' && since(r.updatedAt, now) > stuckAfterMs) return 'dispatch';
   if (r.status === 'rolling_back' && since(r.updatedAt, now) > stuckAfterMs) return 'rollback';
@@ -108,6 +118,13 @@ class CountedGitHub {
   async findRunByDeployId(repo: string, workflow: string, deployId: string, createdAfter: Date) {
     return (await this.use()).findRunByDeployId(repo, workflow, deployId, createdAfter);
   }
+}
+
+/** Queues the advance job of the request's service and environment, once per minute whatever the number held. */
+async function advance(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
+  const minute = ctx.now().toISOString().slice(0, 16);
+  if (await ctx.jobs.enqueue({ type: 'advance', service: r.service, environment: r.environment }, { key: `advance:${r.service}:${r.environment}:${minute}` }))
+    summary.advanced += 1;
 }
 
 async function expire(ctx: DeployContext, r: DeployRequest, summary: ReconcileSummary): Promise<void> {
@@ -200,6 +217,7 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
     actedOn: 0,
     expired: 0,
     requeued: 0,
+    advanced: 0,
     repaired: 0,
     unchanged: 0,
     unknown: 0,
@@ -225,7 +243,8 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
     }
     summary.actedOn += 1;
     try {
-      if (work === 'expire') await expire(ctx, request, summary);
+      if (work === 'advance') await advance(ctx, request, summary);
+      else if (work === 'expire') await expire(ctx, request, summary);
       else if (work === 'requeue') await requeue(ctx, request, summary);
       else if (work === 'dispatch') await resolveStuckDispatch(ctx, github, request, summary);
       else if (work === 'rollback') await (isStackRollback(request) ? resolveStuckStackRollback(ctx, request) : resolveStuckRollback(ctx, request));

@@ -5,10 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { type EnvironmentDefinition, environmentNamed, rollbackApprovalsOf, type ServiceDefinition, serviceNamed } from '../domain/catalog.js';
-import { canRequest, groupIds, type Refusal } from '../domain/policy.js';
+import { type Asker, type EnvironmentView, environmentHold } from '../domain/environment.js';
+import { canRequest, type Decision, groupIds, type Refusal } from '../domain/policy.js';
 import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
 import { rollbackModeOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
+import { freezeNow } from './freeze-now.js';
 
 /** Who asked, where, and what Slack calls this invocation. */
 export interface DeployAsk {
@@ -19,6 +21,8 @@ export interface DeployAsk {
   channelId: string;
   /** Slack's trigger id: unique per command, identical on Slack's retries. */
   triggerId: string;
+  /** `--break-glass "<reason>"`: an emergency change during a freeze. */
+  breakGlass?: string;
 }
 
 /** The outcome the command listener turns into its ephemeral answer. */
@@ -42,6 +46,8 @@ export interface RollbackAsk {
   channelId: string;
   /** Slack's trigger id: unique per command, identical on Slack's retries. */
   triggerId: string;
+  /** `--break-glass "<reason>"`: an emergency change during a freeze. */
+  breakGlass?: string;
 }
 
 /** Validates and stores a deploy request, then queues its preparation. */
@@ -81,6 +87,8 @@ export interface PromotionAsk {
   channelId: string;
   /** Slack's trigger id: unique per command, identical on Slack's retries. */
   triggerId: string;
+  /** `--break-glass "<reason>"`: an emergency change during a freeze. */
+  breakGlass?: string;
 }
 
 /**
@@ -99,6 +107,47 @@ export function requestPromotion(ctx: DeployContext, ask: PromotionAsk): Promise
   });
 }
 
+/** Approvals a break-glass request needs at least: two people, neither of them the requester. */
+export const BREAK_GLASS_APPROVALS = 2;
+
+/**
+ * The policy's answer, then the environment's: `--break-glass` where nobody may approve one, a lock someone else
+ * holds (not for rollbacks), or a freeze (unless break-glass, or a rollback the environment lets through).
+ * A deploy in flight refuses nothing: the new request queues behind it once approved.
+ */
+function environmentDecision(policy: Decision, env: EnvironmentDefinition, here: { view: EnvironmentView; asker: Asker; now: Date }): Decision {
+  if (!policy.allowed) return policy;
+  if (here.asker.breakGlass && !env.breakGlassApprovers?.length) return { allowed: false, refusal: { code: 'break_glass_unavailable', environment: env.name } };
+  const hold = environmentHold(here.view, here.asker, here.now);
+  if (hold?.code === 'locked') return { allowed: false, refusal: { code: 'locked', lock: hold.lock } };
+  if (hold?.code === 'frozen') {
+    return {
+      allowed: false,
+      refusal: { code: 'frozen', environment: env.name, freeze: hold.freeze, breakGlassApprovers: [...(env.breakGlassApprovers ?? [])] },
+    };
+  }
+  return policy;
+}
+
+/** A break-glass request is audited as such and announced in the environment's `audit_channel`, if it has one. */
+async function breakGlassRequested(ctx: DeployContext, request: DeployRequest, env: EnvironmentDefinition): Promise<void> {
+  await Promise.all([
+    ctx.audit.record({
+      requestId: request.id,
+      environment: request.environment,
+      service: request.service,
+      at: request.createdAt,
+      actor: request.requester,
+      action: 'break_glass',
+      outcome: 'ok',
+      detail: request.breakGlass?.reason,
+    }),
+    env.auditChannel
+      ? ctx.jobs.enqueue({ type: 'channel_notice', channel: env.auditChannel, notice: { kind: 'break_glass', requestId: request.id, stage: 'requested' } })
+      : undefined,
+  ]);
+}
+
 /** What sets one kind of request apart in the shared ack path. */
 interface RequestShape {
   kind: DeployRequest['kind'];
@@ -115,17 +164,42 @@ interface RequestShape {
 /** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
 async function accept(
   ctx: DeployContext,
-  ask: Pick<DeployAsk, 'environment' | 'service' | 'userId' | 'channelId' | 'triggerId'>,
+  ask: Pick<DeployAsk, 'environment' | 'service' | 'userId' | 'channelId' | 'triggerId' | 'breakGlass'>,
   shape: RequestShape,
 ): Promise<DeployAskOutcome> {
   const env = environmentNamed(ctx.catalog, ask.environment);
   const service = serviceNamed(ctx.catalog, ask.service);
   const now = ctx.now();
   const id = requestIdForTrigger(ask.triggerId);
-  const groups = env.requesters === 'any' ? [] : await ctx.directory.groupsOf(ask.userId, groupIds(env.requesters));
-  const decision = canRequest(env, { userId: ask.userId, groups }, ask.channelId);
+  // Who the user is, and what holds the environment: independent reads, side by side to keep the ack short.
+  const [groups, locks, freeze] = await Promise.all([
+    env.requesters === 'any' ? [] : ctx.directory.groupsOf(ask.userId, groupIds(env.requesters)),
+    ctx.environments.locks(env.name),
+    freezeNow(env, now),
+  ]);
+  const decision = environmentDecision(canRequest(env, { userId: ask.userId, groups }, ask.channelId), env, {
+    view: {
+      service: service.name,
+      environment: env.name,
+      locks,
+      ...(freeze ? { freeze } : {}),
+      ...(env.rollbacksInFreeze ? { rollbacksInFreeze: env.rollbacksInFreeze } : {}),
+    },
+    asker: { kind: shape.kind, requester: ask.userId, ...(ask.breakGlass ? { breakGlass: { reason: ask.breakGlass } } : {}) },
+    now,
+  });
   if (!decision.allowed) {
     ctx.logger.info('deploy.request_refused', { code: decision.refusal.code, user: ask.userId, channel: ask.channelId, environment: env.name });
+    // No request is stored for a refusal: the entry stands in the environment's trail on its own.
+    await ctx.audit.record({
+      environment: env.name,
+      service: service.name,
+      at: now.toISOString(),
+      actor: ask.userId,
+      action: 'request',
+      outcome: 'refused',
+      detail: JSON.stringify(decision.refusal),
+    });
     return { kind: 'refused', refusal: decision.refusal };
   }
   const request: DeployRequest = {
@@ -139,11 +213,13 @@ async function accept(
       ref: shape.ref(service),
       requester: ask.userId,
       channel: ask.channelId,
-      requiredApprovals: shape.approvals(env),
+      // A break-glass needs two people besides the requester, whatever the environment asks for otherwise.
+      requiredApprovals: ask.breakGlass ? Math.max(BREAK_GLASS_APPROVALS, shape.approvals(env)) : shape.approvals(env),
       ttlMs: env.requestTtlMs,
       now,
     }),
     ...shape.extra?.(env, service),
+    ...(ask.breakGlass ? { breakGlass: { reason: ask.breakGlass } } : {}),
   };
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
@@ -154,6 +230,8 @@ async function accept(
     created
       ? ctx.audit.record({
           requestId: id,
+          environment: env.name,
+          service: service.name,
           at: now.toISOString(),
           actor: ask.userId,
           action: 'request',
@@ -162,6 +240,7 @@ async function accept(
         })
       : undefined,
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
+    created && request.breakGlass ? breakGlassRequested(ctx, request, env) : undefined,
   ]);
   if (created)
     ctx.logger.info('deploy.requested', {

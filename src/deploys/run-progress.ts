@@ -10,7 +10,9 @@ import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
+import { environmentFreed } from './environment-gate.js';
 import { mutateRequest } from './mutate.js';
+import { lockAfterRollback } from './rollback-lock.js';
 
 /** Where run news came from, for logs and the audit trail. */
 export type RunNewsSource = 'webhook' | 'reconciler';
@@ -117,6 +119,8 @@ export function deploymentRecord(request: DeployRequest, outcome: DeploymentReco
     requester: request.requester,
     approvers: request.approvals.map((a) => a.userId),
     outcome,
+    // Where lead time starts (docs/delivery-numbers.md): the request, not the dispatch, so waiting for approvals counts.
+    requestedAt: request.createdAt,
     ...(duration ? { startedAt: duration.startedAt } : {}),
     finishedAt: request.finishedAt ?? now.toISOString(),
     ...(request.kind === 'rollback' && outcome === 'succeeded' ? rollbackLedgerFields(request.rollback) : {}),
@@ -143,6 +147,8 @@ async function recordStatusChange(ctx: DeployContext, before: DeployRequest, aft
   });
   await ctx.audit.record({
     requestId: after.id,
+    environment: after.environment,
+    service: after.service,
     at: now.toISOString(),
     actor: source === 'webhook' ? 'github' : 'foxops',
     action: 'run',
@@ -170,12 +176,16 @@ export async function publishRunChange(ctx: DeployContext, before: DeployRequest
   const recordOutcome = async (entry: DeploymentRecord) => {
     await ctx.ledger.record(entry);
     if (readVersion) await ctx.jobs.enqueue({ type: 'record_version', requestId: after.id, attempt: after.run?.attempt ?? 1 });
+    // A rollback by redeploy locks what it restored, as every rollback does, once its entry is in the ledger.
+    if (entry.outcome === 'succeeded' && after.kind === 'rollback') await lockAfterRollback(ctx, after);
   };
   // Independent writes: done side by side, the webhook answers sooner.
   await Promise.all([
     record ? recordOutcome(record) : undefined,
     statusChanged ? recordStatusChange(ctx, before, after, source, now) : undefined,
     notice ? ctx.jobs.enqueue({ type: 'notice', requestId: after.id, notice, attempt: after.run?.attempt ?? 1 }) : undefined,
+    // The run ended: the next request held behind it in the environment may go.
+    outcome ? environmentFreed(ctx, after.environment, after.service, `${after.id}:${after.run?.attempt ?? 1}`) : undefined,
     scheduleCardUpdate(ctx, after.id),
   ]);
 }

@@ -72,7 +72,16 @@ export async function guardStack(ctx: DeployContext, current: DeployRequest): Pr
     templateBody,
     parameters: state.parameters,
   });
-  await ctx.audit.record({ requestId: current.id, at, actor: 'foxops', action: 'stack_backup', outcome: 'ok', detail: `${target.stackName} ${state.status}` });
+  await ctx.audit.record({
+    requestId: current.id,
+    environment: current.environment,
+    service: current.service,
+    at,
+    actor: 'foxops',
+    action: 'stack_backup',
+    outcome: 'ok',
+    detail: `${target.stackName} ${state.status}`,
+  });
   const drift = await detectDrift(ctx, stacks, target, current.id);
   ctx.logger.info('stack.checked', { requestId: current.id, stack: target.stackName, status: state.status, drift: drift.state });
   const { request, written } = await mutateRequest(

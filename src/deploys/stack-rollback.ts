@@ -16,7 +16,9 @@ import type { Stacks } from '../domain/ports.js';
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
 import { failureFromStack, type StackTarget } from '../domain/stack.js';
 import { DEFAULT_STACK_POLL_MS, DEFAULT_STACK_POLLS, type DeployContext } from './context.js';
+import { environmentFreed } from './environment-gate.js';
 import { mutateRequest } from './mutate.js';
+import { lockAfterRollback } from './rollback-lock.js';
 import { claimRollback, ROLLBACK_CLAIM_STALE_MS } from './rollback-claim.js';
 
 /** Re-queued follow jobs before the reconciler takes over following the stack. */
@@ -45,16 +47,19 @@ type Followed = { done: 'succeeded' } | { done: 'failed'; failure: Failure } | {
 async function finish(ctx: DeployContext, r: DeployRequest, outcome: Exclude<Followed, { done: false }>): Promise<void> {
   const to = outcome.done === 'succeeded' ? 'succeeded' : 'rollback_failed';
   const changes = outcome.done === 'failed' ? { failure: outcome.failure } : {};
-  const { written } = await mutateRequest(
+  const { written, request: after } = await mutateRequest(
     ctx.requests,
     r.id,
     (cur) => (cur.status === 'rolling_back' ? { write: transition(cur, to, ctx.now(), changes), result: undefined } : { skip: undefined }),
     { current: r },
   );
   if (!written) return;
+  await Promise.all([lockAfterRollback(ctx, after), environmentFreed(ctx, r.environment, r.service, `${r.id}:${to}:${r.version}`)]);
   const restore = r.rollback?.stack;
   await ctx.audit.record({
     requestId: r.id,
+    environment: r.environment,
+    service: r.service,
     at: ctx.now().toISOString(),
     actor: 'foxops',
     action: 'stack_rollback',

@@ -63,7 +63,37 @@ export interface EnvironmentDefinition {
   promoteAfterMs?: number;
   /** `require_promotion`: a plain deploy here must ship a SHA that succeeded in {@link promoteFrom}. */
   requirePromotion?: boolean;
+  /** IANA time zone of the environment's freeze windows (`time_zone`); absent: `UTC`. */
+  timeZone?: string;
+  /** When deploys here stop (`freezes`); absent or empty: never. Evaluated by src/domain/freeze.ts. */
+  freezes?: FreezeWindow[];
+  /** Whether a rollback during a freeze goes ahead as usual (`allow`, the default) or needs break-glass. */
+  rollbacksInFreeze?: 'allow' | 'break_glass';
+  /** Slack user and user-group ids who may approve a break-glass deploy during a freeze; absent: none. */
+  breakGlassApprovers?: string[];
+  /** Slack channel id where break-glass requests are posted (`audit_channel`); absent: none. */
+  auditChannel?: string;
+  /** Slack user and user-group ids who may export the audit trail besides the approvers; absent: none. */
+  auditors?: string[];
 }
+
+/** A time of the week in a freeze window's zone: ISO weekday (1 Monday … 7 Sunday), hour 0–23, minute 0–59. */
+export interface WeeklyTime {
+  weekday: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  hour: number;
+  minute: number;
+}
+
+/**
+ * A period when deploys to an environment stop, in `timeZone` (IANA). Pure data, so that the catalog stays JSON
+ * (the Lambda bundle ships it so) and loading it needs no date library: src/domain/freeze.ts turns it into instants.
+ * `weekly` repeats every week from `from` to the next `to` (it may wrap the week, Fri → Mon); `once` runs from the
+ * local date-time `from` (`YYYY-MM-DDTHH:mm`) to `to`, end exclusive (a date-only `to` in foxops.yml is stored as
+ * 00:00 of the next day).
+ */
+export type FreezeWindow =
+  | { kind: 'weekly'; from: WeeklyTime; to: WeeklyTime; timeZone: string; reason: string }
+  | { kind: 'once'; from: string; to: string; timeZone: string; reason: string };
 
 /** Approvals a rollback needs when the environment says nothing: one, because a rollback is urgent. */
 export const DEFAULT_ROLLBACK_APPROVALS = 1;
@@ -87,7 +117,12 @@ export interface Catalog {
   services: ServiceDefinition[];
   environments: EnvironmentDefinition[];
   defaultService?: string;
+  /** Days the audit trail is kept (`audit_retention_days`); absent: {@link DEFAULT_AUDIT_RETENTION_DAYS}. */
+  auditRetentionDays?: number;
 }
+
+/** Days the audit trail is kept when foxops.yml says nothing: a little over a year, so a yearly review sees it all. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
 
 const norm = (word: string) => word.trim().toLowerCase();
 

@@ -4,25 +4,41 @@
  *   /deploy                                  help
  *   /deploy help
  *   /deploy <env> [service] [ref]            env and service by name or alias, in either order
- *   /deploy status [service]
+ *   /deploy status [env] [service] [--stats]
  *   /deploy history <env> [service] [count]
  *   /deploy rollback <env> [service] [--stack] [to <version|sha|deploy-id>] [because <reason…>]
  *   /deploy promote [service] [<from> to <to>]       default: the environment with `promote_from`
+ *   /deploy lock <env> [service] <reason…> [for <duration>]   no service: every service of the environment
+ *   /deploy unlock <env> [service]
+ *   /deploy locks [env]
+ *   /deploy audit [env] [since <duration>]            default: the last 30 days
+ *   /deploy status [env] [service] [--stats]
+ *
+ * `--break-glass "<reason>"` at the end of a deploy, rollback or promotion asks for an emergency change during a
+ * freeze window (two approvals from `break_glass_approvers`).
  */
 import { type Catalog, type EnvironmentDefinition, type ServiceDefinition, findEnvironment, findService } from './catalog.js';
+import { parseDuration } from './duration.js';
 import { closestNames } from './suggest.js';
 
 /** A parsed `/deploy` command. */
 export type DeployCommand =
   | { kind: 'help' }
-  | { kind: 'deploy'; environment: string; service: string; ref: string; refGiven: boolean }
-  | { kind: 'status'; service?: string }
+  | { kind: 'deploy'; environment: string; service: string; ref: string; refGiven: boolean; breakGlass?: string }
+  /** `stats`: `--stats`, the delivery numbers of the last 30 days instead of what runs. */
+  | { kind: 'status'; service?: string; environment?: string; stats?: true }
   | { kind: 'history'; environment: string; service: string; count: number }
   /** `target`: what `to` named (a Lambda version, a SHA or a deploy id); `reason`: the words after `because`. */
   /** `stack`: `--stack`, restore a backup of the target's stack (`to` then names the deploy id whose backup). */
-  | { kind: 'rollback'; environment: string; service: string; target?: string; reason?: string; stack?: true }
+  | { kind: 'rollback'; environment: string; service: string; target?: string; reason?: string; stack?: true; breakGlass?: string }
   /** `environment`: where the SHA goes; `from`: where it last succeeded (the target's `promote_from` by default). */
-  | { kind: 'promote'; environment: string; service: string; from: string };
+  | { kind: 'promote'; environment: string; service: string; from: string; breakGlass?: string }
+  /** No `service`: the lock holds every service of the environment. No `durationMs`: until unlocked. */
+  | { kind: 'lock'; environment: string; service?: string; reason: string; durationMs?: number }
+  | { kind: 'unlock'; environment: string; service?: string }
+  | { kind: 'locks'; environment?: string }
+  /** The audit trail of `environment` (all the user may read when absent) over the last `sinceMs`. */
+  | { kind: 'audit'; environment?: string; sinceMs: number };
 
 /** An environment or service as the user may type it: its name and its aliases. */
 export interface KnownName {
@@ -31,7 +47,7 @@ export interface KnownName {
 }
 
 /** Which form of `/deploy` a usage hint is about: `/deploy <env> …` or `/deploy history <env> …`. */
-export type CommandForm = 'deploy' | 'history' | 'rollback' | 'promote';
+export type CommandForm = 'deploy' | 'history' | 'rollback' | 'promote' | 'lock' | 'unlock';
 
 /**
  * Why a command could not be understood: a stable `code` (for logs and tests) plus the data needed to explain it
@@ -123,6 +139,19 @@ export type CommandError = {
       min: number;
       max: number;
     }
+  | {
+      /** A lock without a reason, or `--break-glass` without one. */
+      code: 'missing_reason';
+      form: 'lock' | 'break_glass';
+      environment?: string;
+    }
+  | {
+      /** `for <x>` in a lock, or `since <x>` in an audit, where `<x>` is no duration within `maxMs`. */
+      code: 'bad_duration';
+      form: 'lock' | 'audit';
+      word: string;
+      maxMs: number;
+    }
 );
 
 /**
@@ -134,7 +163,15 @@ export const MAX_COMMAND_LENGTH = 4000;
 
 // `promote` is left out of the suggestions for an unknown environment: `pro` means `prod` far more often. A misspelt
 // `promote` in first place is still recognised (see parseCommand).
-const SUBCOMMANDS = ['help', 'status', 'history', 'rollback'];
+const SUBCOMMANDS = ['help', 'status', 'history', 'rollback', 'locks'];
+/** Subcommands recognised when misspelt in first place (`histroy`). */
+const TYPO_SUBCOMMANDS = ['status', 'history', 'rollback', 'promote', 'unlock', 'locks', 'audit'];
+/** The longest lock foxops takes: a lock is for an incident or a release, not a standing rule (that is a freeze window). */
+export const MAX_LOCK_MS = 30 * 86_400_000;
+/** How far back `/deploy audit` reads; the trail itself is kept for `audit_retention_days`. */
+export const MAX_AUDIT_MS = 3650 * 86_400_000;
+/** The period `/deploy audit` exports when none is given. */
+export const DEFAULT_AUDIT_MS = 30 * 86_400_000;
 /** The longest rollback reason kept; the card and the audit trail show it. */
 export const MAX_REASON_LENGTH = 300;
 const MAX_HISTORY = 50;
@@ -361,11 +398,108 @@ function parsePromote(catalog: Catalog, words: string[]): DeployCommand | Comman
   return { kind: 'promote', environment: to.name, service: service.name, from: from.name };
 }
 
+const isFlag = (word: string, name: string) => new RegExp(`^(--|—|–)${name}$`, 'i').test(word);
+
 function parseStatus(catalog: Catalog, words: string[]): DeployCommand | CommandError {
-  if (words.length === 0) return { kind: 'status' };
+  const statsFlag = words.findIndex((w) => isFlag(w, 'stats'));
+  const stats = statsFlag >= 0 && words.splice(statsFlag, 1).length > 0;
+  const envIndex = words.findIndex((w) => findEnvironment(catalog, w));
+  const environment = envIndex >= 0 ? findEnvironment(catalog, words.splice(envIndex, 1)[0]!)!.name : undefined;
+  const extra = { ...(environment ? { environment } : {}), ...(stats ? { stats: true as const } : {}) };
+  if (words.length === 0) return { kind: 'status', ...extra };
   const service = words.length === 1 ? findService(catalog, words[0]!) : undefined;
   if (!service) return unknownService(catalog, words.find((w) => !findService(catalog, w)) ?? words.join(' '));
-  return { kind: 'status', service: service.name };
+  return { kind: 'status', service: service.name, ...extra };
+}
+
+/** Quotes around a reason, straight or as Slack's smart quotes, are not part of it. */
+function unquote(text: string): string {
+  return text
+    .trim()
+    .replace(/^["“”'‘’]+|["“”'‘’]+$/g, '')
+    .trim();
+}
+
+/** The environment among the first two words, and a service as the other of them (optional). */
+function envAndService(
+  catalog: Catalog,
+  words: string[],
+  form: CommandForm,
+): { environment: EnvironmentDefinition; service?: ServiceDefinition } | CommandError {
+  const envIndex = words.slice(0, 2).findIndex((w) => findEnvironment(catalog, w));
+  if (envIndex < 0) {
+    const notService = words.find((w) => !findService(catalog, w));
+    return notService === undefined ? missingEnvironment(catalog, form) : unknownEnvironment(catalog, notService);
+  }
+  const environment = findEnvironment(catalog, words.splice(envIndex, 1)[0]!)!;
+  const serviceIndex = envIndex === 1 ? 0 : words.length ? 0 : -1;
+  const service = serviceIndex >= 0 ? findService(catalog, words[serviceIndex]!) : undefined;
+  if (service) words.splice(serviceIndex, 1);
+  return { environment, ...(service ? { service } : {}) };
+}
+
+function parseLock(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  // `for <duration>` at the end; `for` followed by other words is part of the reason ("locked for the migration").
+  let durationMs: number | undefined;
+  const last = words.at(-1);
+  if (words.length >= 2 && words.at(-2)!.toLowerCase() === 'for' && last !== undefined && /^\d/.test(last)) {
+    durationMs = parseDuration(last.toLowerCase());
+    if (durationMs === undefined || durationMs > MAX_LOCK_MS)
+      return { kind: 'error', code: 'bad_duration', suggestions: [], form: 'lock', word: last, maxMs: MAX_LOCK_MS };
+    words.splice(-2);
+  }
+  const found = envAndService(catalog, words, 'lock');
+  if (isError(found)) return found;
+  const reason = unquote(words.join(' ')).slice(0, MAX_REASON_LENGTH);
+  if (!reason) return { kind: 'error', code: 'missing_reason', suggestions: [], form: 'lock', environment: found.environment.name };
+  return {
+    kind: 'lock',
+    environment: found.environment.name,
+    ...(found.service ? { service: found.service.name } : {}),
+    reason,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+  };
+}
+
+function parseUnlock(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  const found = envAndService(catalog, words, 'unlock');
+  if (isError(found)) return found;
+  if (words.length) return unknownService(catalog, words[0]!);
+  return { kind: 'unlock', environment: found.environment.name, ...(found.service ? { service: found.service.name } : {}) };
+}
+
+function parseLocks(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  if (words.length === 0) return { kind: 'locks' };
+  const environment = words.length === 1 ? findEnvironment(catalog, words[0]!) : undefined;
+  return environment ? { kind: 'locks', environment: environment.name } : unknownEnvironment(catalog, words.find((w) => !findEnvironment(catalog, w))!);
+}
+
+function parseAudit(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  const since = words.findIndex((w) => w.toLowerCase() === 'since');
+  const periodWord = since >= 0 ? (words.splice(since, 2)[1] ?? '') : words.find((w) => /^\d/.test(w));
+  if (since < 0 && periodWord !== undefined) words.splice(words.indexOf(periodWord), 1);
+  let sinceMs = DEFAULT_AUDIT_MS;
+  if (periodWord !== undefined) {
+    const parsed = parseDuration(periodWord.toLowerCase());
+    if (parsed === undefined || parsed > MAX_AUDIT_MS)
+      return { kind: 'error', code: 'bad_duration', suggestions: [], form: 'audit', word: periodWord, maxMs: MAX_AUDIT_MS };
+    sinceMs = parsed;
+  }
+  if (words.length > 1) return unknownEnvironment(catalog, words[1]!);
+  const environment = words.length ? findEnvironment(catalog, words[0]!) : undefined;
+  if (words.length && !environment) return unknownEnvironment(catalog, words[0]!);
+  return { kind: 'audit', ...(environment ? { environment: environment.name } : {}), sinceMs };
+}
+
+/**
+ * Takes `--break-glass <reason…>` off the end of `words`: undefined when absent, the reason, or an error when it
+ * has none. Everything after the flag is the reason, so it must come last.
+ */
+function takeBreakGlass(words: string[]): string | undefined | CommandError {
+  const flag = words.findIndex((w) => isFlag(w, 'break-glass'));
+  if (flag < 0) return undefined;
+  const reason = unquote(words.splice(flag).slice(1).join(' ')).slice(0, MAX_REASON_LENGTH);
+  return reason || { kind: 'error', code: 'missing_reason', suggestions: [], form: 'break_glass' };
 }
 
 /**
@@ -378,25 +512,34 @@ export function parseCommand(text: string, catalog: Catalog): DeployCommand | Co
   const first = words[0]?.toLowerCase();
   if (first === undefined || first === 'help' || first === '-h' || first === '--help' || first === '?') return { kind: 'help' };
   // An environment named like a subcommand wins: the catalog is the user's own vocabulary.
-  if (first === 'status' && !findEnvironment(catalog, first)) return parseStatus(catalog, words.slice(1));
-  if (first === 'history' && !findEnvironment(catalog, first)) return parseHistory(catalog, words.slice(1));
-  if (first === 'rollback' && !findEnvironment(catalog, first)) return parseRollback(catalog, words.slice(1));
-  if (first === 'promote' && !findEnvironment(catalog, first)) return parsePromote(catalog, words.slice(1));
+  const sub = findEnvironment(catalog, first) ? undefined : first;
+  if (sub === 'status') return parseStatus(catalog, words.slice(1));
+  if (sub === 'history') return parseHistory(catalog, words.slice(1));
+  if (sub === 'lock') return parseLock(catalog, words.slice(1));
+  if (sub === 'unlock') return parseUnlock(catalog, words.slice(1));
+  if (sub === 'locks') return parseLocks(catalog, words.slice(1));
+  if (sub === 'audit') return parseAudit(catalog, words.slice(1));
+  const breakGlass = takeBreakGlass(words);
+  if (isError(breakGlass)) return breakGlass;
+  const withBreakGlass = (parsed: DeployCommand | CommandError): DeployCommand | CommandError =>
+    breakGlass === undefined || isError(parsed) ? parsed : ({ ...parsed, breakGlass } as DeployCommand);
+  if (sub === 'rollback') return withBreakGlass(parseRollback(catalog, words.slice(1)));
+  if (sub === 'promote') return withBreakGlass(parsePromote(catalog, words.slice(1)));
   // A misspelt subcommand in first place (`histroy`) is a typo, not a ref: say so rather than try to deploy it.
   if (!findEnvironment(catalog, first) && !findService(catalog, first)) {
-    const [sub] = closestNames(first, ['status', 'history', 'rollback', 'promote']);
-    if (sub && first.length >= 4) {
+    const [meant] = closestNames(first, TYPO_SUBCOMMANDS);
+    if (meant && first.length >= 4) {
       return {
         kind: 'error',
         code: 'unknown_environment',
-        suggestions: [sub],
+        suggestions: [meant],
         word: first,
         environments: known(catalog.environments),
-        meant: [sub, ...words.slice(1)],
+        meant: [meant, ...words.slice(1)],
       };
     }
   }
-  return parseDeploy(catalog, words);
+  return withBreakGlass(parseDeploy(catalog, words));
 }
 
 /** Narrows a parse result to its error case. */

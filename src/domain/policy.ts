@@ -4,6 +4,8 @@
  * explains it; the words are the surface's (src/slack/blocks/refusals.ts).
  */
 import type { EnvironmentDefinition } from './catalog.js';
+import type { FreezePeriod } from './freeze.js';
+import type { Lock } from './lock.js';
 import { type DeployRequest, hasExpired, type RequestStatus } from './request.js';
 
 /** The person acting, and the user groups (among those the policy names) they belong to. */
@@ -21,8 +23,25 @@ export type Refusal =
   | { code: 'wrong_channel'; environment: string; channels: string[] }
   /** Only `requesters` (user and group ids) may request deploys to `environment`. */
   | { code: 'not_requester'; environment: string; requesters: string[] }
-  /** Only `approvers` may do `action`; `requesterMay` when the requester may too. */
-  | { code: 'not_approver'; action: 'approve' | 'reject' | 'retry'; environment: string; approvers: string[]; requesterMay: boolean }
+  /**
+   * Only `approvers` may do `action`; `requesterMay` when the requester may too. `breakGlass`: the request is a
+   * break-glass, and `approvers` are the environment's `break_glass_approvers`.
+   */
+  | { code: 'not_approver'; action: 'approve' | 'reject' | 'retry'; environment: string; approvers: string[]; requesterMay: boolean; breakGlass?: true }
+  /** Someone else holds `lock` on the environment or the service: new requests and promotions wait for them. */
+  | { code: 'locked'; lock: Lock }
+  /** A freeze window is in force; `breakGlassApprovers` may approve a `--break-glass` request (none: break-glass is not set up). */
+  | { code: 'frozen'; environment: string; freeze: FreezePeriod; breakGlassApprovers: string[] }
+  /** `--break-glass` in an environment without `break_glass_approvers`. */
+  | { code: 'break_glass_unavailable'; environment: string }
+  /** `/deploy lock` where someone else holds the lock already. */
+  | { code: 'lock_held'; lock: Lock }
+  /** `/deploy unlock` with nothing locked there. */
+  | { code: 'not_locked'; environment: string; service?: string; others: Lock[] }
+  /** `/deploy unlock` of someone else's lock by a person who is no approver of the environment. */
+  | { code: 'not_lock_owner'; lock: Lock; approvers: string[] }
+  /** Only the environment's requesters and approvers may lock it. */
+  | { code: 'may_not_lock'; environment: string; allowed: string[] | 'any' }
   | { code: 'self_approval' }
   | { code: 'already_approved' }
   /** The request waited past `expiresAt`; `request` says how to ask again. */
@@ -47,7 +66,7 @@ export function groupIds(ids: readonly string[]): string[] {
 }
 
 /** How `actor` matches `list`: by name, through a group, or not at all. */
-function membership(list: readonly string[], actor: Actor): { member: boolean; viaGroup?: string } {
+export function membership(list: readonly string[], actor: Actor): { member: boolean; viaGroup?: string } {
   if (list.includes(actor.userId)) return { member: true };
   const group = actor.groups.find((g) => list.includes(g));
   return group ? { member: true, viaGroup: group } : { member: false };
@@ -69,8 +88,19 @@ export function canRequest(env: EnvironmentDefinition, actor: Actor, channel: st
 export function canApprove(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
   if (request.status !== 'awaiting_approval') return refuse({ code: 'wrong_status', action: 'approve', status: request.status });
   if (hasExpired(request, now)) return expired('approve', request);
-  const { member, viaGroup } = membership(env.approvers, actor);
-  if (!member) return refuse({ code: 'not_approver', action: 'approve', environment: env.name, approvers: [...env.approvers], requesterMay: false });
+  // A break-glass needs its own approvers: the people trusted to overrule a freeze.
+  const approvers = request.breakGlass ? (env.breakGlassApprovers ?? []) : env.approvers;
+  const { member, viaGroup } = membership(approvers, actor);
+  if (!member) {
+    return refuse({
+      code: 'not_approver',
+      action: 'approve',
+      environment: env.name,
+      approvers: [...approvers],
+      requesterMay: false,
+      ...(request.breakGlass ? { breakGlass: true as const } : {}),
+    });
+  }
   if (actor.userId === request.requester) return refuse({ code: 'self_approval' });
   if (request.approvals.some((a) => a.userId === actor.userId)) return refuse({ code: 'already_approved' });
   return allow(viaGroup);
@@ -81,7 +111,7 @@ const RETRYABLE: readonly RequestStatus[] = ['dispatch_failed', 'rollback_failed
 
 /** May `actor` reject `request`? Any approver may while it waits; so may the requester, to withdraw it. */
 export function canReject(request: DeployRequest, env: EnvironmentDefinition, actor: Actor, now: Date): Decision {
-  if (request.status !== 'awaiting_approval' && !RETRYABLE.includes(request.status)) {
+  if (request.status !== 'awaiting_approval' && request.status !== 'queued_behind' && !RETRYABLE.includes(request.status)) {
     return refuse({ code: 'wrong_status', action: 'reject', status: request.status });
   }
   if (hasExpired(request, now)) return expired('reject', request);
@@ -102,4 +132,17 @@ export function canRetry(request: DeployRequest, env: EnvironmentDefinition, act
     return refuse({ code: 'not_approver', action: 'retry', environment: env.name, approvers: [...env.approvers], requesterMay });
   }
   return allow(viaGroup);
+}
+
+/** May `actor` lock `env`? Those who may request deploys there, and its approvers. */
+export function canLock(env: EnvironmentDefinition, actor: Actor): Decision {
+  if (env.requesters === 'any' || membership(env.requesters, actor).member || membership(env.approvers, actor).member) return allow();
+  return refuse({ code: 'may_not_lock', environment: env.name, allowed: [...env.requesters, ...env.approvers] });
+}
+
+/** May `actor` lift `lock`? Its owner, and any approver of the environment (audited and announced as such). */
+export function canUnlock(lock: Lock, env: EnvironmentDefinition, actor: Actor): Decision {
+  if (lock.owner === actor.userId) return allow();
+  const { member, viaGroup } = membership(env.approvers, actor);
+  return member ? allow(viaGroup) : refuse({ code: 'not_lock_owner', lock, approvers: [...env.approvers] });
 }

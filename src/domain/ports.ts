@@ -3,6 +3,7 @@
  * src/github, src/slack, src/jobs and src/aws implement them; tests run the real adapters against fakes.
  * Ports carry domain types only: no Slack, GitHub or AWS types, and no sentences.
  */
+import type { Lock } from './lock.js';
 import type { AlarmNotice, AlarmReport } from './alarm.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
@@ -22,9 +23,13 @@ export interface RequestRepository {
   findByRun(repo: string, runId: number): Promise<string | undefined>;
 }
 
-/** Something that happened, for the audit trail. */
+/** Something that happened, for the audit trail: who (`actor`), what (`action`, `outcome`), when, on which request and why (`detail`). */
 export interface AuditEntry {
-  requestId: string;
+  /** The request it is about; absent for decisions that made none (a refused `/deploy`, a lock, an export). */
+  requestId?: string;
+  /** The environment it is about; entries without one are kept but in no environment's export. */
+  environment?: string;
+  service?: string;
   at: string;
   actor: string;
   action: string;
@@ -32,10 +37,23 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** Which audit entries to read: those of `environments` recorded at or after `since` and before `until`. */
+export interface AuditQuery {
+  environments: string[];
+  since: Date;
+  until: Date;
+}
+
 /** The append-only audit trail. */
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+  /** The entries of one request, oldest first. */
   list(requestId: string): Promise<AuditEntry[]>;
+  /**
+   * The entries of `query`, oldest first (several environments merged by time), read page by page as the caller
+   * iterates: however long the period, no more than a page per environment is held.
+   */
+  read(query: AuditQuery): AsyncIterable<AuditEntry>;
 }
 
 /** One-time keys: a Slack retry, a GitHub redelivery or a repeated job is recognised and skipped. */
@@ -63,6 +81,11 @@ export interface DeploymentRecord {
   requester: string;
   approvers: string[];
   outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'unknown';
+  /**
+   * When the request was made (its `createdAt`): where lead time starts (docs/delivery-numbers.md). Absent in
+   * entries recorded before foxops kept it; those are left out of lead time only.
+   */
+  requestedAt?: string;
   startedAt?: string;
   finishedAt: string;
   /**
@@ -84,6 +107,35 @@ export interface DeploymentLedger {
   record(entry: DeploymentRecord): Promise<void>;
   current(service: string, environment: string): Promise<DeploymentRecord | undefined>;
   history(service: string, environment: string, count: number): Promise<DeploymentRecord[]>;
+  /** Every entry of `service` in `environment` that finished at or after `since`, oldest first, however many pages that takes. */
+  since(service: string, environment: string, since: Date): Promise<DeploymentRecord[]>;
+}
+
+/** The answer of {@link EnvironmentState.takeLock}. */
+export type LockTaken = { taken: true; lock: Lock; renewed: boolean } | { taken: false; holder: Lock };
+
+/**
+ * Environment-wide state: locks and the one-deploy-at-a-time slot of each service (on AWS, items under
+ * `ENV#<environment>` in the table). Every change is one conditional write, so of two people (or jobs) racing for
+ * the same lock or slot, exactly one wins and the other learns who did.
+ */
+export interface EnvironmentState {
+  /** The stored locks of `environment`, ended ones included until they are replaced or removed. */
+  locks(environment: string): Promise<Lock[]>;
+  /**
+   * Takes `lock` (the environment's, or one service's) unless someone else holds an active one there; the owner of
+   * the active lock takes it again to change its reason or end (`renewed`). `now` decides what has ended.
+   */
+  takeLock(lock: Lock, now: Date): Promise<LockTaken>;
+  /** Removes the lock `expected` if it is still the one stored (same owner and start); false when it changed or went. */
+  releaseLock(expected: Lock): Promise<boolean>;
+  /** The request id holding the slot of `service` in `environment`, if any (it may have ended since: the caller checks). */
+  slotHolder(service: string, environment: string): Promise<string | undefined>;
+  /**
+   * Makes `requestId` the slot's holder if the slot is free, held by `requestId` already, or still held by
+   * `replacing` (a holder the caller found has ended). False when someone else holds it now.
+   */
+  claimSlot(service: string, environment: string, requestId: string, replacing?: string): Promise<boolean>;
 }
 
 /** A Lambda function's alias in one region: where a service runs (from `targets.<env>` in foxops.yml). */
@@ -263,6 +315,13 @@ export type NoticeJob = {
   tries?: number;
 };
 
+/**
+ * `/deploy audit`: the audit trail of `environments` from `since` to `until` (ISO times, fixed when asked, so a
+ * redelivery exports the same period) as a CSV and a JSON Lines file in a direct message to `userId`. `key`: the
+ * identity of the ask (derived from Slack's trigger id), so a retried command exports once.
+ */
+export type AuditExportJob = { type: 'audit_export'; userId: string; environments: string[]; since: string; until: string; key?: string };
+
 /** Work that must not hold up Slack's 3-second ack or GitHub's 10-second webhook timeout. */
 export type Job =
   | { type: 'prepare'; requestId: string }
@@ -278,7 +337,21 @@ export type Job =
    * After run attempt `attempt` of a request succeeded in an environment whose target names a Lambda function: read
    * which version the alias serves (GetAlias) and record it in the ledger entry. Queued by the run news, never run on it.
    */
-  | { type: 'record_version'; requestId: string; attempt: number };
+  | { type: 'record_version'; requestId: string; attempt: number }
+  | AuditExportJob
+  /** Something that held `environment` ended: let the oldest request of `service` held there go, if it may now. */
+  | { type: 'advance'; service: string; environment: string }
+  /** A message about the environment for a channel (a lock, an unlock, a break-glass request); see {@link ChannelNotice}. */
+  | { type: 'channel_notice'; channel: string; notice: ChannelNotice };
+
+/** Something people in a channel should know that is no card: worded by the Slack adapter. */
+export type ChannelNotice =
+  /** `lock` was taken (or its reason or end changed: `renewed`). */
+  | { kind: 'lock_taken'; lock: Lock; renewed: boolean }
+  /** `lock` was lifted by `by` (its owner, or an approver). */
+  | { kind: 'lock_released'; lock: Lock; by: string }
+  /** A break-glass request was made (`requested`) or got its approvals (`approved`); the words come from the stored request. */
+  | { kind: 'break_glass'; requestId: string; stage: 'requested' | 'approved' };
 
 /** Options of {@link JobQueue.enqueue}. */
 export interface EnqueueOptions {
@@ -359,10 +432,35 @@ export interface CardPublisher {
   reply(request: DeployRequest, notice: RunNotice): Promise<void>;
   /** Posts an alarm report in `channel`; returns its ts. */
   announce(channel: string, report: AlarmReport): Promise<string>;
+  /** Posts `notice` in `channel` (locks, break-glass); returns its ts. */
+  tell(channel: string, notice: ChannelNotice): Promise<string>;
 }
 
 /** User-group membership, for policies that name groups. */
 export interface Directory {
   /** The groups among `groupIds` that `userId` belongs to. */
   groupsOf(userId: string, groupIds: string[]): Promise<string[]>;
+}
+
+/** A file written to local disk, ready to hand over: its path, the name people see, its size and format. */
+export interface ExportFile {
+  path: string;
+  name: string;
+  bytes: number;
+  format: 'csv' | 'jsonl';
+}
+
+/** What an audit export holds, for the words that go with its files. */
+export interface AuditExportSummary {
+  environments: string[];
+  since: string;
+  until: string;
+  /** Entries in each file. */
+  count: number;
+}
+
+/** Private delivery of files to one person. */
+export interface FileDelivery {
+  /** Sends the files of an audit export to `userId` in a direct message, with a comment saying what they hold. */
+  sendAuditExport(userId: string, summary: AuditExportSummary, files: ExportFile[]): Promise<void>;
 }

@@ -3,6 +3,8 @@
  * Every change goes through {@link transition}, which refuses moves the state machine does not allow;
  * the store then writes it conditionally on the version read, so concurrent writers cannot both win.
  */
+import type { Hold } from './environment.js';
+import type { Lock } from './lock.js';
 import type { StackCheck, StackRestore } from './stack-check.js';
 
 /** What the request changes. Promotion and rollback reuse the same approval and dispatch flow. */
@@ -14,6 +16,7 @@ export const REQUEST_STATUSES = [
   'prepare_failed', // the ref could not be resolved, or the card could not be posted
   'awaiting_approval',
   'approved', // enough approvals; a dispatch job is on its way
+  'queued_behind', // approved, held by the environment: another deploy in flight, a lock or a freeze (see `hold`)
   'dispatching', // one dispatch job has claimed it
   'dispatch_failed', // GitHub refused; approvers may retry
   'rolling_back', // a rollback by alias: one job has claimed it and moves the alias
@@ -35,7 +38,10 @@ const ALLOWED: Record<RequestStatus, readonly RequestStatus[]> = {
   preparing: ['awaiting_approval', 'approved', 'prepare_failed'],
   prepare_failed: [],
   awaiting_approval: ['awaiting_approval', 'approved', 'rejected', 'expired'],
-  approved: ['dispatching', 'rolling_back'],
+  approved: ['dispatching', 'rolling_back', 'queued_behind'],
+  // Held until the environment lets it go: a job re-arms it (`approved`) when the deploy ahead ends or the lock or
+  // freeze passes. The requester may withdraw it, an approver reject it.
+  queued_behind: ['queued_behind', 'approved', 'rejected'],
   rolling_back: ['succeeded', 'rollback_failed'],
   rollback_failed: ['approved', 'expired', 'rejected'],
   dispatching: ['dispatched', 'dispatch_failed', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'],
@@ -65,7 +71,12 @@ export const RUN_STATUSES: readonly RequestStatus[] = ['dispatched', 'queued', '
  */
 export const IN_FLIGHT_STATUSES: readonly RequestStatus[] = ['approved', 'dispatching', 'rolling_back', ...RUN_STATUSES];
 /** Statuses of a request that waits for people: being prepared, for approvals, or for a retry after a refused dispatch. */
-export const WAITING_STATUSES: readonly RequestStatus[] = ['preparing', 'awaiting_approval', 'dispatch_failed', 'rollback_failed'];
+export const WAITING_STATUSES: readonly RequestStatus[] = ['preparing', 'awaiting_approval', 'queued_behind', 'dispatch_failed', 'rollback_failed'];
+/**
+ * Statuses that hold the one-deploy-at-a-time slot of their service and environment: claimed, being carried out or
+ * running. `approved` does not: an approved request claims the slot in its dispatch job, right before it moves on.
+ */
+export const SLOT_STATUSES: readonly RequestStatus[] = ['dispatching', 'rolling_back', ...RUN_STATUSES];
 
 /** True while the deploy is on its way or running (see {@link IN_FLIGHT_STATUSES}). */
 export function isInFlight(status: RequestStatus): boolean {
@@ -216,6 +227,15 @@ export interface DeployRequest {
   promotion?: PromotionDetails;
   /** The target's stack as the prepare job found it: its backup under this deploy id, and drift (targets naming a `stack`). */
   stack?: StackCheck;
+  /** `--break-glass`: an emergency change during a freeze, approved by two of `break_glass_approvers`. */
+  breakGlass?: { reason: string };
+  /** Why the environment holds it back (status `queued_behind`), and since when. */
+  hold?: Hold & { since: string };
+  /**
+   * A lock someone else took on its environment or service while it waited for approvals: shown on the card, so
+   * approvers know it will wait once approved. Set and cleared by `/deploy lock` and `/deploy unlock`.
+   */
+  lockedBy?: Lock;
   /** Bumped by every conditional write. */
   version: number;
 }

@@ -2,9 +2,13 @@
  * The identity of a job in the outbox: the same work gets the same key, so queueing it twice runs it once.
  * A card edit is one per request, slot, phase and try; a thread reply one per request, milestone, attempt and try;
  * a prepare one per request; a dispatch one per request version (a Retry makes a new version, hence a new key); the
- * version record one per request and run attempt.
+ * version record one per request and run attempt; an audit export one per `/deploy audit` (its key, from the trigger id).
  */
+import { createHash } from 'node:crypto';
 import type { Job } from '../domain/ports.js';
+
+/** A short, stable stand-in for `parts` in a key. */
+const digest = (parts: unknown) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 
 /** The default key of `job` (see the module comment). */
 export function jobKey(job: Job): string {
@@ -23,5 +27,12 @@ export function jobKey(job: Job): string {
       return `alarm:${job.alarm.name}:${job.alarm.state}:${job.alarm.at}`;
     case 'record_version':
       return `record-version:${job.requestId}:${job.attempt}`;
+    case 'audit_export':
+      // Without a key from the ask, the fields themselves, hashed: fifty environment names would make a key too long.
+      return `audit-export:${job.key ?? digest([job.userId, job.environments, job.since, job.until])}`;
+    case 'advance':
+      return `advance:${job.service}:${job.environment}`;
+    case 'channel_notice':
+      return `channel-notice:${job.channel}:${job.notice.kind}:${'lock' in job.notice ? `${job.notice.lock.environment}:${job.notice.lock.service ?? '*'}:${job.notice.lock.at}` : `${job.notice.requestId}:${job.notice.stage}`}`;
   }
 }

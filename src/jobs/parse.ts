@@ -34,6 +34,26 @@ const alarmSchema = z.object({
   ),
 });
 
+/** Service and environment names as foxops.yml allows them. */
+const name = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a service or environment name'));
+const channelId = z.string().check(z.regex(/^[CGD][A-Z0-9]{2,20}$/, 'expected a Slack channel id'));
+const isoTime = z.string().check(z.refine((s) => s.length <= 30 && !Number.isNaN(Date.parse(s)), 'expected an ISO time'));
+const userId = z.string().check(z.regex(/^[UW][A-Z0-9]{2,20}$/, 'expected a Slack user id'));
+const lockSchema = z.object({
+  environment: name,
+  service: z.optional(name),
+  owner: userId,
+  reason: text(300),
+  at: isoTime,
+  until: z.optional(isoTime),
+  requestId: z.optional(requestId),
+});
+const channelNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('lock_taken'), lock: lockSchema, renewed: z.boolean() }),
+  z.object({ kind: z.literal('lock_released'), lock: lockSchema, by: userId }),
+  z.object({ kind: z.literal('break_glass'), requestId, stage: z.enum(['requested', 'approved']) }),
+]);
+
 const jobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prepare'), requestId }),
   z.object({ type: z.literal('dispatch'), requestId, version: z.optional(counter) }),
@@ -48,6 +68,16 @@ const jobSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('alarm'), alarm: alarmSchema }),
   z.object({ type: z.literal('record_version'), requestId, attempt: z.int().check(z.minimum(1), z.maximum(1000)) }),
+  z.object({
+    type: z.literal('audit_export'),
+    userId,
+    environments: z.array(name).check(z.minLength(1), z.maxLength(50)),
+    since: isoTime,
+    until: isoTime,
+    key: z.optional(text(200)),
+  }),
+  z.object({ type: z.literal('advance'), service: name, environment: name }),
+  z.object({ type: z.literal('channel_notice'), channel: channelId, notice: channelNoticeSchema }),
 ]);
 
 /** `value` as a {@link Job} (unknown keys dropped), or why it is none, in words that never quote it. */

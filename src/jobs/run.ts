@@ -20,7 +20,17 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
     case 'prepare':
       return prepareRequest(ctx, job.requestId);
     case 'dispatch':
-      return dispatchRequest(ctx, job.requestId);
+      await dispatchRequest(ctx, job.requestId);
+      return;
+    case 'advance': {
+      const { advanceQueue } = await import('../deploys/environment-gate.js');
+      const advanced = await advanceQueue(ctx, job.service, job.environment, (id) => dispatchRequest(ctx, id));
+      ctx.logger.info('queue.advanced', { service: job.service, environment: job.environment, ...advanced });
+      return;
+    }
+    case 'channel_notice':
+      await ctx.cards.tell(job.channel, job.notice);
+      return;
     case 'reconcile': {
       // The pass over requests, then the sweep of jobs whose delivery was lost.
       const [{ reconcile }, { sweepJobs }] = await Promise.all([import('../deploys/reconcile.js'), import('./sweep.js')]);
@@ -40,6 +50,11 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
     case 'record_version': {
       const { recordVersion } = await import('../deploys/record-version.js');
       await recordVersion(ctx, job.requestId, job.attempt);
+      return;
+    }
+    case 'audit_export': {
+      const { runAuditExport } = await import('../audit/export-job.js');
+      await runAuditExport(ctx, job);
       return;
     }
   }

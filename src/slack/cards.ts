@@ -1,14 +1,16 @@
 /**
  * The conversation in Slack: deploy cards (posted once, then edited in place from the stored request), private
- * notes, thread replies and alarm posts. The use cases hand over outcomes; the words and blocks are chosen here.
+ * notes, thread replies, alarm posts and notices about an environment (locks, break-glass). The use cases hand over
+ * outcomes; the words and blocks are chosen here.
  */
 import type { WebClient } from '@slack/web-api';
 import type { AlarmReport } from '../domain/alarm.js';
-import type { CardPublisher, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
+import type { CardPublisher, ChannelNotice, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
 import type { RunNotice } from '../domain/run-events.js';
 import type { Logger } from '../log.js';
 import { alarmMessage } from './blocks/alarm.js';
+import { channelNoticeMessage } from './blocks/channel-notice.js';
 import { deployCard } from './blocks/deploy-card.js';
 import { runNoticeText, whisperText } from './blocks/run-notice.js';
 
@@ -72,6 +74,17 @@ export class SlackCardPublisher implements CardPublisher {
   async announce(channel: string, report: AlarmReport): Promise<string> {
     const message = alarmMessage(report);
     const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
+    return result.ts!;
+  }
+
+  /** {@inheritDoc CardPublisher.tell} */
+  async tell(channel: string, notice: ChannelNotice): Promise<string> {
+    // A break-glass notice is worded from the request as stored now, like the card, so both say the same.
+    const request = notice.kind === 'break_glass' ? await this.requests.get(notice.requestId) : undefined;
+    if (notice.kind === 'break_glass' && !request) this.logger.warn('notice.request_missing', { requestId: notice.requestId, channel });
+    const message = channelNoticeMessage(notice, request);
+    const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
+    this.logger.info('notice.posted', { kind: notice.kind, channel, ts: result.ts });
     return result.ts!;
   }
 }

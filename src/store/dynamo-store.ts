@@ -4,29 +4,19 @@
  * `version`), idempotency claims, audit events (on a fresh key) and the current deployment (on `finishedAt`).
  * Run links, history entries and releases of keys are plain writes; repeating one changes nothing.
  */
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { StaleWriteError } from '../domain/errors.js';
-import type { AuditEntry, AuditLog, DeploymentLedger, DeploymentRecord, IdempotencyKeys, RequestRepository } from '../domain/ports.js';
+import { mergeByTime, monthOf, monthsBetween, NO_ENVIRONMENT } from '../domain/audit.js';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../domain/catalog.js';
+import type { AuditEntry, AuditLog, AuditQuery, DeploymentLedger, DeploymentRecord, IdempotencyKeys, RequestRepository } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
-import { ACTIVE_INDEX } from './table.js';
-
-type Item = Record<string, AttributeValue>;
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
+import { DynamoEnvironmentState } from './environment-state.js';
+import { type Item, isConditionFailure, N, S } from './items.js';
+import { ACTIVE_INDEX, AUDIT_INDEX } from './table.js';
 
 const DAY_SECONDS = 86_400;
-/** Finished requests and their audit trail are kept for a year, then DynamoDB's TTL removes them. */
+/** Finished requests and run links are kept for a year, then DynamoDB's TTL removes them (audit events: `AuditLogOptions`). */
 const REQUEST_RETENTION_SECONDS = 365 * DAY_SECONDS;
-
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -141,22 +131,43 @@ export class DynamoRequestRepository implements RequestRepository {
   }
 }
 
-/** Appends audit events next to their request, so one query reads a request's whole story. */
+/** Settings of {@link DynamoAuditLog}. */
+export interface AuditLogOptions {
+  /** Days an entry is kept (its `ttl`); default {@link DEFAULT_AUDIT_RETENTION_DAYS}. */
+  retentionDays?: number;
+  /** Items per query page of {@link DynamoAuditLog.read} (default 500, within DynamoDB's 1 MB); tests set a small one. */
+  pageSize?: number;
+}
+
+/**
+ * Appends audit events next to their request, so one query reads a request's whole story (events without a request
+ * go under `ENVLOG#<env>`), and indexes every event by environment and month on GSI2 for the export.
+ */
 export class DynamoAuditLog implements AuditLog {
   private sequence = 0;
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly options: AuditLogOptions = {},
   ) {}
 
   /** {@inheritDoc AuditLog.record} */
   async record(entry: AuditEntry): Promise<void> {
     // The sequence and a random suffix keep two events in the same millisecond apart.
-    const sk = `AUDIT#${entry.at}#${String(++this.sequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    const unique = `${String(++this.sequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    const environment = entry.environment ?? NO_ENVIRONMENT;
+    const retentionSeconds = (this.options.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_SECONDS;
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: { PK: S(`REQ#${entry.requestId}`), SK: S(sk), data: S(JSON.stringify(entry)), ttl: N(epochSeconds(entry.at) + REQUEST_RETENTION_SECONDS) },
+        Item: {
+          PK: S(entry.requestId ? `REQ#${entry.requestId}` : `ENVLOG#${environment}`),
+          SK: S(`AUDIT#${entry.at}#${unique}`),
+          GSI2PK: S(`AUDIT#${environment}#${monthOf(entry.at)}`),
+          GSI2SK: S(`${entry.at}#${unique}`),
+          data: S(JSON.stringify(entry)),
+          ttl: N(epochSeconds(entry.at) + retentionSeconds),
+        },
         ConditionExpression: 'attribute_not_exists(SK)',
       }),
     );
@@ -172,6 +183,39 @@ export class DynamoAuditLog implements AuditLog {
       }),
     );
     return (Items ?? []).map((item) => parseData<AuditEntry>(item)!).filter(Boolean);
+  }
+
+  /** {@inheritDoc AuditLog.read} */
+  read(query: AuditQuery): AsyncIterable<AuditEntry> {
+    return mergeByTime(query.environments.map((environment) => this.readEnvironment(environment, query.since, query.until)));
+  }
+
+  /**
+   * One environment's entries, month partition by month partition and page by page, oldest first. `GSI2SK` is
+   * `<at>#<n>`, so `BETWEEN <since> AND <until>` is exactly `since <= at < until`: a key at `until` sorts after it.
+   */
+  private async *readEnvironment(environment: string, since: Date, until: Date): AsyncGenerator<AuditEntry> {
+    const range = { ':from': S(since.toISOString()), ':to': S(until.toISOString()) };
+    for (const month of monthsBetween(since, until)) {
+      let startKey: Item | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: AUDIT_INDEX,
+            KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': S(`AUDIT#${environment}#${month}`), ...range },
+            Limit: this.options.pageSize ?? 500,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        startKey = page.LastEvaluatedKey;
+        for (const item of page.Items ?? []) {
+          const entry = parseData<AuditEntry>(item);
+          if (entry) yield entry;
+        }
+      } while (startKey);
+    }
   }
 }
 
@@ -212,9 +256,14 @@ export class DynamoIdempotencyKeys implements IdempotencyKeys {
 
 /** Current deployment per service and environment, and the history of finished deploys. */
 export class DynamoDeploymentLedger implements DeploymentLedger {
+  /**
+   * `pageSize` caps the items of one query page in {@link since} (default: DynamoDB's own 1 MB pages); tests set a
+   * small one to read many pages from few entries.
+   */
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly options: { pageSize?: number } = {},
   ) {}
 
   /** {@inheritDoc DeploymentLedger.record} */
@@ -262,14 +311,41 @@ export class DynamoDeploymentLedger implements DeploymentLedger {
     );
     return (Items ?? []).map((item) => parseData<DeploymentRecord>(item)!).filter(Boolean);
   }
+
+  /**
+   * {@inheritDoc DeploymentLedger.since} The sort key is `<finishedAt>#<id>` with `finishedAt` an ISO time, so
+   * `SK >= <since ISO>` is exactly "finished at or after `since`" (a key that starts with the same time sorts after it).
+   */
+  async since(service: string, environment: string, since: Date): Promise<DeploymentRecord[]> {
+    const out: DeploymentRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK >= :since',
+          ExpressionAttributeValues: { ':pk': S(`HIST#${service}#${environment}`), ':since': S(since.toISOString()) },
+          ...(this.options.pageSize ? { Limit: this.options.pageSize } : {}),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const entry = parseData<DeploymentRecord>(item);
+        if (entry) out.push(entry);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
 }
 
-/** All the DynamoDB adapters over one client and table. */
-export function dynamoStore(client: DynamoDBClient, tableName: string, now: () => Date = () => new Date()) {
+/** All the DynamoDB adapters over one client and table; `audit` sets the audit trail's retention and page size. */
+export function dynamoStore(client: DynamoDBClient, tableName: string, now: () => Date = () => new Date(), audit: AuditLogOptions = {}) {
   return {
     requests: new DynamoRequestRepository(client, tableName),
-    audit: new DynamoAuditLog(client, tableName),
+    audit: new DynamoAuditLog(client, tableName, audit),
     idempotency: new DynamoIdempotencyKeys(client, tableName, now),
     ledger: new DynamoDeploymentLedger(client, tableName),
+    environments: new DynamoEnvironmentState(client, tableName),
   };
 }

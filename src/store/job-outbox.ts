@@ -4,28 +4,15 @@
  * carry `GSI1PK = JOBS` so the reconciler finds the ones whose delivery was lost; closing one removes it from the
  * index. On AWS the table's stream delivers each new item to the function (see infra/foxops/template.yml).
  */
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Job, JobOutbox, Lease, StoredJob } from '../domain/ports.js';
+import { type Item, isConditionFailure, N, S } from './items.js';
 import { ACTIVE_INDEX } from './table.js';
-
-type Item = Record<string, AttributeValue>;
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
 
 /** Pending jobs sit under this index partition; closed ones leave it. */
 export const PENDING_JOBS = 'JOBS';
 /** A job item, closed or not, is kept this long: a key queued again within it is recognised. */
 const JOB_RETENTION_SECONDS = 7 * 86_400;
-
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 
 const keyOf = (key: string): Item => ({ PK: S(`JOB#${key}`), SK: S('#JOB') });
 const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);

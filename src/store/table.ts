@@ -4,22 +4,30 @@
  * | item              | PK                       | SK                     | notes                                   |
  * |-------------------|--------------------------|------------------------|-----------------------------------------|
  * | request           | `REQ#<id>`               | `#REQ`                 | `version` guards every write; approvals live inside |
- * | audit event       | `REQ#<id>`               | `AUDIT#<iso time>#<n>` | append-only; sorts oldest first          |
+ * | audit event       | `REQ#<id>`               | `AUDIT#<iso time>#<n>` | append-only; sorts oldest first; on GSI2 |
+ * | audit event without a request | `ENVLOG#<env or ->` | `AUDIT#<iso time>#<n>` | refused `/deploy`s, exports…; on GSI2 |
  * | run link          | `RUN#<repo>#<run id>`    | `#RUN`                 | which request a GitHub run belongs to   |
  * | idempotency key   | `IDEM#<key>`             | `#IDEM`                | `ttl` = claim time + ttlSeconds; the claim itself |
  * |                   |                          |                        | treats a key past its `ttl` as free     |
  * | current deploy    | `SVC#<service>`          | `ENV#<env>`            | what runs where: successes only, and only one |
  * |                   |                          |                        | whose `finishedAt` is not older than the stored one |
  * | deploy history    | `HIST#<service>#<env>`   | `<finished iso>#<id>`  | every outcome; sorts oldest first, `history` reads it newest first |
+ * | lock              | `ENV#<env>`              | `LOCK#<service or *>`  | owner, reason, `at`, `until`; taken with one conditional write |
+ * | deploy slot       | `ENV#<env>`              | `SLOT#<service>`       | `holder`: the request claiming one-deploy-at-a-time |
  *
  * GSI1 (`GSI1PK`/`GSI1SK`) is sparse: only requests that are not final carry `GSI1PK = ACTIVE`, with
  * `GSI1SK = <lastRunEventAt or updatedAt>#<id>`, so the reconciler and status queries read just the live
  * ones, oldest news first.
  *
+ * GSI2 (`GSI2PK`/`GSI2SK`) holds every audit event and nothing else: `GSI2PK = AUDIT#<env or ->#<yyyy-mm>` (one
+ * partition per environment and UTC month, so no partition grows without end) and `GSI2SK = <at iso>#<n>`, so one
+ * environment's events are read in time order, month by month (`DynamoAuditLog.read`, the audit export).
+ *
  * Times in keys and in the `finishedAt` condition are compared as strings, which orders them correctly
  * because every writer uses `Date.prototype.toISOString()` (UTC, milliseconds, `Z`).
  *
- * `ttl` (epoch seconds) is on final requests, audit events and run links (a year) and idempotency keys.
+ * `ttl` (epoch seconds) is on final requests and run links (a year), audit events (`audit_retention_days`, default
+ * 400) and idempotency keys.
  * DynamoDB deletes expired items lazily (typically within days); dynalite never does. Only the idempotency
  * claim looks at `ttl`; every other read returns an expired item until it is deleted.
  */
@@ -33,6 +41,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 
 export const ACTIVE_INDEX = 'GSI1';
+/** The audit trail by environment and time (see the module comment). */
+export const AUDIT_INDEX = 'GSI2';
 
 /** Creates the table if it does not exist (local runs and tests; on AWS CloudFormation owns it). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -52,6 +62,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: 'SK', AttributeType: 'S' },
           { AttributeName: 'GSI1PK', AttributeType: 'S' },
           { AttributeName: 'GSI1SK', AttributeType: 'S' },
+          { AttributeName: 'GSI2PK', AttributeType: 'S' },
+          { AttributeName: 'GSI2SK', AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: 'PK', KeyType: 'HASH' },
@@ -63,6 +75,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             KeySchema: [
               { AttributeName: 'GSI1PK', KeyType: 'HASH' },
               { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: AUDIT_INDEX,
+            KeySchema: [
+              { AttributeName: 'GSI2PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI2SK', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

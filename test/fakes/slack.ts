@@ -44,6 +44,26 @@ export interface SlackEphemeral {
   message_ts: string;
 }
 
+/**
+ * A file uploaded the external way: `files.getUploadURLExternal` (name, declared length), a POST of its bytes to the
+ * upload URL, then `files.completeUploadExternal` (where it was shared, with which comment).
+ */
+export interface SlackUploadedFile {
+  id: string;
+  filename: string;
+  /** The length the app declared. */
+  length: number;
+  /** The bytes POSTed to the upload URL; undefined until then. */
+  content?: Buffer;
+  /** The upload's `content-length` and `content-type` headers. */
+  headers?: { contentLength?: string; contentType?: string };
+  title?: string;
+  /** Set by `files.completeUploadExternal`. */
+  channel?: string;
+  initialComment?: string;
+  completed: boolean;
+}
+
 /** A JSON body that the app POSTed to a `response_url` (Bolt's `respond()`). */
 export interface SlackResponseUrlPost {
   id: string;
@@ -96,6 +116,12 @@ export interface FakeSlack {
   readonly homeViews: Map<string, unknown>;
   /** Dialogs opened with `views.open`, in order. */
   readonly openedViews: Array<{ triggerId: string; view: Record<string, unknown> }>;
+  /** Files uploaded through `files.getUploadURLExternal`, in the order their URLs were asked for. */
+  readonly uploads: SlackUploadedFile[];
+  /** The direct message channel `conversations.open` gave for a user id (`D` + the id without its first letter). */
+  dmChannel(userId: string): string;
+  /** Completed uploads shared in `channel`, in order. */
+  filesIn(channel: string): SlackUploadedFile[];
   /** Calls to one method, in order. */
   callsTo(method: string): SlackCall[];
   /** Resolves with the first call to `method` matching `predicate` (already received or arriving within `timeoutMs`, default 2000). */
@@ -112,7 +138,7 @@ export interface FakeSlack {
   requireToken(token: string): void;
   /**
    * Makes the next call(s) to `method` fail. Use method `'response_url'` to fail `response_url` posts
-   * (e.g. `{ status: 404 }` for an expired URL). Injections queue up per method.
+   * (e.g. `{ status: 404 }` for an expired URL) and `'file_upload'` to fail POSTs to upload URLs. Injections queue up per method.
    */
   failNext(method: string, failure?: SlackFailure): void;
   /** A `response_url` to put in slash-command / block-action payloads; posts land in {@link FakeSlack.responses}. */
@@ -125,7 +151,7 @@ export interface FakeSlack {
 }
 
 /** Fields WebClient JSON-stringifies into the form body; decoded back so tests can assert on objects. */
-const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'unfurls'];
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'files'];
 
 /** Slack's first ts is arbitrary; a fixed base keeps ids readable and deterministic across runs. */
 const TS_BASE_SECONDS = 1_700_000_000;
@@ -134,8 +160,9 @@ const TS_BASE_SECONDS = 1_700_000_000;
  * Starts a fake Slack Web API on 127.0.0.1 (ephemeral port).
  *
  * Implements `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `chat.getPermalink`,
- * `usergroups.users.list`, `users.info`, `views.publish`, `views.open`, `conversations.info`; anything else answers
- * `{ ok: false, error: 'unknown_method' }` like Slack does.
+ * `usergroups.users.list`, `users.info`, `views.publish`, `views.open`, `conversations.info`, `conversations.open` (one
+ * user), `files.getUploadURLExternal` and `files.completeUploadExternal` with the upload URL in between; anything else
+ * answers `{ ok: false, error: 'unknown_method' }` like Slack does.
  */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const identity = {
@@ -150,6 +177,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const ephemerals: SlackEphemeral[] = [];
   const homeViews = new Map<string, unknown>();
   const openedViews: Array<{ triggerId: string; view: Record<string, unknown> }> = [];
+  const uploads: SlackUploadedFile[] = [];
+  const dmChannel = (userId: string) => `D${userId.slice(1)}`;
   const usedTriggers = new Set<string>();
   const userGroups = new Map<string, string[]>();
   const users = new Map<string, SlackUserProfile>();
@@ -318,6 +347,40 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         },
       };
     },
+    'conversations.open': (args) => {
+      const users = String(args.users ?? '')
+        .split(',')
+        .filter(Boolean);
+      if (users.length === 0) return { ok: false, error: 'users_list_not_supplied' };
+      // A group DM (several users) is not something foxops opens.
+      if (users.length > 1) return { ok: false, error: 'method_not_supported_for_channel_type' };
+      if (!/^[UW][A-Z0-9]+$/.test(users[0]!)) return { ok: false, error: 'user_not_found' };
+      return { channel: { id: dmChannel(users[0]!) } };
+    },
+    'files.getUploadURLExternal': (args) => {
+      const filename = str(args.filename);
+      const length = Number(args.length);
+      if (!filename || !Number.isInteger(length) || length < 0) return { ok: false, error: 'invalid_arguments' };
+      const id = `F${String(uploads.length + 1).padStart(8, '0')}`;
+      uploads.push({ id, filename, length, completed: false });
+      return { upload_url: `${server.url}/upload/${id}`, file_id: id };
+    },
+    'files.completeUploadExternal': (args) => {
+      const listed = Array.isArray(args.files) ? (args.files as Array<{ id?: string; title?: string }>) : undefined;
+      if (!listed?.length) return { ok: false, error: 'invalid_arguments' };
+      const found = listed.map((f) => uploads.find((u) => u.id === f.id));
+      // Strict like Slack: a file whose bytes never arrived cannot be completed.
+      if (found.some((u) => !u?.content)) return { ok: false, error: 'file_not_found' };
+      const channel = str(args.channel_id);
+      listed.forEach((f, i) => {
+        const upload = found[i]!;
+        upload.completed = true;
+        if (f.title) upload.title = f.title;
+        if (channel) upload.channel = channel;
+        if (typeof args.initial_comment === 'string') upload.initialComment = args.initial_comment;
+      });
+      return { files: found.map((u) => ({ id: u!.id, title: u!.title ?? u!.filename })) };
+    },
   };
 
   /** Form or JSON body → arguments, with JSON-string fields turned back into objects. */
@@ -373,6 +436,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return;
     }
 
+    const uploadMatch = /^\/upload\/([A-Z0-9]+)$/.exec(path);
+    if (uploadMatch && req.method === 'POST') {
+      if (answerFailure(res, takeFailure('file_upload'))) return;
+      const upload = uploads.find((u) => u.id === uploadMatch[1]);
+      if (!upload) return sendJson(res, 404, { ok: false, error: 'not_found' });
+      upload.content = body;
+      upload.headers = { contentLength: req.headers['content-length'], contentType: req.headers['content-type'] };
+      // Slack answers the upload URL in plain text.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(`OK - ${body.length}`) });
+      res.end(`OK - ${body.length}`);
+      return;
+    }
+
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
     if (!apiMatch) {
       sendJson(res, 404, { ok: false, error: 'not_found' });
@@ -400,6 +476,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     ephemerals,
     homeViews,
     openedViews,
+    uploads,
+    dmChannel,
+    filesIn: (channel) => uploads.filter((u) => u.completed && u.channel === channel),
     callsTo: (method) => calls.filter((call) => call.method === method),
     waitForCall: (method, predicate = () => true, timeoutMs = 2000) =>
       pollUntil(() => calls.find((call) => call.method === method && predicate(call)), timeoutMs, `Slack ${method} call`),
@@ -430,6 +509,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       messages.clear();
       homeViews.clear();
       openedViews.length = 0;
+      uploads.length = 0;
       usedTriggers.clear();
       userGroups.clear();
       users.clear();

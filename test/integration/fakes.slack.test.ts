@@ -209,4 +209,61 @@ describe('fake Slack with the real WebClient', () => {
     // Assess
     expect(call.args.text).toBe('alarm');
   });
+
+  it('opens a direct message and takes files the external way: upload URL, the bytes, completion with a comment', async () => {
+    // Prepare
+    const web = client();
+    const bytes = Buffer.from('at,actor\r\n2025-03-10T09:00:00.000Z,U0ALICE\r\n');
+
+    // Act
+    const dm = await web.conversations.open({ users: 'U0ALICE' });
+    const url = await web.files.getUploadURLExternal({ filename: 'audit.csv', length: bytes.length });
+    const pending = await platformError(web.files.completeUploadExternal({ files: [{ id: url.file_id! }], channel_id: dm.channel!.id! }));
+    const upload = await fetch(url.upload_url!, { method: 'POST', body: bytes });
+    const done = await web.files.completeUploadExternal({
+      files: [{ id: url.file_id!, title: 'Audit' }],
+      channel_id: dm.channel!.id!,
+      initial_comment: 'Here',
+    });
+
+    // Assess
+    expect(dm.channel?.id).toBe('D0ALICE');
+    expect(fake.dmChannel('U0ALICE')).toBe('D0ALICE');
+    expect(url.upload_url).toBe(`${fake.url}/upload/${url.file_id}`);
+    expect(pending).toBe('file_not_found');
+    expect(upload.status).toBe(200);
+    expect(await upload.text()).toBe(`OK - ${bytes.length}`);
+    expect(done.files).toEqual([{ id: url.file_id, title: 'Audit' }]);
+    expect(fake.filesIn('D0ALICE')).toEqual([
+      expect.objectContaining({
+        id: url.file_id,
+        filename: 'audit.csv',
+        length: bytes.length,
+        content: bytes,
+        title: 'Audit',
+        initialComment: 'Here',
+        completed: true,
+      }),
+    ]);
+  });
+
+  it('fails an upload on request, and refuses a group DM and bad upload arguments', async () => {
+    // Prepare
+    const web = client();
+    const url = await web.files.getUploadURLExternal({ filename: 'a.jsonl', length: 3 });
+    fake.failNext('file_upload', { status: 500 });
+
+    // Act
+    const failed = await fetch(url.upload_url!, { method: 'POST', body: 'abc' });
+    const retried = await fetch(url.upload_url!, { method: 'POST', body: 'abc' });
+    const group = await platformError(web.conversations.open({ users: 'U0ALICE,U0BOB' }));
+    const noName = await platformError(web.files.getUploadURLExternal({ filename: '', length: 3 }));
+
+    // Assess
+    expect(failed.status).toBe(500);
+    expect(retried.status).toBe(200);
+    expect(fake.uploads[0]?.content?.toString()).toBe('abc');
+    expect(group).toBe('method_not_supported_for_channel_type');
+    expect(noName).toBe('invalid_arguments');
+  });
 });

@@ -239,7 +239,13 @@ describe('`/deploy rollback` through deploys that GitHub ran', () => {
     const history = blocksText({ blocks: answer(await h.command('history prod')).blocks });
     expect(history.split('\n').find((l) => l.includes(id))).toMatch(/v5 \(`main`\) :rewind: rollback succeeded in 0s, by <@U0DAVE>, approved by <@U0ALICE>/);
 
-    // Assess: the next deploy card carries the note
+    // Assess: the rollback locked the service, owned by its requester, with its reason; others are refused
+    expect(await h.store.environments.locks('production')).toEqual([
+      expect.objectContaining({ service: 'foxy-backend', owner: 'U0DAVE', requestId: id, reason: expect.stringContaining('5xx spike after v6') }),
+    ]);
+    expect(answer(await h.command('prod', { user: 'U0ERIN' })).text).toContain('<@U0DAVE>');
+
+    // Assess: the next deploy card (of the lock's owner) carries the note
     h.github.pushCommits(REPO, 'main', ['Try again']);
     const next = deployIdFrom(await h.command('prod'));
     await h.idle();

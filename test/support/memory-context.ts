@@ -4,11 +4,12 @@
  * Every port records what it was asked; each test overrides the ports it is about.
  */
 import type { DeployContext } from '../../src/deploys/context.js';
-import type { CardPublisher, Job, SourceControl } from '../../src/domain/ports.js';
+import type { AuditEntry, AuditQuery, CardPublisher, ChannelNotice, Job, SourceControl } from '../../src/domain/ports.js';
 import type { DeployRequest } from '../../src/domain/request.js';
 import type { RunNotice } from '../../src/domain/run-events.js';
 import { memoryLogger } from '../../src/log.js';
 import { TEST_CATALOG } from './catalog.js';
+import { MemoryEnvironmentState } from './memory-environment.js';
 
 /** What the in-memory ports saw. */
 export interface MemoryContext {
@@ -16,9 +17,13 @@ export interface MemoryContext {
   /** Claimed one-time keys. */
   keys: Set<string>;
   jobs: Job[];
+  /** Recorded audit entries, in the order recorded. */
+  audit: AuditEntry[];
   /** `Date.now()` at each card refresh. */
   edits: number[];
   replies: Array<{ requestId: string; notice: RunNotice }>;
+  /** Channel notices told (locks, break-glass), in order. */
+  told: Array<{ channel: string; notice: ChannelNotice }>;
   requests: Map<string, DeployRequest>;
   logger: ReturnType<typeof memoryLogger>;
 }
@@ -33,6 +38,8 @@ export interface MemoryContextOptions {
   reply?: () => Promise<void>;
   cardUpdateSpacingMs?: number;
   now?: () => Date;
+  /** Locks and slots (default: empty, in memory). */
+  environments?: MemoryEnvironmentState;
 }
 
 const unused = (what: string) => () => {
@@ -43,8 +50,10 @@ const unused = (what: string) => () => {
 export function memoryContext(options: MemoryContextOptions = {}): MemoryContext {
   const keys = new Set<string>();
   const jobs: Job[] = [];
+  const audit: AuditEntry[] = [];
   const edits: number[] = [];
   const replies: MemoryContext['replies'] = [];
+  const told: MemoryContext['told'] = [];
   const requests = new Map((options.requests ?? []).map((r) => [r.id, r]));
   const logger = memoryLogger();
   const cards: CardPublisher = {
@@ -59,6 +68,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       replies.push({ requestId: request.id, notice });
     },
     announce: async () => '1.3',
+    tell: async (channel, notice) => (told.push({ channel, notice }), '1.4'),
   };
   const ctx: DeployContext = {
     catalog: TEST_CATALOG,
@@ -74,12 +84,16 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       linkRun: async () => undefined,
       findByRun: async () => undefined,
     },
-    audit: { record: async () => undefined, list: async () => [] },
+    audit: {
+      record: async (entry) => void audit.push(entry),
+      list: async (id) => audit.filter((e) => e.requestId === id),
+      read: (query) => readAudit(audit, query),
+    },
     idempotency: {
       claim: async (key) => (keys.has(key) ? false : (keys.add(key), true)),
       release: async (key) => void keys.delete(key),
     },
-    ledger: { record: async () => undefined, current: async () => undefined, history: async () => [] },
+    ledger: { record: async () => undefined, current: async () => undefined, history: async () => [], since: async () => [] },
     jobs: { enqueue: async (job) => (jobs.push(job), true) },
     outbox: {
       add: async () => true,
@@ -89,6 +103,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       stale: async () => [],
       bury: async () => undefined,
     },
+    environments: options.environments ?? new MemoryEnvironmentState(),
     cards,
     directory: { groupsOf: async () => [] },
     sourceControl: async () => {
@@ -107,9 +122,24 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     stackBackups: async () => {
       throw new Error('Stack backups are not used by this test');
     },
+    files: async () => {
+      throw new Error('File delivery is not used by this test');
+    },
     logger,
     now: options.now ?? (() => new Date()),
     ...(options.cardUpdateSpacingMs !== undefined ? { cardUpdateSpacingMs: options.cardUpdateSpacingMs } : {}),
   };
-  return { ctx, keys, jobs, edits, replies, requests, logger };
+  return { ctx, keys, jobs, audit, edits, replies, told, requests, logger };
+}
+
+/** The entries of `query` among `entries`, oldest first (same instant: environment order, then as recorded), like the store's `read`. */
+async function* readAudit(entries: readonly AuditEntry[], query: AuditQuery): AsyncGenerator<AuditEntry> {
+  const since = query.since.toISOString();
+  const until = query.until.toISOString();
+  const rank = (e: AuditEntry) => query.environments.indexOf(e.environment ?? '');
+  const selected = entries.filter((e) => rank(e) >= 0 && e.at >= since && e.at < until);
+  yield* selected
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : rank(a.e) - rank(b.e) || a.i - b.i))
+    .map(({ e }) => e);
 }

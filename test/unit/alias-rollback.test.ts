@@ -57,7 +57,7 @@ function setUp(request: DeployRequest, serving: { version: string }, onMove?: ()
   const { port, calls } = aliases(serving, onMove);
   const recorded: DeploymentRecord[] = [];
   m.ctx.functionAliases = async () => port;
-  m.ctx.ledger = { record: async (e) => void recorded.push(e), current: async () => undefined, history: async () => [] };
+  m.ctx.ledger = { record: async (e) => void recorded.push(e), current: async () => undefined, history: async () => [], since: async () => [] };
   return { ...m, calls, recorded };
 }
 
@@ -188,7 +188,7 @@ describe('recordVersion', () => {
     const m = memoryContext({ requests: [deployed()], now: () => NOW });
     const recorded: DeploymentRecord[] = [];
     m.ctx.catalog = TARGETS;
-    m.ctx.ledger = { record: async (e) => void recorded.push(e), current: async () => current, history: async () => [] };
+    m.ctx.ledger = { record: async (e) => void recorded.push(e), current: async () => current, history: async () => [], since: async () => [] };
     m.ctx.functionAliases = async () => ({ get, versionExists: async () => true, move: async () => ({ version: '0', revisionId: '' }) });
     return { ...m, recorded };
   }

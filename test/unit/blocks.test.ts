@@ -171,7 +171,10 @@ describe('deployCard: dispatch failed', () => {
 });
 
 describe('deployCard: statuses without actions', () => {
-  const withoutButtons = REQUEST_STATUSES.filter((s) => s !== 'awaiting_approval' && s !== 'dispatch_failed' && s !== 'rollback_failed');
+  // `queued_behind` keeps its Reject button: see test/unit/queued-card.test.ts.
+  const withoutButtons = REQUEST_STATUSES.filter(
+    (s) => s !== 'awaiting_approval' && s !== 'queued_behind' && s !== 'dispatch_failed' && s !== 'rollback_failed',
+  );
 
   it.each(withoutButtons.map((s) => [s]))('has no buttons and no actions block in %p', (status) => {
     // Act
@@ -487,7 +490,12 @@ describe('helpText', () => {
 
     // Assess
     expect(text).toContain('`/deploy production foxy-backend main`');
-    for (const usage of ['`/deploy <env> [service] [ref]`', '`/deploy status [service]`', '`/deploy history <env> [service] [count]`', '`/deploy help`'])
+    for (const usage of [
+      '`/deploy <env> [service] [ref]`',
+      '`/deploy status [env] [service] [--stats]`',
+      '`/deploy history <env> [service] [count]`',
+      '`/deploy help`',
+    ])
       expect(text).toContain(usage);
   });
 

@@ -787,3 +787,69 @@ describe('misspelt subcommands', () => {
     expect(commandErrorText(result as CommandError)).toContain('`/deploy history prod`');
   });
 });
+
+describe('parseCommand: locks, audit and break-glass', () => {
+  it.each([
+    ['lock prod hotfix in progress', { kind: 'lock', environment: 'production', reason: 'hotfix in progress' }],
+    [
+      'lock prod backend "migrating orders" for 2h',
+      { kind: 'lock', environment: 'production', service: 'foxy-backend', reason: 'migrating orders', durationMs: 7_200_000 },
+    ],
+    ['lock backend prod locked for the migration', { kind: 'lock', environment: 'production', service: 'foxy-backend', reason: 'locked for the migration' }],
+    ['unlock prod', { kind: 'unlock', environment: 'production' }],
+    ['unlock prod web', { kind: 'unlock', environment: 'production', service: 'foxy-frontend' }],
+    ['locks', { kind: 'locks' }],
+    ['locks stg', { kind: 'locks', environment: 'staging' }],
+    ['audit', { kind: 'audit', sinceMs: 30 * 86_400_000 }],
+    ['audit prod since 7d', { kind: 'audit', environment: 'production', sinceMs: 7 * 86_400_000 }],
+    ['audit 90d', { kind: 'audit', sinceMs: 90 * 86_400_000 }],
+    ['status prod --stats', { kind: 'status', environment: 'production', stats: true }],
+    ['status —stats backend', { kind: 'status', service: 'foxy-backend', stats: true }],
+    [
+      'prod --break-glass “checkout is down”',
+      { kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'main', refGiven: false, breakGlass: 'checkout is down' },
+    ],
+    [
+      'prod api v1.2.3 --break-glass hotfix INC-7',
+      { kind: 'deploy', environment: 'production', service: 'foxy-backend', ref: 'v1.2.3', refGiven: true, breakGlass: 'hotfix INC-7' },
+    ],
+  ])('reads %p', (text, expected) => {
+    // Act
+    const result = parseCommand(text, catalog);
+
+    // Assess
+    expect(result).toEqual(expected);
+  });
+
+  it.each([
+    ['lock prod', 'missing_reason'],
+    ['lock prod backend', 'missing_reason'],
+    ['lock prod reason for 40d', 'bad_duration'],
+    ['lock prod reason for 2x', 'bad_duration'],
+    ['lock', 'missing_environment'],
+    ['lock prdo reason', 'unknown_environment'],
+    ['unlock prod nonsense', 'unknown_service'],
+    ['audit prod since forever', 'bad_duration'],
+    ['audit nowhere', 'unknown_environment'],
+    ['prod --break-glass', 'missing_reason'],
+    ['prod --break-glass ""', 'missing_reason'],
+  ])('refuses %p with %p', (text, code) => {
+    // Act
+    const error = parseError(text);
+
+    // Assess
+    expect(error.code).toBe(code);
+  });
+
+  it('words every new error with what to type instead', () => {
+    // Act
+    const texts = ['lock prod', 'lock prod x for 40d', 'audit since never', 'prod --break-glass', 'lock'].map((t) => commandErrorText(parseError(t)));
+
+    // Assess
+    expect(texts[0]).toContain('/deploy lock production');
+    expect(texts[1]).toContain('for 2h');
+    expect(texts[2]).toContain('/deploy audit production since 30d');
+    expect(texts[3]).toContain('--break-glass "');
+    expect(texts[4]).toContain('/deploy lock <env>');
+  });
+});

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ConfigProblem, ConfigError, type Env, catalogPathFrom, formatProblems, loadConfig, parseCatalog } from '../../src/config/index.js';
 import { parseCommand } from '../../src/domain/command.js';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../../src/domain/catalog.js';
 import { validatedCatalogFile } from '../../src/config/validated-catalog.js';
 
 const REPO_CONFIG = path.join(__dirname, '..', '..', 'foxops.yml');
@@ -954,6 +955,312 @@ describe('parseCatalog: promotion settings', () => {
     // Assess
     expect(problems).toHaveLength(1);
     expect(problems[0]!.fix).toMatch(fix);
+  });
+});
+
+describe('parseCatalog: freezes, break-glass and audit settings', () => {
+  /** GOOD_YAML with `lines` added to environments.production and `top` at the top level. */
+  const withProduction = (lines: string, top = '') => `${GOOD_YAML.replace('approvers: [U0ALICE]', `approvers: [U0ALICE]\n${lines}`)}${top}`;
+  /** A production environment with freezes `entries` (YAML list items) and enough break-glass approvers. */
+  const withFreezes = (entries: string, extra = '') => withProduction(`    break_glass_approvers: [U0ALICE, U0BOB]\n    freezes:\n${entries}${extra}`);
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const catalogOf = (yaml: string) => {
+    const result = parse(yaml);
+    if ('problems' in result) throw new Error(formatProblems(result.problems));
+    return result.catalog;
+  };
+  const problemsAt = (yaml: string, where: string) => {
+    const result = parse(yaml);
+    return 'problems' in result ? result.problems.filter((p) => p.where === `f.yml: ${where}`) : [];
+  };
+
+  it('defaults to UTC, no freezes, rollbacks allowed, no break-glass approvers, auditors or audit channel, and 400 days of audit', () => {
+    // Act
+    const catalog = catalogOf(GOOD_YAML);
+
+    // Assess
+    expect(catalog.environments[0]).toMatchObject({ timeZone: 'UTC', freezes: [], rollbacksInFreeze: 'allow', breakGlassApprovers: [], auditors: [] });
+    expect('auditChannel' in catalog.environments[0]!).toBe(false);
+    expect(catalog.auditRetentionDays).toBe(400);
+    expect(DEFAULT_AUDIT_RETENTION_DAYS).toBe(400);
+  });
+
+  it('reads every key', () => {
+    // Prepare
+    const yaml = withProduction(
+      [
+        '    time_zone: Europe/Berlin',
+        '    rollbacks_in_freeze: break_glass',
+        '    break_glass_approvers: [U0ALICE, S0RELEASE]',
+        '    audit_channel: G0AUDIT',
+        '    auditors: [U0CAROL, S0AUDIT]',
+        '',
+      ].join('\n'),
+      'audit_retention_days: 30\n',
+    );
+
+    // Act
+    const catalog = catalogOf(yaml);
+
+    // Assess
+    expect(catalog.environments[0]).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      rollbacksInFreeze: 'break_glass',
+      breakGlassApprovers: ['U0ALICE', 'S0RELEASE'],
+      auditChannel: 'G0AUDIT',
+      auditors: ['U0CAROL', 'S0AUDIT'],
+    });
+    expect(catalog.auditRetentionDays).toBe(30);
+  });
+
+  it('reads weekly freezes with 3-letter or full weekday names in any case, in the environment’s zone', () => {
+    // Prepare
+    const yaml = withFreezes(
+      '      - { from: Fri 15:00, to: Mon 08:00, reason: weekend }\n      - { from: WEDNESDAY 9:30, to: wed 23:59, reason: standup, time_zone: America/New_York }\n',
+      '    time_zone: Europe/Berlin\n',
+    );
+
+    // Act
+    const catalog = catalogOf(yaml);
+
+    // Assess
+    expect(catalog.environments[0]!.freezes).toEqual([
+      {
+        kind: 'weekly',
+        from: { weekday: 5, hour: 15, minute: 0 },
+        to: { weekday: 1, hour: 8, minute: 0 },
+        timeZone: 'Europe/Berlin',
+        reason: 'weekend',
+      },
+      {
+        kind: 'weekly',
+        from: { weekday: 3, hour: 9, minute: 30 },
+        to: { weekday: 3, hour: 23, minute: 59 },
+        timeZone: 'America/New_York',
+        reason: 'standup',
+      },
+    ]);
+  });
+
+  it('reads one-off freezes as local date-times; a date-only `to` runs to the end of that day', () => {
+    // Prepare: bare dates need no quotes
+    const yaml = withFreezes(
+      [
+        '      - { from: 2026-12-23, to: 2027-01-04, reason: year end }',
+        '      - { from: 2026-12-31 18:00, to: 2026-12-31T23:30, reason: new year }',
+        '      - { from: "2026-02-28T22:00", to: 2026-02-28, reason: leap }',
+        '',
+      ].join('\n'),
+    );
+
+    // Act
+    const catalog = catalogOf(yaml);
+
+    // Assess
+    expect(catalog.environments[0]!.freezes).toEqual([
+      { kind: 'once', from: '2026-12-23T00:00', to: '2027-01-05T00:00', timeZone: 'UTC', reason: 'year end' },
+      { kind: 'once', from: '2026-12-31T18:00', to: '2026-12-31T23:30', timeZone: 'UTC', reason: 'new year' },
+      { kind: 'once', from: '2026-02-28T22:00', to: '2026-03-01T00:00', timeZone: 'UTC', reason: 'leap' },
+    ]);
+  });
+
+  it('takes a bare date that the YAML 1.1 schema parses to a Date, and refuses a Date with a time', () => {
+    // Prepare
+    const yaml = withFreezes('      - { from: 2026-12-23, to: 2026-12-24, reason: party }\n      - { from: 2026-12-30, to: 2026-12-31, reason: eve }\n');
+    const raw = parseYaml(`%YAML 1.1\n---\n${yaml}`) as { environments: { production: { freezes: Array<{ from: unknown; to: unknown }> } } };
+    const freezes = raw.environments.production.freezes;
+    freezes[1]!.to = new Date('2026-12-31T12:00:00Z');
+
+    // Act
+    const result = parseCatalog(raw, 'f.yml');
+
+    // Assess
+    expect(freezes[0]!.from).toBeInstanceOf(Date);
+    expect('problems' in result && result.problems.map((p) => p.where)).toEqual(['f.yml: environments.production.freezes.1.to']);
+    freezes[1]!.to = new Date('2026-12-31T00:00:00Z');
+    const fixed = parseCatalog(raw, 'f.yml');
+    expect('catalog' in fixed && fixed.catalog.environments[0]!.freezes![0]).toEqual({
+      kind: 'once',
+      from: '2026-12-23T00:00',
+      to: '2026-12-25T00:00',
+      timeZone: 'UTC',
+      reason: 'party',
+    });
+  });
+
+  it.each([
+    ['an unknown time zone', withProduction('    time_zone: Mars/Olympus\n'), 'environments.production.time_zone', /IANA time zone such as `Europe\/Berlin`/],
+    ['an offset for a time zone', withProduction('    time_zone: "+01:00"\n'), 'environments.production.time_zone', /IANA time zone/],
+    [
+      'an unknown time zone of a freeze',
+      withFreezes('      - { from: Fri 15:00, to: Mon 08:00, reason: weekend, time_zone: CEST+1 }\n'),
+      'environments.production.freezes.0.time_zone',
+      /IANA time zone/,
+    ],
+    [
+      'an hour past 23',
+      withFreezes('      - { from: Fri 24:00, to: Mon 08:00, reason: weekend }\n'),
+      'environments.production.freezes.0.from',
+      /`from: Fri 15:00`/,
+    ],
+    [
+      'a weekday without a time',
+      withFreezes('      - { from: Friday, to: Mon 08:00, reason: weekend }\n'),
+      'environments.production.freezes.0.from',
+      /`to: Mon 08:00`/,
+    ],
+    [
+      'a misspelt weekday',
+      withFreezes('      - { from: Fri 15:00, to: Mo 08:00, reason: weekend }\n'),
+      'environments.production.freezes.0.to',
+      /weekly freeze/,
+    ],
+    ['a 12-hour time', withFreezes('      - { from: Fri 3:00pm, to: Mon 08:00, reason: weekend }\n'), 'environments.production.freezes.0.from', /24h time/],
+    [
+      'a date that does not exist',
+      withFreezes('      - { from: 2026-02-29, to: 2026-03-02, reason: x }\n'),
+      'environments.production.freezes.0.from',
+      /`from: 2026-12-23`/,
+    ],
+    ['a date in another format', withFreezes('      - { from: 23.12.2026, to: 2027-01-04, reason: x }\n'), 'environments.production.freezes.0.from', /one-off/],
+    ['a number for a time', withFreezes('      - { from: 1500, to: Mon 08:00, reason: x }\n'), 'environments.production.freezes.0.from', /weekly freeze/],
+    ['a missing `to`', withFreezes('      - { from: Fri 15:00, reason: weekend }\n'), 'environments.production.freezes.0.to', /`to: Mon 08:00`/],
+    ['a missing reason', withFreezes('      - { from: Fri 15:00, to: Mon 08:00 }\n'), 'environments.production.freezes.0.reason', /`reason: year-end freeze`/],
+    [
+      'a blank reason',
+      withFreezes('      - { from: Fri 15:00, to: Mon 08:00, reason: " " }\n'),
+      'environments.production.freezes.0.reason',
+      /up to 300 characters/,
+    ],
+    [
+      'a reason over 300 characters',
+      withFreezes(`      - { from: Fri 15:00, to: Mon 08:00, reason: ${'x'.repeat(301)} }\n`),
+      'environments.production.freezes.0.reason',
+      /up to 300 characters/,
+    ],
+    ['freezes that are no list', withProduction('    freezes: weekends\n'), 'environments.production.freezes', /`freezes: \[\{ from: Fri 15:00/],
+    ['an unknown rollbacks_in_freeze', withProduction('    rollbacks_in_freeze: never\n'), 'environments.production.rollbacks_in_freeze', /`break_glass`/],
+    [
+      'a bad break-glass approver id',
+      withProduction('    break_glass_approvers: [alice]\n'),
+      'environments.production.break_glass_approvers.0',
+      /`break_glass_approvers: \[U0ALICE, U0BOB\]`/,
+    ],
+    ['an audit channel name', withProduction('    audit_channel: "#audit"\n'), 'environments.production.audit_channel', /`audit_channel: C0AUDIT`/],
+    ['a direct message as audit channel', withProduction('    audit_channel: D0DM\n'), 'environments.production.audit_channel', /`audit_channel: C0AUDIT`/],
+    ['a bad auditor id', withProduction('    auditors: [carol]\n'), 'environments.production.auditors.0', /`auditors: \[U0CAROL\]`/],
+    ['no days of audit', withProduction('', 'audit_retention_days: 0\n'), 'audit_retention_days', /from 1 to 3650, e\.g\. `audit_retention_days: 400`/],
+    ['too many days of audit', withProduction('', 'audit_retention_days: 3651\n'), 'audit_retention_days', /from 1 to 3650/],
+    ['fractional days of audit', withProduction('', 'audit_retention_days: 1.5\n'), 'audit_retention_days', /from 1 to 3650/],
+  ])('reports %s at its key path with the fix', (_why, yaml, where, fix) => {
+    // Act
+    const problems = problemsAt(yaml, where);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.fix).toMatch(fix);
+  });
+
+  it('names an unknown key of a freeze', () => {
+    // Act
+    const problems = problemsAt(
+      withFreezes('      - { from: Fri 15:00, to: Mon 08:00, reason: weekend, until: Tue 08:00 }\n'),
+      'environments.production.freezes.0',
+    );
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ problem: 'unknown key(s) `until`' })]);
+  });
+
+  it.each([
+    [
+      'a weekly freeze that ends when it starts',
+      '      - { from: Fri 15:00, to: friday 15:00, reason: weekend }\n',
+      'environments.production.freezes.0.to',
+      '`to` is the same time of the week as `from`, so the freeze would have no length',
+      'end it at another time, e.g. `from: Fri 15:00`, `to: Mon 08:00`',
+    ],
+    [
+      'a one-off freeze that ends before it starts',
+      '      - { from: 2026-12-23, to: 2026-12-20, reason: year end }\n',
+      'environments.production.freezes.0.to',
+      '`to` (2026-12-20) is not after `from` (2026-12-23)',
+      'put `to` after `from`; a date-only `to` includes that whole day, so `from: 2026-12-23`, `to: 2026-12-23` freezes that one day',
+    ],
+    [
+      'a one-off freeze that ends when it starts',
+      '      - { from: 2026-12-23 18:00, to: 2026-12-23T18:00, reason: x }\n',
+      'environments.production.freezes.0.to',
+      '`to` (2026-12-23T18:00) is not after `from` (2026-12-23 18:00)',
+      expect.stringContaining('put `to` after `from`'),
+    ],
+    [
+      'a freeze from a weekday to a date',
+      '      - { from: Fri 15:00, to: 2026-12-24, reason: x }\n',
+      'environments.production.freezes.0',
+      'one of `from` and `to` is a weekday and time, the other a date: a freeze is either weekly or one-off',
+      'write both as weekdays with times (`from: Fri 15:00`, `to: Mon 08:00`) or both as dates (`from: 2026-12-23`, `to: 2027-01-04`)',
+    ],
+  ])('refuses %s, naming the key and the fix', (_why, entries, where, problem, fix) => {
+    // Act
+    const problems = problemsAt(withFreezes(entries), where);
+
+    // Assess
+    expect(problems).toEqual([{ where: `f.yml: ${where}`, problem, fix }]);
+  });
+
+  it('accepts a one-off freeze of one whole day, given as the same date twice', () => {
+    // Act
+    const catalog = catalogOf(withFreezes('      - { from: 2026-12-24, to: 2026-12-24, reason: christmas eve }\n'));
+
+    // Assess
+    expect(catalog.environments[0]!.freezes).toEqual([
+      { kind: 'once', from: '2026-12-24T00:00', to: '2026-12-25T00:00', timeZone: 'UTC', reason: 'christmas eve' },
+    ]);
+  });
+
+  describe('break-glass approvers when there are freezes', () => {
+    const FREEZE = '    freezes:\n      - { from: Fri 15:00, to: Mon 08:00, reason: weekend }\n';
+
+    it.each([
+      ['none', ''],
+      ['one', '    break_glass_approvers: [U0ALICE]\n'],
+      ['one, listed twice', '    break_glass_approvers: [U0ALICE, U0ALICE]\n'],
+    ])('refuses %s: no emergency deploy could be approved', (_count, lines) => {
+      // Act
+      const result = parse(withProduction(`${lines}${FREEZE}`));
+
+      // Assess
+      const users = lines.includes('U0ALICE') ? 1 : 0;
+      expect('problems' in result && result.problems).toEqual([
+        {
+          where: 'f.yml: environments.production.break_glass_approvers',
+          problem:
+            `freezes are set, and a break-glass deploy needs two different approvers besides the requester, but only ${users} ` +
+            'approver(s) are listed, so no emergency deploy during a freeze could ever be approved',
+          fix: 'list at least two user ids or a user group (S…), e.g. `break_glass_approvers: [U0ALICE, U0BOB]`',
+        },
+      ]);
+    });
+
+    it.each([
+      ['two users', '    break_glass_approvers: [U0ALICE, W0BOB]\n'],
+      ['a user group', '    break_glass_approvers: [S0RELEASE]\n'],
+    ])('accepts %s', (_who, lines) => {
+      // Act
+      const catalog = catalogOf(withProduction(`${lines}${FREEZE}`));
+
+      // Assess
+      expect(catalog.environments[0]!.freezes).toHaveLength(1);
+    });
+
+    it('asks for none without freezes', () => {
+      // Act
+      const catalog = catalogOf(withProduction('    freezes: []\n'));
+
+      // Assess
+      expect(catalog.environments[0]!.breakGlassApprovers).toEqual([]);
+    });
   });
 });
 

@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '../..');
 interface Manifest {
   display_information: { name: string; description?: string };
   features: {
-    app_home?: { home_tab_enabled?: boolean; messages_tab_enabled?: boolean };
+    app_home?: { home_tab_enabled?: boolean; messages_tab_enabled?: boolean; messages_tab_read_only_enabled?: boolean };
     bot_user?: { display_name: string };
     slash_commands?: Array<{ command: string; url: string; description: string; usage_hint?: string; should_escape?: boolean }>;
   };
@@ -63,6 +63,8 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'reactions.remove': ['reactions:write'],
   'pins.add': ['pins:write'],
   'files.uploadV2': ['files:write'],
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
   'files.upload': ['files:write'],
 };
 
@@ -228,13 +230,15 @@ describe('manifest.yml and the listeners in src/', () => {
     expect(subscribed).toContain('app_home_opened');
   });
 
-  it('shows the App Home tab that app_home_opened publishes, and no messages tab', () => {
+  it('shows the App Home tab that app_home_opened publishes, and a read-only messages tab exactly when it sends direct messages', () => {
     // Prepare, Act
     const home = manifest.features.app_home ?? {};
 
-    // Assess
+    // Assess: the audit export's files arrive in the Messages tab; people cannot write there, and nothing would read it
     expect(home.home_tab_enabled).toBe(use.events.has('app_home_opened'));
-    expect(home.messages_tab_enabled).toBe(false);
+    expect(home.messages_tab_enabled).toBe(use.methods.has('conversations.open'));
+    expect(home.messages_tab_read_only_enabled).toBe(true);
+    expect(use.events.has('message.im')).toBe(false);
   });
 
   it('declares the /deploy command the code registers, with its usage hint', () => {

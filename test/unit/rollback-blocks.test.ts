@@ -207,7 +207,9 @@ describe('the note a rollback leaves', () => {
       restores: { requestId: 'd-aaaaaaaaaa', finishedAt: '2030-01-01T10:00:00.000Z', sha: OLD, version: '5' },
       rolledBackFrom: { requestId: 'd-bbbbbbbbbb', sha: BAD, version: '6' },
     };
-    const services: ServiceStatus[] = [{ service: 'foxy-backend', environments: [{ environment: 'production', current, inFlight: [], waiting: [] }] }];
+    const services: ServiceStatus[] = [
+      { service: 'foxy-backend', environments: [{ environment: 'production', current, inFlight: [], waiting: [], locks: [] }] },
+    ];
 
     // Act
     const [fallback, blocks] = statusMessage(services, NOW);

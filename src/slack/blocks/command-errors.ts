@@ -1,5 +1,6 @@
 /** The sentences for a `/deploy` that could not be understood: what was wrong and what to type instead, as mrkdwn. */
 import type { CommandError, CommandForm, KnownName } from '../../domain/command.js';
+import { formatDuration } from '../../domain/duration.js';
 
 /** `production (prod, prd), staging`: each name with its aliases. */
 function listNames(entries: KnownName[]): string {
@@ -14,6 +15,8 @@ function serviceUsage(form: CommandForm, environment: string): string {
   if (form === 'history') return `\`/deploy history ${environment} <service> [count]\``;
   if (form === 'rollback') return `\`/deploy rollback ${environment} <service> [to <version|sha|deploy-id>]\``;
   if (form === 'promote') return `\`/deploy promote <service> [<from> to ${environment}]\``;
+  if (form === 'lock') return `\`/deploy lock ${environment} [service] <reason> [for <duration>]\``;
+  if (form === 'unlock') return `\`/deploy unlock ${environment} [service]\``;
   return `\`/deploy ${environment} <service> [ref]\``;
 }
 
@@ -50,6 +53,9 @@ export function commandErrorText(error: CommandError): string {
           `Environments: ${listNames(error.environments)}.`
         );
       }
+      if (error.form === 'lock')
+        return `Which environment? Usage: \`/deploy lock <env> [service] <reason> [for <duration>]\`. Environments: ${listNames(error.environments)}.`;
+      if (error.form === 'unlock') return `Which environment? Usage: \`/deploy unlock <env> [service]\`. Environments: ${listNames(error.environments)}.`;
       return (
         `Which environment? Try \`/deploy ${error.environments.at(-1)?.name ?? 'production'} ${error.word ?? ''}\`. ` +
         `Environments: ${listNames(error.environments)}.`
@@ -101,5 +107,25 @@ export function commandErrorText(error: CommandError): string {
       );
     case 'bad_count':
       return `The count must be between ${error.min} and ${error.max}, e.g. \`/deploy history ${error.environment} 10\`.`;
+    case 'missing_reason':
+      if (error.form === 'break_glass')
+        return (
+          'Break-glass needs a reason, and it goes last: ' +
+          '`/deploy production [service] [ref] --break-glass "checkout is down, hotfix for INC-123"`. Two break-glass approvers must agree.'
+        );
+      return (
+        `Why lock it? Say so after the environment (and service): \`/deploy lock ${error.environment ?? '<env>'} [service] <reason> [for 2h]\`, ` +
+        'so that whoever is held up knows whom to ask and why.'
+      );
+    case 'bad_duration':
+      if (error.form === 'audit')
+        return (
+          `\`${error.word}\` is not a period I can export: give a duration of at most ${formatDuration(error.maxMs)}, ` +
+          'e.g. `/deploy audit production since 30d`.'
+        );
+      return (
+        `\`${error.word}\` is not a lock duration: give one of at most ${formatDuration(error.maxMs)}, such as \`for 90m\`, \`for 2h\` or \`for 1d\`; ` +
+        'leave out `for …` to lock until you unlock.'
+      );
   }
 }

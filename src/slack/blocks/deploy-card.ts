@@ -8,6 +8,7 @@ import { type DeployRequest, type RollbackSide, type RunJob, shortSha } from '..
 import { deployDuration, failingJob, failingStepUrl } from '../../domain/run-events.js';
 import { ACTION_IDS } from './action-ids.js';
 import { failureText } from './failures.js';
+import { askToUnlock, freezeWindowText, lockHolder, lockTarget } from './holds.js';
 import { promotionText } from './promotion.js';
 import { rollbackNoteText } from './rollback-note.js';
 import { stackCheckLines, stackRestoreHow, stackRestoreSides, stackRestoreStatus } from './stack.js';
@@ -46,6 +47,24 @@ function failingJobText(r: DeployRequest): string | undefined {
   return `Job ${name} ${job.conclusion === 'cancelled' ? 'was cancelled' : job.conclusion === 'timed_out' ? 'timed out' : 'failed'}${step}.`;
 }
 
+/** Why the environment holds an approved request back, and what comes next: it ships by itself once that passes. */
+function heldLine(r: DeployRequest): string {
+  const hold = r.hold;
+  if (!hold) return ':double_vertical_bar: *Queued*: waiting for the environment to be free; ships by itself then.';
+  const since = ` Waiting since ${slackDate(hold.since)}.`;
+  switch (hold.code) {
+    case 'busy':
+      return `:double_vertical_bar: *Queued behind* deploy \`${hold.requestId}\` (${describeStatus(hold.status)}): ships by itself when it ends.${since}`;
+    case 'locked':
+      return (
+        `:lock: *Held by a lock*: ${lockTarget(hold.lock)} is locked by ${lockHolder(hold.lock)}. ` +
+        `Ships by itself once the lock ends or is lifted; to ship sooner, ${askToUnlock(hold.lock)}.${since}`
+      );
+    case 'frozen':
+      return `:snowflake: *Held by a freeze*: ${freezeWindowText(hold.freeze)}. Ships by itself when it ends.${since}`;
+  }
+}
+
 function statusLine(r: DeployRequest): string {
   const approvals = `${r.approvals.length} of ${r.requiredApprovals}`;
   const run = r.run?.url ? `<${r.run.url}|${r.run.id ? `run ${r.run.id}` : 'workflow runs'}>` : 'the workflow';
@@ -71,6 +90,8 @@ function statusLine(r: DeployRequest): string {
       return alias
         ? `:white_check_mark: Approved (${approvals}), moving \`${escapeText(alias.alias)}\` to ${toVersion}…`
         : `:white_check_mark: Approved (${approvals}), dispatching…`;
+    case 'queued_behind':
+      return heldLine(r);
     case 'rolling_back':
       return (
         `:rewind: Moving \`${escapeText(alias?.alias ?? 'live')}\` of \`${escapeText(alias?.functionName ?? r.service)}\` ` +
@@ -237,7 +258,26 @@ export function deployCard(r: DeployRequest): SlackMessage {
   const shaText = r.sha ? (r.shaUrl ? `<${r.shaUrl}|\`${shortSha(r.sha)}\`>` : `\`${shortSha(r.sha)}\``) : '_resolving_';
   const approvedBy = r.approvals.length ? r.approvals.map((a) => `<@${a.userId}>`).join(', ') : '_none yet_';
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `:fox_face: ${title}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${r.breakGlass ? ':rotating_light: *BREAK-GLASS* ' : ''}:fox_face: ${title}` } },
+    // A break-glass overrules a freeze: its reason and who must agree come right under the title, before the details.
+    ...(r.breakGlass ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(breakGlassText(r), MAX_TEXT) } }] : []),
+    // A lock taken while it waits: approving is fine, but it ships only once the lock is lifted or ends.
+    ...(r.lockedBy && r.status === 'awaiting_approval'
+      ? [
+          {
+            type: 'context' as const,
+            elements: [
+              {
+                type: 'mrkdwn' as const,
+                text: clip(
+                  `:lock: ${lockTarget(r.lockedBy)} is locked by ${lockHolder(r.lockedBy)}. Once approved, this waits until the lock ends; ${askToUnlock(r.lockedBy)}.`,
+                  MAX_TEXT,
+                ),
+              },
+            ],
+          },
+        ]
+      : []),
     {
       type: 'section',
       fields: rollback
@@ -289,7 +329,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
               type: 'mrkdwn',
               text: rollback
                 ? approveRollbackText(r)
-                : `You approve deploying *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
+                : `You approve ${r.breakGlass ? 'a *break-glass* deploy, during a freeze, of' : 'deploying'} *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
                   `That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.`,
             },
             confirm: { type: 'plain_text', text: 'Approve' },
@@ -298,6 +338,13 @@ export function deployCard(r: DeployRequest): SlackMessage {
         },
         { type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: r.id },
       ],
+    });
+  } else if (r.status === 'queued_behind') {
+    // Held by the environment, it ships by itself: nothing to approve or retry, but it may still be withdrawn or rejected.
+    blocks.push({
+      type: 'actions',
+      block_id: `deploy_actions:${r.id}`,
+      elements: [{ type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: r.id }],
     });
   } else if (r.status === 'dispatch_failed' || r.status === 'rollback_failed') {
     blocks.push({
@@ -319,7 +366,14 @@ export function deployCard(r: DeployRequest): SlackMessage {
   const text = rollback
     ? `${KIND_VERB[r.kind]} ${r.service} in ${r.environment} to${toVersion} ${shortSha(r.sha)}: ${describeStatus(r.status)}`
     : `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${describeStatus(r.status)}`;
-  return { text, blocks };
+  return { text: r.breakGlass ? `BREAK-GLASS: ${text}` : text, blocks };
+}
+
+/** The break-glass mark: its reason, and (while it waits for them) the approvals it needs and from whom. */
+function breakGlassText(r: DeployRequest): string {
+  const reason = `:rotating_light: *Break-glass during a freeze*: ${escapeText(r.breakGlass?.reason ?? '')}`;
+  if (r.status !== 'preparing' && r.status !== 'awaiting_approval') return reason;
+  return `${reason}\nNeeds ${r.requiredApprovals} approvals from the break-glass approvers of *${r.environment}*, not the usual approvers.`;
 }
 
 /** The Approve button's confirmation on a rollback card: exactly what goes back. */

@@ -23,13 +23,19 @@ export function helpText(catalog: Catalog): string {
     "`/deploy <env> [service] [ref]`: ask to deploy a branch, tag or SHA (default: the service's default ref), " +
       `e.g. \`/deploy ${example} ${catalog.services[0]?.name ?? ''} main\`. ` +
       'The ref is pinned to its commit SHA; approvers approve that exact commit.',
-    '`/deploy status [service]`: what runs where, what is running now and what waits for approval.',
+    '`/deploy status [env] [service] [--stats]`: what runs where, what is running and what waits, with locks and freezes; ' +
+      '`--stats`: deploys per day, lead time, change failure rate and time to restore over 30 days.',
     '`/deploy history <env> [service] [count]`: the last deploys with outcome, duration and people.',
     '`/deploy rollback <env> [service] [to <version|sha|deploy-id>] [because <reason>]`: ' +
       'go back to the last known good deploy (or the one named), with approvals. ' +
       "With `--stack` (and `to <deploy-id>`), restore the target stack's backup taken before that deploy, through a change set.",
     '`/deploy promote [service] [<from> to <to>]`: ship the exact SHA that last succeeded in the source environment ' +
       "(default: the target's `promote_from`), once it has soaked and its alarms are quiet, with the target's approvals.",
+    '`/deploy lock <env> [service] <reason> [for <duration>]`: stop others shipping there (all services when none is named); ' +
+      '`/deploy unlock <env> [service]` lifts it (its owner, or an approver); `/deploy locks` lists them.',
+    '`… --break-glass "<reason>"` at the end of a deploy, rollback or promotion: ship during a freeze window, ' +
+      'with two approvals from the break-glass approvers.',
+    '`/deploy audit [env] [since 30d]`: the audit trail as CSV and JSON Lines, by direct message (approvers and auditors).',
     '`/deploy help`: this text.',
     `*Environments*\n${envs}`,
     `*Services*\n${services}`,

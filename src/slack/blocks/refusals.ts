@@ -1,5 +1,6 @@
 /** The words for a refused action: what was wrong and how to do it right. Pure: refusal in, mrkdwn out. */
 import type { Refusal } from '../../domain/policy.js';
+import { askToUnlock, freezeWindowText, lockHolder, lockTarget, mentions, unlockCommand } from './holds.js';
 import { channelLink, describeStatus, mention } from './text.js';
 
 const startAgain = (r: { environment: string; service: string; ref: string }) => `Start a new one with \`/deploy ${r.environment} ${r.service} ${r.ref}\`.`;
@@ -21,11 +22,52 @@ export function refusalText(refusal: Refusal): string {
         `(${refusal.requesters.map(mention).join(', ')}). Ask one of them.`
       );
     case 'not_approver': {
+      if (refusal.breakGlass) {
+        // A break-glass overrules a freeze: the people trusted with that, not the usual approvers.
+        if (refusal.approvers.length === 0)
+          return `This is a break-glass request, and *${refusal.environment}* has no break-glass approvers (\`break_glass_approvers\` in foxops.yml), so nobody can approve it. Reject it and deploy after the freeze.`;
+        return `This is a break-glass request: only the break-glass approvers of *${refusal.environment}* (${mentions(refusal.approvers)}) may approve it. Ask one of them.`;
+      }
       const who = refusal.approvers.map(mention);
       if (refusal.requesterMay) who.unshift('the requester');
       const list = who.length > 1 && refusal.requesterMay ? `${who[0]} or ${who.slice(1).join(', ')}` : who.join(', ');
       return `Only ${list || 'the requester'} may ${refusal.action} *${refusal.environment}* deploys.`;
     }
+    case 'locked':
+      return `${lockTarget(refusal.lock)} is locked by ${lockHolder(refusal.lock)}. To deploy now, ${askToUnlock(refusal.lock)}.`;
+    case 'frozen': {
+      const freeze = `*${refusal.environment}* is frozen: ${freezeWindowText(refusal.freeze)}.`;
+      if (refusal.breakGlassApprovers.length === 0)
+        return `${freeze} Deploy after it ends: break-glass is not set up for *${refusal.environment}* (\`break_glass_approvers\` in foxops.yml).`;
+      return (
+        `${freeze} Deploy after it ends, or in an emergency break glass: \`/deploy ${refusal.environment} [service] [ref] --break-glass "<reason>"\`; ` +
+        `it needs the approval of two of ${mentions(refusal.breakGlassApprovers)}.`
+      );
+    }
+    case 'break_glass_unavailable':
+      return (
+        `Break-glass is not set up for *${refusal.environment}*: it needs \`break_glass_approvers\` in foxops.yml. ` +
+        'Ask again without `--break-glass` once no freeze is in force, or ask whoever maintains foxops.yml to name them.'
+      );
+    case 'lock_held':
+      return `${lockTarget(refusal.lock)} is locked already, by ${lockHolder(refusal.lock)}. To take it over, ${askToUnlock(refusal.lock)} first.`;
+    case 'not_locked': {
+      const what = lockTarget({ environment: refusal.environment, ...(refusal.service ? { service: refusal.service } : {}) });
+      if (refusal.others.length === 0) return `${what} is not locked: nothing to unlock. \`/deploy locks\` shows what is.`;
+      const others = refusal.others.map((l) => `${lockTarget(l)}, by ${mention(l.owner)}: ${unlockCommand(l)}`);
+      return `${what} is not locked. Locked there: ${others.join('; ')}.`;
+    }
+    case 'not_lock_owner':
+      return (
+        `${lockTarget(refusal.lock)} is locked by ${lockHolder(refusal.lock)}. Only ${mention(refusal.lock.owner)}` +
+        `${refusal.approvers.length ? ` or an approver (${mentions(refusal.approvers)})` : ''} may unlock it: ask them.`
+      );
+    case 'may_not_lock':
+      if (refusal.allowed === 'any' || refusal.allowed.length === 0) return `You may not lock *${refusal.environment}*: ask one of its approvers to.`;
+      return (
+        `Only the people who may request or approve *${refusal.environment}* deploys may lock it ` +
+        `(${refusal.allowed.map(mention).join(', ')}). Ask one of them.`
+      );
     case 'self_approval':
       return 'You requested this deploy, so you cannot approve it. Another approver must.';
     case 'already_approved':

@@ -5,6 +5,7 @@ import type { DeploymentRecord } from '../../domain/ports.js';
 import { shortSha } from '../../domain/request.js';
 import { rollbackNoteOf } from '../../domain/rollback.js';
 import type { ServiceStatus } from '../../deploys/status.js';
+import { freezeWindowText, holdSummary, lockHolder, unlockCommand } from './holds.js';
 import { rollbackNoteText } from './rollback-note.js';
 import { describeStatus, escapeText } from './text.js';
 
@@ -50,6 +51,13 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
       } else {
         lines.push(`*${e.environment}*: nothing deployed through foxops yet`);
       }
+      // What holds the environment: whom to ask, and until when.
+      for (const l of e.locks) {
+        lines.push(`    :lock: Locked${l.service ? '' : ' (all services)'} by ${lockHolder(l, now)}. To lift: ${unlockCommand(l)}.`);
+      }
+      if (e.freeze)
+        lines.push(`    :snowflake: Frozen: ${freezeWindowText(e.freeze)}. Deploys wait until it ends; in an emergency, add \`--break-glass "<reason>"\`.`);
+      else if (e.nextFreeze) lines.push(`    :calendar: Next freeze: ${freezeWindowText(e.nextFreeze)}.`);
       for (const r of e.inFlight) {
         lines.push(
           `    :arrows_counterclockwise: ${commitLink(r.shaUrl, r.sha ?? '')}${r.kind === 'rollback' ? ' rollback' : ''} ${describeStatus(r.status)}` +
@@ -57,7 +65,12 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
         );
       }
       for (const r of e.waiting) {
-        const state = r.status === 'awaiting_approval' ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}` : describeStatus(r.status);
+        const state =
+          r.status === 'awaiting_approval'
+            ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}`
+            : r.status === 'queued_behind' && r.hold
+              ? holdSummary(r.hold)
+              : describeStatus(r.status);
         lines.push(
           `    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, ` +
             `requested by <@${r.requester}>, deploy \`${r.id}\``,

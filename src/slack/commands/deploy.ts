@@ -19,6 +19,9 @@ const ephemeral = (text: string, blocks?: unknown[]): Answer => ({ response_type
 /** Who asked, from where, and Slack's id for this invocation: the part every request use case takes alike. */
 const who = (command: SlashCommand) => ({ userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id });
 
+/** `--break-glass "<reason>"`, when given. */
+const breakGlassOf = (parsed: { breakGlass?: string }) => (parsed.breakGlass ? { breakGlass: parsed.breakGlass } : {});
+
 type RequestUseCases = typeof import('../../deploys/request-deploy.js');
 
 /** Loads the context and the request use cases, runs `call`, and words its outcome: the refusal, or what happens next. */
@@ -48,7 +51,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
     // The use cases load on first use: a cold `/deploy help` never pays for them.
     case 'deploy':
       return ask(deps, { kind: 'deploy' }, (ctx, { requestDeploy }) =>
-        requestDeploy(ctx, { environment: parsed.environment, service: parsed.service, ref: parsed.ref, ...who(command) }),
+        requestDeploy(ctx, { environment: parsed.environment, service: parsed.service, ref: parsed.ref, ...breakGlassOf(parsed), ...who(command) }),
       );
     case 'rollback':
       return ask(
@@ -61,17 +64,54 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
             ...(parsed.target ? { target: parsed.target } : {}),
             ...(parsed.reason ? { reason: parsed.reason } : {}),
             ...(parsed.stack ? { stack: true } : {}),
+            ...breakGlassOf(parsed),
             ...who(command),
           }),
       );
     case 'promote':
       return ask(deps, { kind: 'promote', from: parsed.from }, (ctx, { requestPromotion }) =>
-        requestPromotion(ctx, { environment: parsed.environment, from: parsed.from, service: parsed.service, ...who(command) }),
+        requestPromotion(ctx, { environment: parsed.environment, from: parsed.from, service: parsed.service, ...breakGlassOf(parsed), ...who(command) }),
       );
     case 'status': {
+      if (parsed.stats) {
+        const [ctx, { readDeliveryStats, DELIVERY_DAYS }, { deliveryMessage }] = await Promise.all([
+          deps.context(),
+          import('../../deploys/delivery.js'),
+          import('../blocks/delivery.js'),
+        ]);
+        const rows = await readDeliveryStats(ctx, { service: parsed.service, environment: parsed.environment });
+        return ephemeral(...deliveryMessage(rows, DELIVERY_DAYS));
+      }
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
       const status = await readStatus(ctx, parsed.service);
       return ephemeral(...statusMessage(status, ctx.now()));
+    }
+    case 'lock': {
+      const [ctx, { takeLock }, { lockedText }] = await Promise.all([deps.context(), import('../../deploys/locks.js'), import('../blocks/lock-answers.js')]);
+      const { kind: _kind, ...lockAsk } = parsed;
+      const outcome = await takeLock(ctx, { ...lockAsk, userId: command.user_id });
+      return ephemeral(outcome.kind === 'refused' ? `:no_entry_sign: ${refusalText(outcome.refusal)}` : lockedText(outcome.lock, outcome.renewed));
+    }
+    case 'unlock': {
+      const [ctx, { releaseLock }, { unlockedText }] = await Promise.all([
+        deps.context(),
+        import('../../deploys/locks.js'),
+        import('../blocks/lock-answers.js'),
+      ]);
+      const outcome = await releaseLock(ctx, {
+        environment: parsed.environment,
+        ...(parsed.service ? { service: parsed.service } : {}),
+        userId: command.user_id,
+      });
+      return ephemeral(outcome.kind === 'refused' ? `:no_entry_sign: ${refusalText(outcome.refusal)}` : unlockedText(outcome.lock, outcome.overruled));
+    }
+    case 'locks': {
+      const [ctx, { listLocks }, { locksMessage }] = await Promise.all([deps.context(), import('../../deploys/locks.js'), import('../blocks/locks.js')]);
+      return ephemeral(...locksMessage(await listLocks(ctx, parsed.environment), ctx.now()));
+    }
+    case 'audit': {
+      const { answerAudit } = await import('./audit.js');
+      return answerAudit(deps, parsed, command);
     }
     case 'history': {
       const [ctx, { historyMessage }] = await Promise.all([deps.context(), import('../blocks/status.js')]);

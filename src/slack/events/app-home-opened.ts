@@ -1,14 +1,27 @@
-/** The App Home tab: what runs where, for every service. */
+/** The App Home tab: what runs where and what holds it (locks, freezes), for every service, and the delivery numbers of the last 30 days. */
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
+
+/** The most blocks Slack takes in a view. */
+const VIEW_MAX_BLOCKS = 100;
+/** Kept for the delivery section however long the status is: its header and the line saying what was left out. */
+const DELIVERY_MIN_BLOCKS = 2;
 
 /** Registers the `app_home_opened` listener, which publishes the status view. */
 export function registerAppHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
-      const [ctx, { readStatus }, { statusBlocks }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
-      const status = await readStatus(ctx);
+      const [ctx, { readStatus }, { statusBlocks }, { readDeliveryStats, DELIVERY_DAYS }, { deliveryBlocks }] = await Promise.all([
+        deps.context(),
+        import('../../deploys/status.js'),
+        import('../blocks/status.js'),
+        import('../../deploys/delivery.js'),
+        import('../blocks/delivery.js'),
+      ]);
+      const [status, delivery] = await Promise.all([readStatus(ctx), readDeliveryStats(ctx)]);
+      // Slack refuses a view of more than 100 blocks: the intro, the status, then the delivery numbers in what is left.
+      const statusPart = statusBlocks(status, ctx.now()).slice(0, VIEW_MAX_BLOCKS - 1 - DELIVERY_MIN_BLOCKS);
       await client.views.publish({
         user_id: event.user,
         view: {
@@ -16,9 +29,15 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
           blocks: [
             {
               type: 'section',
-              text: { type: 'mrkdwn', text: ':fox_face: *foxops*: what runs where. Ask with `/deploy status`, deploy with `/deploy <env> [service] [ref]`.' },
+              text: {
+                type: 'mrkdwn',
+                text:
+                  ':fox_face: *foxops*: what runs where, and what holds it (locks, freezes). ' +
+                  'Ask with `/deploy status` or `/deploy locks`, deploy with `/deploy <env> [service] [ref]`.',
+              },
             },
-            ...statusBlocks(status, ctx.now()),
+            ...statusPart,
+            ...deliveryBlocks(delivery, DELIVERY_DAYS, VIEW_MAX_BLOCKS - 1 - statusPart.length),
           ],
         },
       });

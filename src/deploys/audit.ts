@@ -1,0 +1,23 @@
+/** Audit entries about a request: its id, environment and service come from the request, the rest from the caller. */
+import type { AuditEntry } from '../domain/ports.js';
+import type { DeployRequest } from '../domain/request.js';
+import type { DeployContext } from './context.js';
+
+/** What the caller says about a decision on a request; `at` defaults to the context's clock. */
+export type RequestAudit = Pick<AuditEntry, 'actor' | 'action' | 'outcome' | 'detail'> & { at?: string };
+
+/**
+ * Records an audit entry about `request`, with its id, environment and service, so that the entry is found both
+ * with the request and in its environment's export.
+ */
+export function auditRequest(ctx: DeployContext, request: Pick<DeployRequest, 'id' | 'environment' | 'service'>, audit: RequestAudit): Promise<void> {
+  const { at, detail, ...rest } = audit;
+  return ctx.audit.record({
+    requestId: request.id,
+    environment: request.environment,
+    service: request.service,
+    at: at ?? ctx.now().toISOString(),
+    ...rest,
+    ...(detail !== undefined ? { detail } : {}),
+  });
+}
