@@ -7,10 +7,9 @@ import type { WebClient } from '@slack/web-api';
 import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
 import { auditRetentionDaysOf } from './domain/audit.js';
-import type { AlarmStates, FileDelivery, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
+import type { AlarmStates, CardPublisher, FileDelivery, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
-import { SlackCardPublisher } from './slack/cards.js';
 import { SlackDirectory } from './slack/directory.js';
 import { dynamoStore } from './store/dynamo-store.js';
 import { DynamoJobOutbox } from './store/job-outbox.js';
@@ -46,6 +45,28 @@ export interface ContextParts extends ContextTuning {
 export interface Wired {
   context: DeployContext;
   jobs: OutboxJobQueue;
+}
+
+/**
+ * The card publisher, loaded on first use: the paths that answer Slack only store and queue, while the jobs render
+ * cards, so the card blocks (some 40 KiB) stay off a cold `/deploy prod`.
+ */
+function lazyCards(load: () => Promise<CardPublisher>): CardPublisher {
+  let loaded: Promise<CardPublisher> | undefined;
+  const cards = () =>
+    (loaded ??= load().catch((err) => {
+      // A failed load is not kept: the next call tries again.
+      loaded = undefined;
+      throw err;
+    }));
+  return {
+    post: async (request) => (await cards()).post(request),
+    refresh: async (requestId, options) => (await cards()).refresh(requestId, options),
+    whisper: async (message) => (await cards()).whisper(message),
+    reply: async (request, notice) => (await cards()).reply(request, notice),
+    announce: async (channel, report) => (await cards()).announce(channel, report),
+    tell: async (channel, notice) => (await cards()).tell(channel, notice),
+  };
 }
 
 /** Creates the deploy context; GitHub's client is created on first use. */
@@ -108,7 +129,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     ...store,
     outbox,
     jobs,
-    cards: new SlackCardPublisher(parts.slackClient, store.requests, logger),
+    cards: lazyCards(() => import('./slack/cards.js').then(({ SlackCardPublisher }) => new SlackCardPublisher(parts.slackClient, store.requests, logger))),
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
     functionAliases,

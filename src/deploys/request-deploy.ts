@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type EnvironmentDefinition, environmentNamed, rollbackApprovalsOf, type ServiceDefinition, serviceNamed } from '../domain/catalog.js';
 import { type Asker, type EnvironmentView, environmentHold } from '../domain/environment.js';
+import type { Lock } from '../domain/lock.js';
 import { canRequest, type Decision, groupIds, type Refusal } from '../domain/policy.js';
 import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
 import { rollbackModeOf } from '../domain/rollback.js';
@@ -129,6 +130,11 @@ function environmentDecision(policy: Decision, env: EnvironmentDefinition, here:
   return policy;
 }
 
+/** The environment's locks when one held by someone else may cover the service, else none (see `anyLockAgainst`). */
+async function lockedLocks(ctx: DeployContext, environment: string, service: string, requester: string, now: Date): Promise<Lock[]> {
+  return (await ctx.environments.anyLockAgainst(environment, service, requester, now)) ? ctx.environments.locks(environment) : [];
+}
+
 /** A break-glass request is audited as such and announced in the environment's `audit_channel`, if it has one. */
 async function breakGlassRequested(ctx: DeployContext, request: DeployRequest, env: EnvironmentDefinition): Promise<void> {
   await Promise.all([
@@ -174,7 +180,8 @@ async function accept(
   // Who the user is, and what holds the environment: independent reads, side by side to keep the ack short.
   const [groups, locks, freeze] = await Promise.all([
     env.requesters === 'any' ? [] : ctx.directory.groupsOf(ask.userId, groupIds(env.requesters)),
-    ctx.environments.locks(env.name),
+    // Rollbacks pass locks; for the rest a count, and the locks themselves only when one may hold.
+    shape.kind === 'rollback' ? [] : lockedLocks(ctx, env.name, service.name, ask.userId, now),
     freezeNow(env, now),
   ]);
   const decision = environmentDecision(canRequest(env, { userId: ask.userId, groups }, ask.channelId), env, {

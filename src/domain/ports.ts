@@ -123,6 +123,12 @@ export interface EnvironmentState {
   /** The stored locks of `environment`, ended ones included until they are replaced or removed. */
   locks(environment: string): Promise<Lock[]>;
   /**
+   * True when an active lock that someone other than `requester` holds may cover `service` in `environment` at
+   * `now`: a count, without reading the locks, for the path that answers Slack (the answer then reads them with
+   * {@link locks} to say which). A `false` is final; a `true` is confirmed by the domain on the full read.
+   */
+  anyLockAgainst(environment: string, service: string, requester: string, now: Date): Promise<boolean>;
+  /**
    * Takes `lock` (the environment's, or one service's) unless someone else holds an active one there; the owner of
    * the active lock takes it again to change its reason or end (`renewed`). `now` decides what has ended.
    */

@@ -1,5 +1,5 @@
 /** {@link EnvironmentState} in memory, with the same conditions as the table's conditional writes. */
-import { isLockActive, type Lock } from '../../src/domain/lock.js';
+import { isLockActive, type Lock, lockAgainst } from '../../src/domain/lock.js';
 import type { EnvironmentState, LockTaken } from '../../src/domain/ports.js';
 
 const lockKey = (environment: string, service?: string) => `${environment}#${service ?? '*'}`;
@@ -12,6 +12,11 @@ export class MemoryEnvironmentState implements EnvironmentState {
   /** {@inheritDoc EnvironmentState.locks} */
   async locks(environment: string): Promise<Lock[]> {
     return [...this.lockMap.values()].filter((l) => l.environment === environment);
+  }
+
+  /** {@inheritDoc EnvironmentState.anyLockAgainst} */
+  async anyLockAgainst(environment: string, service: string, requester: string, now: Date): Promise<boolean> {
+    return lockAgainst(await this.locks(environment), service, environment, requester, now) !== undefined;
   }
 
   /** {@inheritDoc EnvironmentState.takeLock} */

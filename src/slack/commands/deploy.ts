@@ -4,13 +4,12 @@
  */
 import type { App, SlashCommand } from '@slack/bolt';
 import { isCommandError, parseCommand } from '../../domain/command.js';
+import type { Refusal } from '../../domain/policy.js';
 import type { SlackDeps } from '../deps.js';
 import type { DeployContext } from '../../deploys/context.js';
 import type { DeployAskOutcome } from '../../deploys/request-deploy.js';
 import { type AcceptedDetails, acceptedText } from '../blocks/accepted.js';
-import { commandErrorText } from '../blocks/command-errors.js';
 import { helpText } from '../blocks/help.js';
-import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 
 type Answer = { response_type: 'ephemeral'; text: string; blocks?: unknown[] };
@@ -18,6 +17,12 @@ const ephemeral = (text: string, blocks?: unknown[]): Answer => ({ response_type
 
 /** Who asked, from where, and Slack's id for this invocation: the part every request use case takes alike. */
 const who = (command: SlashCommand) => ({ userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id });
+
+/** A refusal in words; loaded only when there is one (the words for every refusal weigh on a cold start). */
+async function refusedAnswer(refusal: Refusal): Promise<Answer> {
+  const { refusalText } = await import('../blocks/refusals.js');
+  return ephemeral(`:no_entry_sign: ${refusalText(refusal)}`);
+}
 
 /** `--break-glass "<reason>"`, when given. */
 const breakGlassOf = (parsed: { breakGlass?: string }) => (parsed.breakGlass ? { breakGlass: parsed.breakGlass } : {});
@@ -32,7 +37,7 @@ async function ask(
 ): Promise<Answer> {
   const [ctx, useCases] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
   const outcome = await call(ctx, useCases);
-  if (outcome.kind === 'refused') return ephemeral(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+  if (outcome.kind === 'refused') return refusedAnswer(outcome.refusal);
   return ephemeral(acceptedText(outcome.request, details));
 }
 
@@ -43,6 +48,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
     // A bounded preview: the text is whatever was pasted, however long.
     const text = command.text ?? '';
     deps.logger.info('command.invalid', { code: parsed.code, text: text.slice(0, 200), length: text.length, user: command.user_id });
+    const { commandErrorText } = await import('../blocks/command-errors.js');
     return ephemeral(`:thinking_face: ${commandErrorText(parsed)}`);
   }
   switch (parsed.kind) {
@@ -90,7 +96,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
       const [ctx, { takeLock }, { lockedText }] = await Promise.all([deps.context(), import('../../deploys/locks.js'), import('../blocks/lock-answers.js')]);
       const { kind: _kind, ...lockAsk } = parsed;
       const outcome = await takeLock(ctx, { ...lockAsk, userId: command.user_id });
-      return ephemeral(outcome.kind === 'refused' ? `:no_entry_sign: ${refusalText(outcome.refusal)}` : lockedText(outcome.lock, outcome.renewed));
+      return outcome.kind === 'refused' ? refusedAnswer(outcome.refusal) : ephemeral(lockedText(outcome.lock, outcome.renewed));
     }
     case 'unlock': {
       const [ctx, { releaseLock }, { unlockedText }] = await Promise.all([
@@ -103,7 +109,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
         ...(parsed.service ? { service: parsed.service } : {}),
         userId: command.user_id,
       });
-      return ephemeral(outcome.kind === 'refused' ? `:no_entry_sign: ${refusalText(outcome.refusal)}` : unlockedText(outcome.lock, outcome.overruled));
+      return outcome.kind === 'refused' ? refusedAnswer(outcome.refusal) : ephemeral(unlockedText(outcome.lock, outcome.overruled));
     }
     case 'locks': {
       const [ctx, { listLocks }, { locksMessage }] = await Promise.all([deps.context(), import('../../deploys/locks.js'), import('../blocks/locks.js')]);
