@@ -19,6 +19,7 @@ import { startDynalite, startDynamoStream, startFakeLambda, startFakeSlack, star
 import { startFakeSsm } from '../test/fakes/deploy-aws.js';
 import { measureWarm } from './warm.js';
 import { measureRollback, rollbackRows } from './rollback.js';
+import { alarmStormRows, measureAlarmStorm } from './alarm-storm.js';
 import { measureWebhooks } from './webhooks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -194,6 +195,7 @@ async function main() {
   const { createHandler } = (await import(`${bundle}?webhooks`)) as typeof import('../src/lambda/index.js');
   const hooks = await measureWebhooks(createHandler);
   const rollback = await measureRollback(createHandler);
+  const alarmStorm = await measureAlarmStorm(createHandler);
 
   const cacheNote = (u: { variant?: string; chunks: number; cached: number }) =>
     u.variant ? `code cache \`${u.variant}\` for ${u.cached} of ${u.chunks} chunks` : 'no code cache fitted';
@@ -227,6 +229,7 @@ async function main() {
     ['loaded by a cold `/deploy prod`', kib(loads.prod.bytes), `${loads.prod.files} files (target ≤ 1 MB); code cache read ${kib(loads.prod.cacheBytes)}`],
     ['plain bundle', kib(statSync(path.join(plainDir, 'index.mjs')).size), 'one file, all loaded'],
     ...rollbackRows(rollback),
+    ...alarmStormRows(alarmStorm),
   ];
   const table_ = ['| measure | value | notes |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   console.log(
@@ -245,6 +248,7 @@ async function main() {
         warm,
         hooks,
         rollback,
+        alarmStorm,
         helpLoads: loads.help,
         prodLoads: loads.prod,
         loads,

@@ -7,7 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
 import { auditRetentionDaysOf } from './domain/audit.js';
-import type { AlarmStates, CardPublisher, FileDelivery, FunctionAliases, SourceControl, StackBackups, Stacks } from './domain/ports.js';
+import type { AlarmStates, CardPublisher, FileDelivery, FunctionAliases, MetricGraphs, SourceControl, StackBackups, Stacks } from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -22,6 +22,8 @@ export interface ContextTuning {
   github?: { retryBaseMs?: number; timeoutMs?: number; throttleId?: string };
   /** Card edit coalescing (tests and the benchmark shorten the spacing; default 1 s). */
   cards?: { spacingMs?: number };
+  /** Least time between new alarm messages in one channel (tests that are not about Slack's pace shorten it; default 1 s). */
+  alarms?: { postSpacingMs?: number };
   /** CloudFormation polls of the stack check and the stack rollback (tests shorten them; default 8 polls, 2 s apart). */
   stackPolls?: { polls?: number; intervalMs?: number };
 }
@@ -47,24 +49,31 @@ export interface Wired {
   jobs: OutboxJobQueue;
 }
 
+/** `load` once, on first use; a failed load is not kept, so the next use tries again. */
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    }));
+}
+
 /**
  * The card publisher, loaded on first use: the paths that answer Slack only store and queue, while the jobs render
  * cards, so the card blocks (some 40 KiB) stay off a cold `/deploy prod`.
  */
 function lazyCards(load: () => Promise<CardPublisher>): CardPublisher {
-  let loaded: Promise<CardPublisher> | undefined;
-  const cards = () =>
-    (loaded ??= load().catch((err) => {
-      // A failed load is not kept: the next call tries again.
-      loaded = undefined;
-      throw err;
-    }));
+  const cards = onFirstUse(load);
   return {
     post: async (request) => (await cards()).post(request),
     refresh: async (requestId, options) => (await cards()).refresh(requestId, options),
     whisper: async (message) => (await cards()).whisper(message),
     reply: async (request, notice) => (await cards()).reply(request, notice),
     announce: async (channel, report) => (await cards()).announce(channel, report),
+    postAlarm: async (channel, view) => (await cards()).postAlarm(channel, view),
+    alarmReply: async (channel, threadTs, view) => (await cards()).alarmReply(channel, threadTs, view),
+    reviseAlarm: async (channel, ts, view) => (await cards()).reviseAlarm(channel, ts, view),
     tell: async (channel, notice) => (await cards()).tell(channel, notice),
   };
 }
@@ -82,44 +91,49 @@ export function createDeployContext(parts: ContextParts): Wired {
       const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
       return new GitHubSourceControl(octokit, logger, parts.github?.retryBaseMs);
     })());
-  let aliases: Promise<FunctionAliases> | undefined;
-  const functionAliases = () =>
-    (aliases ??= (async () => {
-      const [{ LambdaClient }, { LambdaFunctionAliases }, { awsClientConfig }] = await Promise.all([
-        import('@aws-sdk/client-lambda'),
-        import('./aws/lambda-aliases.js'),
-        import('./aws/client-config.js'),
-      ]);
-      const env = parts.env ?? process.env;
-      return new LambdaFunctionAliases((region) => new LambdaClient({ ...awsClientConfig(env, 'LAMBDA'), ...(region ? { region } : {}) }));
-    })());
-  let alarms: Promise<AlarmStates> | undefined;
-  const alarmStates = () =>
-    (alarms ??= (async () => {
-      const [{ CloudWatchClient }, { CloudWatchAlarmStates }, { awsClientConfig }] = await Promise.all([
-        import('@aws-sdk/client-cloudwatch'),
-        import('./aws/cloudwatch-alarms.js'),
-        import('./aws/client-config.js'),
-      ]);
-      const env = parts.env ?? process.env;
-      return new CloudWatchAlarmStates((region) => new CloudWatchClient({ ...awsClientConfig(env, 'CLOUDWATCH'), ...(region ? { region } : {}) }));
-    })());
-  let cfn: Promise<Stacks> | undefined;
-  const stacks = () =>
-    (cfn ??= (async () => {
-      const [{ CloudFormationClient }, { CloudFormationStacks }, { awsClientConfig }] = await Promise.all([
-        import('@aws-sdk/client-cloudformation'),
-        import('./aws/cloudformation-stacks.js'),
-        import('./aws/client-config.js'),
-      ]);
-      const env = parts.env ?? process.env;
-      return new CloudFormationStacks((region) => new CloudFormationClient({ ...awsClientConfig(env, 'CLOUDFORMATION'), ...(region ? { region } : {}) }));
-    })());
-  let backups: Promise<StackBackups> | undefined;
-  const stackBackups = () =>
-    (backups ??= import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)));
-  let delivery: Promise<FileDelivery> | undefined;
-  const files = () => (delivery ??= import('./slack/files.js').then(({ SlackFileDelivery }) => new SlackFileDelivery(parts.slackClient, logger)));
+  const env = parts.env ?? process.env;
+  /** An AWS adapter over one client per region, its SDK and module loaded on first use (jobs only, never an ack path). */
+  const awsAdapter = <A>(load: (config: (service: string) => (region: string | undefined) => object) => Promise<A>) =>
+    onFirstUse(async () => {
+      const { awsClientConfig } = await import('./aws/client-config.js');
+      return load((service) => (region) => ({ ...awsClientConfig(env, service), ...(region ? { region } : {}) }));
+    });
+  const functionAliases = awsAdapter<FunctionAliases>(async (config) => {
+    const [{ LambdaClient }, { LambdaFunctionAliases }, { perRegion }] = await Promise.all([
+      import('@aws-sdk/client-lambda'),
+      import('./aws/lambda-aliases.js'),
+      import('./aws/client-config.js'),
+    ]);
+    return new LambdaFunctionAliases(perRegion((region) => new LambdaClient(config('LAMBDA')(region))));
+  });
+  const alarmStates = awsAdapter<AlarmStates>(async (config) => {
+    const [{ CloudWatchClient }, { CloudWatchAlarmStates }, { perRegion }] = await Promise.all([
+      import('@aws-sdk/client-cloudwatch'),
+      import('./aws/cloudwatch-alarms.js'),
+      import('./aws/client-config.js'),
+    ]);
+    return new CloudWatchAlarmStates(perRegion((region) => new CloudWatchClient(config('CLOUDWATCH')(region))));
+  });
+  const metricGraphs = awsAdapter<MetricGraphs>(async (config) => {
+    const [{ CloudWatchClient }, { CloudWatchMetricGraphs }, { perRegion }] = await Promise.all([
+      import('@aws-sdk/client-cloudwatch'),
+      import('./aws/metric-graphs.js'),
+      import('./aws/client-config.js'),
+    ]);
+    return new CloudWatchMetricGraphs(perRegion((region) => new CloudWatchClient(config('CLOUDWATCH')(region))));
+  });
+  const stacks = awsAdapter<Stacks>(async (config) => {
+    const [{ CloudFormationClient }, { CloudFormationStacks }, { perRegion }] = await Promise.all([
+      import('@aws-sdk/client-cloudformation'),
+      import('./aws/cloudformation-stacks.js'),
+      import('./aws/client-config.js'),
+    ]);
+    return new CloudFormationStacks(perRegion((region) => new CloudFormationClient(config('CLOUDFORMATION')(region))));
+  });
+  const stackBackups = onFirstUse<StackBackups>(() =>
+    import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)),
+  );
+  const files = onFirstUse<FileDelivery>(() => import('./slack/files.js').then(({ SlackFileDelivery }) => new SlackFileDelivery(parts.slackClient, logger)));
   const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
   // Local delivery loads the job runner on first use, so the Lambda ack path never does.
   const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
@@ -134,6 +148,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     sourceControl,
     functionAliases,
     alarmStates,
+    metricGraphs,
     stacks,
     stackBackups,
     files,
@@ -141,6 +156,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     logger,
     now,
     ...(parts.cards?.spacingMs !== undefined ? { cardUpdateSpacingMs: parts.cards.spacingMs } : {}),
+    ...(parts.alarms?.postSpacingMs !== undefined ? { alarmPostSpacingMs: parts.alarms.postSpacingMs } : {}),
   };
   return { context, jobs };
 }

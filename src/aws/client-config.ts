@@ -49,3 +49,13 @@ export function awsClientConfig(
       : undefined;
   return { region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}), streamCollector: collectNodeStream };
 }
+
+/** `make` once per region: every call for a region gets the same client (and so the same connections). */
+export function perRegion<C>(make: (region: string | undefined) => C): (region: string | undefined) => C {
+  const clients = new Map<string, C>();
+  return (region) => {
+    let client = clients.get(region ?? '');
+    if (!client) clients.set(region ?? '', (client = make(region)));
+    return client;
+  };
+}

@@ -35,15 +35,11 @@ function explain(err: unknown, action: string, target: StackTarget): StackError 
 
 /** {@link Stacks} over `@aws-sdk/client-cloudformation`. */
 export class CloudFormationStacks implements Stacks {
-  private readonly clients = new Map<string, CloudFormationClient>();
-
+  /** `clientFor`: the client of a region; the caller keeps one per region (`perRegion` in src/aws/client-config.ts). */
   constructor(private readonly clientFor: (region: string | undefined) => CloudFormationClient) {}
 
   private client(target: StackTarget): CloudFormationClient {
-    const key = target.region ?? '';
-    let client = this.clients.get(key);
-    if (!client) this.clients.set(key, (client = this.clientFor(target.region)));
-    return client;
+    return this.clientFor(target.region);
   }
 
   /** {@inheritDoc Stacks.describe} */

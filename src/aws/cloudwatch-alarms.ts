@@ -15,15 +15,11 @@ const MAX_PAGES = 10;
 
 /** {@link AlarmStates} over `@aws-sdk/client-cloudwatch`. */
 export class CloudWatchAlarmStates implements AlarmStates {
-  private readonly clients = new Map<string, CloudWatchClient>();
-
+  /** `clientFor`: the client of a region; the caller keeps one per region (`perRegion` in src/aws/client-config.ts). */
   constructor(private readonly clientFor: (region: string | undefined) => CloudWatchClient) {}
 
   private client(region: string | undefined): CloudWatchClient {
-    const key = region ?? '';
-    let client = this.clients.get(key);
-    if (!client) this.clients.set(key, (client = this.clientFor(region)));
-    return client;
+    return this.clientFor(region);
   }
 
   /** {@inheritDoc AlarmStates.firing} */

@@ -23,15 +23,11 @@ const arnOf = (t: AliasTarget, qualifier?: string) => `${t.functionName}${qualif
 
 /** {@link FunctionAliases} over `@aws-sdk/client-lambda`. */
 export class LambdaFunctionAliases implements FunctionAliases {
-  private readonly clients = new Map<string, LambdaClient>();
-
+  /** `clientFor`: the client of a region; the caller keeps one per region (`perRegion` in src/aws/client-config.ts). */
   constructor(private readonly clientFor: (region: string | undefined) => LambdaClient) {}
 
   private client(target: AliasTarget): LambdaClient {
-    const key = target.region ?? '';
-    let client = this.clients.get(key);
-    if (!client) this.clients.set(key, (client = this.clientFor(target.region)));
-    return client;
+    return this.clientFor(target.region);
   }
 
   /** {@inheritDoc FunctionAliases.get} */

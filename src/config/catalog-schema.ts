@@ -5,7 +5,15 @@
 // zod/mini: the same validation at a fraction of the size that a cold start loads (see README > Benchmarks).
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { type Catalog, DEFAULT_AUDIT_RETENTION_DAYS, defaultRollbackMode, type FreezeWindow, rollbackApprovalsOf, type WeeklyTime } from '../domain/catalog.js';
+import {
+  type AlarmSettings,
+  type Catalog,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  defaultRollbackMode,
+  type FreezeWindow,
+  rollbackApprovalsOf,
+  type WeeklyTime,
+} from '../domain/catalog.js';
 import { parseDuration } from '../domain/duration.js';
 import type { ConfigProblem } from './errors.js';
 
@@ -137,7 +145,30 @@ const environmentSchema = z.strictObject({
   break_glass_approvers: z._default(z.array(slackId), []),
   audit_channel: z.optional(auditChannelId),
   auditors: z._default(z.array(slackId), []),
+  bake: z.optional(duration),
+  auto_rollback: z._default(z.boolean(), false),
 });
+
+/** The top-level `alarms:` (src/domain/alarm.ts reads it). */
+const alarmsSchema = z.strictObject({
+  default_channel: z.optional(channelId),
+  window: z.optional(durationOrZero),
+  // One message per episode (src/domain/alarm-episode.ts); each key defaults to the value named in its fix below.
+  flapping: z.optional(z.strictObject({ changes: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 5), within: z._default(duration, '10m') })),
+  storm: z.optional(z.strictObject({ alarms: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 10), within: z._default(duration, '1m') })),
+  new_message_after: z.optional(duration),
+});
+
+/** The catalog's {@link AlarmSettings} from the validated `alarms:`; only the keys that were written. */
+function alarmSettingsOf(alarms: z.infer<typeof alarmsSchema>): AlarmSettings {
+  return {
+    ...(alarms.default_channel ? { defaultChannel: alarms.default_channel } : {}),
+    ...(alarms.window !== undefined ? { windowMs: isZero(alarms.window) ? 0 : parseDuration(alarms.window)! } : {}),
+    ...(alarms.flapping ? { flapping: { changes: alarms.flapping.changes, withinMs: parseDuration(alarms.flapping.within)! } } : {}),
+    ...(alarms.storm ? { storm: { alarms: alarms.storm.alarms, withinMs: parseDuration(alarms.storm.within)! } } : {}),
+    ...(alarms.new_message_after !== undefined ? { newMessageAfterMs: parseDuration(alarms.new_message_after)! } : {}),
+  };
+}
 
 const notEmpty = (what: string) => z.refine((record: unknown) => Object.keys(record as object).length > 0, `name at least one ${what}`);
 
@@ -147,6 +178,7 @@ export const catalogFileSchema = z.strictObject({
   environments: z.record(name, environmentSchema).check(notEmpty('environment')),
   default_service: z.optional(name),
   audit_retention_days: z._default(z.int().check(z.minimum(1), z.maximum(3650)), DEFAULT_AUDIT_RETENTION_DAYS),
+  alarms: z.optional(alarmsSchema),
 });
 
 const FIXES: Array<[RegExp, string]> = [
@@ -164,6 +196,8 @@ const FIXES: Array<[RegExp, string]> = [
   [/\.promote_from$/, 'the name of the environment promotions come from, e.g. `promote_from: staging`'],
   [/\.promote_after$/, 'a duration the source deploy must have run before promotion, e.g. `promote_after: 15m` (`0s`: at once)'],
   [/\.require_promotion$/, '`require_promotion: true` (deploys must ship a SHA that succeeded in `promote_from`) or `false`'],
+  // Before the targets' `alarms` below, which `alarms.storm.alarms` would match too.
+  [/^alarms\.storm\.alarms$/, 'a whole number of alarm messages from 1 to 1000, e.g. `alarms: { storm: { alarms: 10, within: 1m } }` (the default)'],
   [/\.alarms(\.\d+)?$/, 'list CloudWatch alarm names or prefixes ending in *, e.g. `alarms: [foxy-backend-staging-*]`'],
   [/_ttl$|stale_after$|run_timeout$/, 'a duration such as `30m`, `2h` or `90s`'],
   [/\.region$/, 'an AWS region such as `eu-west-1`'],
@@ -179,7 +213,28 @@ const FIXES: Array<[RegExp, string]> = [
   [/\.break_glass_approvers/, 'list Slack user ids (U…) or user-group ids (S…) who approve emergency deploys, e.g. `break_glass_approvers: [U0ALICE, U0BOB]`'],
   [/\.audit_channel$/, 'the id of the channel for break-glass requests, e.g. `audit_channel: C0AUDIT` (channel details > About > Channel ID)'],
   [/\.auditors/, 'list Slack user ids (U…) or user-group ids (S…) who may export the audit trail, e.g. `auditors: [U0CAROL]`'],
+  [/\.bake$/, 'a duration after a deploy during which an alarm counts as caused by it, e.g. `bake: 30m`'],
+  [/\.auto_rollback$/, '`auto_rollback: true` (an alarm during `bake` rolls back at once, without approvals) or `false`'],
   [/^audit_retention_days$/, 'a whole number of days from 1 to 3650, e.g. `audit_retention_days: 400`'],
+  [
+    /^alarms\.default_channel$/,
+    'the id of the channel for alarms that belong to no service, e.g. `alarms: { default_channel: C0OPS }` (channel details > About > Channel ID)',
+  ],
+  [/^alarms\.flapping\.changes$/, 'a whole number of state changes from 1 to 1000, e.g. `alarms: { flapping: { changes: 5, within: 10m } }` (the default)'],
+  [
+    /^alarms\.flapping(\.within)?$/,
+    'more than `changes` state changes `within` a duration is flapping, e.g. `alarms: { flapping: { changes: 5, within: 10m } }`',
+  ],
+  [
+    /^alarms\.storm(\.within)?$/,
+    'past `alarms` new alarm messages in a channel `within` a duration, a digest lists the rest, e.g. `alarms: { storm: { alarms: 10, within: 1m } }`',
+  ],
+  [
+    /^alarms\.new_message_after$/,
+    'how long an alarm is out of ALARM before its next change gets a new message, e.g. `alarms: { new_message_after: 30m }` (the default)',
+  ],
+  [/^alarms\.window$/, 'how long after a deploy an alarm names it as the likely cause, e.g. `alarms: { window: 60m }` (`0s`: never)'],
+  [/^alarms$/, 'a map of alarm settings, e.g. `alarms: { default_channel: C0OPS, window: 60m }`'],
   [/^services$/, 'add a `services:` map, see foxops.yml in the repository for an example'],
   [/^environments$/, 'add an `environments:` map, see foxops.yml in the repository for an example'],
 ];
@@ -329,6 +384,14 @@ function crossChecks(file: z.infer<typeof catalogFileSchema>): ConfigProblem[] {
         fix: `list at least ${rollbackApprovals} approvers, or a user group (S…), or lower \`rollback_approvals\``,
       });
     }
+    // Without a bake window no alarm is ever "during bake": the setting would silently do nothing.
+    if (def.auto_rollback && def.bake === undefined) {
+      problems.push({
+        where: `environments.${env}.auto_rollback`,
+        problem: '`auto_rollback: true` acts on alarms during the bake window, but `bake` is not set',
+        fix: `add \`bake: <duration>\` (e.g. \`bake: 30m\`) to environments.${env}, or set \`auto_rollback: false\``,
+      });
+    }
   }
   for (const [svc, def] of Object.entries(file.services)) {
     claim(svc, `service ${svc}`, `services.${svc}`);
@@ -431,9 +494,12 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       breakGlassApprovers: def.break_glass_approvers,
       ...(def.audit_channel ? { auditChannel: def.audit_channel } : {}),
       auditors: def.auditors,
+      ...(def.bake !== undefined ? { bakeMs: parseDuration(def.bake)! } : {}),
+      ...(def.auto_rollback ? { autoRollback: true } : {}),
     })),
     ...(file.default_service ? { defaultService: file.default_service } : {}),
     auditRetentionDays: file.audit_retention_days,
+    ...(file.alarms ? { alarms: alarmSettingsOf(file.alarms) } : {}),
   };
   return { catalog };
 }

@@ -4,6 +4,7 @@
  */
 import type { Catalog } from '../domain/catalog.js';
 import type {
+  AlarmEpisodes,
   AlarmStates,
   AuditLog,
   CardPublisher,
@@ -15,6 +16,7 @@ import type {
   IdempotencyKeys,
   JobOutbox,
   JobQueue,
+  MetricGraphs,
   RequestRepository,
   SourceControl,
   StackBackups,
@@ -34,6 +36,8 @@ export interface DeployContext {
   outbox: JobOutbox;
   /** Locks and the one-deploy-at-a-time slots of each environment. */
   environments: EnvironmentState;
+  /** Alarm episodes, and each channel's storm window and digests (one message per episode, src/alarms/episodes.ts). */
+  alarmEpisodes: AlarmEpisodes;
   cards: CardPublisher;
   directory: Directory;
   /** Loaded on first use: only jobs talk to GitHub. */
@@ -42,11 +46,13 @@ export interface DeployContext {
   functionAliases: () => Promise<FunctionAliases>;
   /** The deployed services' CloudWatch alarms (promotion gates); loaded on first use, by jobs only. */
   alarmStates: () => Promise<AlarmStates>;
+  /** Images of the deployed services' CloudWatch metrics (the graph under an alarm post); loaded on first use, by jobs only. */
+  metricGraphs: () => Promise<MetricGraphs>;
   /** The deployed services' CloudFormation stacks; loaded on first use, by jobs only (never on an ack path). */
   stacks: () => Promise<Stacks>;
   /** Where stack backups are kept (the table); loaded on first use, by jobs only. */
   stackBackups: () => Promise<StackBackups>;
-  /** Direct messages with files (the audit export); loaded on first use, by jobs only. */
+  /** Files for people (the audit export by direct message, the alarm graph in its thread); loaded on first use, by jobs only. */
   files: () => Promise<FileDelivery>;
   /** CloudFormation polls of the stack check and the stack rollback (default {@link DEFAULT_STACK_POLLS} every {@link DEFAULT_STACK_POLL_MS} ms). */
   stackPolls?: { polls?: number; intervalMs?: number };
@@ -60,6 +66,8 @@ export interface DeployContext {
   slotClock?: () => number;
   /** Least time between coalesced edits of one card (default 1000 ms, see src/cards/sync.ts). */
   cardUpdateSpacingMs?: number;
+  /** Least time between new alarm messages (replies included) in one channel (default 1000 ms, src/alarms/episodes.ts). */
+  alarmPostSpacingMs?: number;
 }
 
 /** CloudFormation status reads (drift detection, change set, stack update) before a job stops waiting. */

@@ -61,7 +61,42 @@ export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<Deplo
  * rollback mode), then queues its planning. Who may ask, and from where, is the same as for a deploy.
  */
 export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<DeployAskOutcome> {
-  return accept(ctx, ask, {
+  return accept(ctx, ask, rollbackShape(ask));
+}
+
+/** A rollback foxops starts itself: `auto_rollback` after an alarm during the bake window (src/alarms/act.ts). */
+export interface AutoRollbackAsk {
+  environment: string;
+  service: string;
+  /** The deploy id it goes back to, as `to <deploy id>` would name it. */
+  target: string;
+  reason: string;
+  /** Whom it is requested for (see src/alarms/act.ts): named on the card, owner of the lock that follows. */
+  requester: string;
+  /** Where its card goes: the environment's home channel. */
+  channelId: string;
+  /** Its deploy id, derived from the deploy it takes out (`autoRollbackId`), so that a redelivered or second alarm makes no second request. */
+  id: string;
+}
+
+/**
+ * Stores a rollback that foxops starts itself, through the same path as {@link requestRollback} but needing no
+ * approval, then queues its planning; the prepare job then moves it on as any rollback with `rollback_approvals: 0`.
+ * Nobody asked, so the policy's who-and-where check does not apply (the environment's `auto_rollback` is the
+ * authority); the environment's holds do: a freeze with `rollbacks_in_freeze: break_glass` refuses it. Audited as
+ * foxops' `auto_rollback`.
+ */
+export function requestAutoRollback(ctx: DeployContext, ask: AutoRollbackAsk): Promise<DeployAskOutcome> {
+  return accept(
+    ctx,
+    { environment: ask.environment, service: ask.service, userId: ask.requester, channelId: ask.channelId, triggerId: ask.id },
+    { ...rollbackShape(ask), approvals: () => 0, id: ask.id, auto: { action: 'auto_rollback', detail: ask.reason } },
+  );
+}
+
+/** What a rollback stores beyond a plain request: its mode, target and reason (`/deploy rollback`, or foxops itself). */
+function rollbackShape(ask: Pick<RollbackAsk, 'target' | 'reason' | 'stack'>): RequestShape {
+  return {
     kind: 'rollback',
     // The ref of the deploy it goes back to replaces it once planned.
     ref: (service) => service.defaultRef,
@@ -74,7 +109,7 @@ export function requestRollback(ctx: DeployContext, ask: RollbackAsk): Promise<D
       },
     }),
     what: `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
-  });
+  };
 }
 
 /** Who asks for a promotion, where, and from which environment to which. */
@@ -165,6 +200,10 @@ interface RequestShape {
   extra?: (env: EnvironmentDefinition, service: ServiceDefinition) => Partial<DeployRequest>;
   /** The audit entry's words between the service and the environment. */
   what: string;
+  /** Its id, when it is not derived from a Slack trigger (see {@link requestIdForTrigger}). */
+  id?: string;
+  /** foxops makes it itself: no who-and-where check, and audited as foxops' `action` with `detail`. */
+  auto?: { action: string; detail: string };
 }
 
 /** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
@@ -176,15 +215,18 @@ async function accept(
   const env = environmentNamed(ctx.catalog, ask.environment);
   const service = serviceNamed(ctx.catalog, ask.service);
   const now = ctx.now();
-  const id = requestIdForTrigger(ask.triggerId);
+  const id = shape.id ?? requestIdForTrigger(ask.triggerId);
+  // Who decided, for the audit trail: the person who asked, or foxops itself.
+  const audited = { actor: shape.auto ? 'foxops' : ask.userId, action: shape.auto?.action ?? 'request' };
   // Who the user is, and what holds the environment: independent reads, side by side to keep the ack short.
   const [groups, locks, freeze] = await Promise.all([
-    env.requesters === 'any' ? [] : ctx.directory.groupsOf(ask.userId, groupIds(env.requesters)),
+    env.requesters === 'any' || shape.auto ? [] : ctx.directory.groupsOf(ask.userId, groupIds(env.requesters)),
     // Rollbacks pass locks; for the rest a count, and the locks themselves only when one may hold.
     shape.kind === 'rollback' ? [] : lockedLocks(ctx, env.name, service.name, ask.userId, now),
     freezeNow(env, now),
   ]);
-  const decision = environmentDecision(canRequest(env, { userId: ask.userId, groups }, ask.channelId), env, {
+  const policy: Decision = shape.auto ? { allowed: true } : canRequest(env, { userId: ask.userId, groups }, ask.channelId);
+  const decision = environmentDecision(policy, env, {
     view: {
       service: service.name,
       environment: env.name,
@@ -202,8 +244,7 @@ async function accept(
       environment: env.name,
       service: service.name,
       at: now.toISOString(),
-      actor: ask.userId,
-      action: 'request',
+      ...audited,
       outcome: 'refused',
       detail: JSON.stringify(decision.refusal),
     });
@@ -240,10 +281,9 @@ async function accept(
           environment: env.name,
           service: service.name,
           at: now.toISOString(),
-          actor: ask.userId,
-          action: 'request',
+          ...audited,
           outcome: 'ok',
-          detail: `${service.name} ${shape.what} ${env.name}`,
+          detail: `${service.name} ${shape.what} ${env.name}${shape.auto ? `: ${shape.auto.detail}` : ''}`,
         })
       : undefined,
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,

@@ -75,6 +75,13 @@ export interface EnvironmentDefinition {
   auditChannel?: string;
   /** Slack user and user-group ids who may export the audit trail besides the approvers; absent: none. */
   auditors?: string[];
+  /**
+   * How long after a deploy (or promotion) succeeded here an ALARM counts as "during bake" (`bake`): marked on the deploy
+   * card, and with {@link autoRollback} rolled back at once. Absent: no bake window.
+   */
+  bakeMs?: number;
+  /** `auto_rollback`: an ALARM during bake starts a rollback without approvals (needs {@link bakeMs}). */
+  autoRollback?: boolean;
 }
 
 /** A time of the week in a freeze window's zone: ISO weekday (1 Monday … 7 Sunday), hour 0–23, minute 0–59. */
@@ -119,6 +126,22 @@ export interface Catalog {
   defaultService?: string;
   /** Days the audit trail is kept (`audit_retention_days`); absent: {@link DEFAULT_AUDIT_RETENTION_DAYS}. */
   auditRetentionDays?: number;
+  /** How service alarms are posted (`alarms:`); absent: every default. */
+  alarms?: AlarmSettings;
+}
+
+/** The top-level `alarms:` of foxops.yml. */
+export interface AlarmSettings {
+  /** Channel id for alarms that belong to no service's environment (`default_channel`); absent: they are dropped. */
+  defaultChannel?: string;
+  /** How long after a deploy an alarm names it as the likely cause (`window`); absent: 60 minutes (src/domain/alarm.ts). */
+  windowMs?: number;
+  /** More than `changes` state changes within `withinMs` is flapping (`flapping`); absent: 5 in 10m (src/domain/alarm-episode.ts). */
+  flapping?: { changes: number; withinMs: number };
+  /** More than `alarms` new alarm messages in a channel within `withinMs` is a storm (`storm`); absent: 10 in 1m. */
+  storm?: { alarms: number; withinMs: number };
+  /** How long an alarm is out of ALARM before its next change gets a new message (`new_message_after`); absent: 30m. */
+  newMessageAfterMs?: number;
 }
 
 /** Days the audit trail is kept when foxops.yml says nothing: a little over a year, so a yearly review sees it all. */

@@ -100,3 +100,18 @@ export function failureFromAlias(err: unknown, fallback: { action: string; resou
   }
   return { code: 'unavailable', params: { ...fallback }, cause: err instanceof Error ? err.message : String(err) };
 }
+
+/**
+ * Slack refused a file for a reason that does not pass by trying again (the app lacks the scope, is not in the
+ * channel, the channel is archived): `code` is Slack's error code. Other failures of an upload may pass and are
+ * thrown as they are, so the job is delivered again.
+ */
+export class FileRefusedError extends Error {
+  constructor(
+    readonly code: string,
+    readonly method: string,
+  ) {
+    super(`Slack refused ${method}: ${code}`);
+    this.name = 'FileRefusedError';
+  }
+}

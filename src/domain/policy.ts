@@ -49,7 +49,12 @@ export type Refusal =
   /** The request is `status`, in which `action` does not apply. */
   | { code: 'wrong_status'; action: 'approve' | 'reject' | 'retry'; status: RequestStatus }
   /** No stored request has this id (a forged or very old button). */
-  | { code: 'not_found'; requestId: string };
+  | { code: 'not_found'; requestId: string }
+  /**
+   * An alarm's Roll back button names deploy `requestId`, which no longer runs in `environment`: someone deployed or
+   * rolled back since. `current`: what runs there now, if foxops knows.
+   */
+  | { code: 'no_longer_running'; requestId: string; service: string; environment: string; current?: { requestId: string; sha: string } };
 
 /** The codes of {@link Refusal}, for logs and audit entries. */
 export type RefusalCode = Refusal['code'];

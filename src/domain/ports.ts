@@ -5,6 +5,7 @@
  */
 import type { Lock } from './lock.js';
 import type { AlarmNotice, AlarmReport } from './alarm.js';
+import type { AlarmDigest, AlarmEpisode, AlarmThreadRef, AlarmView, StormWindow } from './alarm-episode.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
 import type { DriftedResource, StackChange, StackTarget } from './stack.js';
@@ -234,6 +235,23 @@ export interface StackBackups {
   get(deployId: string): Promise<StackBackup | undefined>;
 }
 
+/**
+ * Alarm episodes, the storm window of each channel and its digests (src/domain/alarm-episode.ts). Every write is
+ * conditional on the version read (0: nothing stored yet): of two alarm jobs racing, one writes, the other reads again.
+ */
+export interface AlarmEpisodes {
+  /** The newest episode of the alarm `name`. */
+  get(name: string): Promise<AlarmEpisode | undefined>;
+  /** Stores `next` as version `expectedVersion + 1` if the stored version is still `expectedVersion`; false when it is not. */
+  save(next: AlarmEpisode, expectedVersion: number): Promise<boolean>;
+  window(channel: string): Promise<StormWindow | undefined>;
+  /** As {@link save}, for the storm window of `next.channel`. */
+  saveWindow(next: StormWindow, expectedVersion: number): Promise<boolean>;
+  digest(channel: string, id: string): Promise<AlarmDigest | undefined>;
+  /** As {@link save}, for the digest `next.id` of `next.channel`. */
+  saveDigest(next: AlarmDigest, expectedVersion: number): Promise<boolean>;
+}
+
 /** Which CloudWatch alarms of a service to look at in one environment: exact names and name prefixes, in a region. */
 export interface AlarmQuery {
   names: string[];
@@ -248,6 +266,16 @@ export interface AlarmStates {
    * (src/domain/promotion.ts) with the action, the resource and what AWS said when CloudWatch does not answer.
    */
   firing(query: AlarmQuery): Promise<string[]>;
+}
+
+/** Images of CloudWatch metrics, for the graph under an alarm post (the widget comes from src/domain/alarm-graph.ts). */
+export interface MetricGraphs {
+  /**
+   * The PNG of the metric widget `widget` (CloudWatch's MetricWidget JSON) rendered in `region` (default: the
+   * client's). Throws `MetricGraphError` (src/domain/alarm-graph.ts): `refused` when CloudWatch will not draw it
+   * (a bad widget, no permission; trying again does not help), `unavailable` when it did not answer.
+   */
+  render(widget: string, region?: string): Promise<Uint8Array>;
 }
 
 /** A resolved commit. */
@@ -328,6 +356,20 @@ export type NoticeJob = {
  */
 export type AuditExportJob = { type: 'audit_export'; userId: string; environments: string[]; since: string; until: string; key?: string };
 
+/**
+ * The graph under an ALARM post: `alarm`'s metric over the 3 hours before it, uploaded as a reply in the thread of
+ * the message `threadTs` in `channel`, with the likely-cause deploy (`deployAt`, its finish, and `deploySha`) drawn
+ * as a vertical line. Queued by the alarm job once its message is posted, never on the path that answers SNS.
+ */
+export type AlarmGraphJob = { type: 'alarm_graph'; alarm: AlarmNotice; channel: string; threadTs: string; deployAt?: string; deploySha?: string };
+
+/**
+ * Bring Slack up to date with an alarm episode's or digest's message and thread (src/alarms/episodes.ts): queued by an
+ * alarm job that ran out of time while Slack's pace of one message a second per channel held it, with the `version` of
+ * the item then (so that each hand-over is a job of its own).
+ */
+export type AlarmSyncJob = { type: 'alarm_sync'; ref: AlarmThreadRef; version: number };
+
 /** Work that must not hold up Slack's 3-second ack or GitHub's 10-second webhook timeout. */
 export type Job =
   | { type: 'prepare'; requestId: string }
@@ -337,8 +379,10 @@ export type Job =
   | { type: 'reconcile'; at?: string }
   | CardJob
   | NoticeJob
-  /** A CloudWatch alarm state change to post; queued by the SNS route, one job per alarm, state and time. */
+  /** A CloudWatch alarm state change to post; queued by the SNS and EventBridge routes, one job per alarm, state and time. */
   | { type: 'alarm'; alarm: AlarmNotice }
+  | AlarmSyncJob
+  | AlarmGraphJob
   /**
    * After run attempt `attempt` of a request succeeded in an environment whose target names a Lambda function: read
    * which version the alias serves (GetAlias) and record it in the ledger entry. Queued by the run news, never run on it.
@@ -357,7 +401,9 @@ export type ChannelNotice =
   /** `lock` was lifted by `by` (its owner, or an approver). */
   | { kind: 'lock_released'; lock: Lock; by: string }
   /** A break-glass request was made (`requested`) or got its approvals (`approved`); the words come from the stored request. */
-  | { kind: 'break_glass'; requestId: string; stage: 'requested' | 'approved' };
+  | { kind: 'break_glass'; requestId: string; stage: 'requested' | 'approved' }
+  /** Alarm `alarm` went off during the bake of deploy `deployId`, and foxops started rollback `requestId` without approval (`auto_rollback`). */
+  | { kind: 'auto_rollback'; requestId: string; alarm: string; deployId: string };
 
 /** Options of {@link JobQueue.enqueue}. */
 export interface EnqueueOptions {
@@ -438,6 +484,12 @@ export interface CardPublisher {
   reply(request: DeployRequest, notice: RunNotice): Promise<void>;
   /** Posts an alarm report in `channel`; returns its ts. */
   announce(channel: string, report: AlarmReport): Promise<string>;
+  /** Posts the message of an alarm episode or of a storm digest in `channel`; returns its ts. */
+  postAlarm(channel: string, view: AlarmView): Promise<string>;
+  /** Posts alarm changes as a reply in the thread of `threadTs` in `channel`; returns the reply's ts. */
+  alarmReply(channel: string, threadTs: string, view: AlarmView): Promise<string>;
+  /** Replaces the alarm message or reply `ts` in `channel` with `view`. */
+  reviseAlarm(channel: string, ts: string, view: AlarmView): Promise<void>;
   /** Posts `notice` in `channel` (locks, break-glass); returns its ts. */
   tell(channel: string, notice: ChannelNotice): Promise<string>;
 }
@@ -465,8 +517,23 @@ export interface AuditExportSummary {
   count: number;
 }
 
-/** Private delivery of files to one person. */
+/** The graph of an alarm's metric as a PNG, and what it shows, for the words that go with it. */
+export interface AlarmGraphImage {
+  alarm: AlarmNotice;
+  png: Uint8Array;
+  /** The likely-cause deploy's commit, when the graph marks it. */
+  deploySha?: string;
+  /** True when the graph draws the alarm's threshold. */
+  threshold: boolean;
+}
+
+/** Files for people: the audit export in a direct message, and the alarm graph in the thread of the alarm's message. */
 export interface FileDelivery {
   /** Sends the files of an audit export to `userId` in a direct message, with a comment saying what they hold. */
   sendAuditExport(userId: string, summary: AuditExportSummary, files: ExportFile[]): Promise<void>;
+  /**
+   * Uploads `graph` as a reply in the thread of the message `threadTs` in `channel`; returns Slack's file id. Throws
+   * `FileRefusedError` (src/domain/errors.ts) when Slack refuses for a reason that trying again does not change.
+   */
+  shareAlarmGraph(channel: string, threadTs: string, graph: AlarmGraphImage): Promise<string>;
 }

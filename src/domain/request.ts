@@ -236,8 +236,19 @@ export interface DeployRequest {
    * approvers know it will wait once approved. Set and cleared by `/deploy lock` and `/deploy unlock`.
    */
   lockedBy?: Lock;
+  /**
+   * CloudWatch alarms that went off during the bake window after this deploy succeeded (`bake` of its environment):
+   * the alarm's name and when its state changed, one entry per state change, shown on the card (src/alarms/act.ts).
+   */
+  bakeAlarms?: BakeAlarm[];
   /** Bumped by every conditional write. */
   version: number;
+}
+
+/** An alarm that went off while a deploy baked: its name and when it went into ALARM (ISO). */
+export interface BakeAlarm {
+  name: string;
+  at: string;
 }
 
 /** One end of a rollback: a deploy from the ledger, as the card shows it. */

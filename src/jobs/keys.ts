@@ -2,7 +2,8 @@
  * The identity of a job in the outbox: the same work gets the same key, so queueing it twice runs it once.
  * A card edit is one per request, slot, phase and try; a thread reply one per request, milestone, attempt and try;
  * a prepare one per request; a dispatch one per request version (a Retry makes a new version, hence a new key); the
- * version record one per request and run attempt; an audit export one per `/deploy audit` (its key, from the trigger id).
+ * version record one per request and run attempt; an audit export one per `/deploy audit` (its key, from the trigger id);
+ * an alarm graph one per alarm and state change.
  */
 import { createHash } from 'node:crypto';
 import type { Job } from '../domain/ports.js';
@@ -25,6 +26,12 @@ export function jobKey(job: Job): string {
       return `notice:${job.requestId}:${job.notice}:${job.attempt}:${job.tries ?? 0}`;
     case 'alarm':
       return `alarm:${job.alarm.name}:${job.alarm.state}:${job.alarm.at}`;
+    case 'alarm_sync':
+      // One hand-over per item and version: the next hand-over of the same item comes from a later version.
+      return `alarm-sync:${job.ref.kind === 'episode' ? job.ref.name : `${job.ref.channel}:${job.ref.id}`}:${job.version}`;
+    case 'alarm_graph':
+      // One graph per ALARM state change: the alarm job that posted it may run again, the graph is queued once.
+      return `alarm-graph:${job.alarm.name}:${job.alarm.at}`;
     case 'record_version':
       return `record-version:${job.requestId}:${job.attempt}`;
     case 'audit_export':
@@ -33,6 +40,6 @@ export function jobKey(job: Job): string {
     case 'advance':
       return `advance:${job.service}:${job.environment}`;
     case 'channel_notice':
-      return `channel-notice:${job.channel}:${job.notice.kind}:${'lock' in job.notice ? `${job.notice.lock.environment}:${job.notice.lock.service ?? '*'}:${job.notice.lock.at}` : `${job.notice.requestId}:${job.notice.stage}`}`;
+      return `channel-notice:${job.channel}:${job.notice.kind}:${'lock' in job.notice ? `${job.notice.lock.environment}:${job.notice.lock.service ?? '*'}:${job.notice.lock.at}` : `${job.notice.requestId}:${'stage' in job.notice ? job.notice.stage : job.notice.deployId}`}`;
   }
 }

@@ -47,6 +47,16 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
       await announceAlarm(ctx, job.alarm);
       return;
     }
+    case 'alarm_sync': {
+      const { continueAlarmSync } = await import('../alarms/announce.js');
+      await continueAlarmSync(ctx, job);
+      return;
+    }
+    case 'alarm_graph': {
+      const { runAlarmGraph } = await import('../alarms/graph.js');
+      await runAlarmGraph(ctx, job);
+      return;
+    }
     case 'record_version': {
       const { recordVersion } = await import('../deploys/record-version.js');
       await recordVersion(ctx, job.requestId, job.attempt);

@@ -6,12 +6,14 @@
  *    reported back (`batchItemFailures`) so that the stream delivers them again.
  *  - `{ foxopsJob }`: a job handed over directly (operators, tests); queued and run at once.
  *  - EventBridge schedule (`{ "foxops": "reconcile" }` or a Scheduled Event): the reconciler.
- *  - SNS: CloudWatch alarms of the deployed services, each queued as an alarm job (posted by the stream's delivery).
+ *  - SNS, and EventBridge (`CloudWatch Alarm State Change`): CloudWatch alarms of the deployed services, each state
+ *    change queued as one alarm job (posted by the stream's delivery), once even when both sources deliver it.
  * Each path loads only the modules it needs, so a cold `/deploy help` does not pay for GitHub or DynamoDB.
  */
 import type { SnsEvent } from '../alarms/envelope.js';
 import type { Env, FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
+import type { AlarmNotice } from '../domain/alarm.js';
 import { type HttpEvent, type HttpResult, json } from '../http.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ContextTuning } from '../wiring.js';
@@ -26,6 +28,15 @@ const isSns = (e: unknown): boolean => Array.isArray((e as SnsEvent)?.Records) &
 const isDynamoStream = (e: unknown): boolean => Array.isArray((e as StreamEvent)?.Records) && (e as StreamEvent).Records[0]?.eventSource === 'aws:dynamodb';
 /** A job handed over directly; its shape is checked by `readJob` (src/jobs/parse.ts) before anything runs. */
 const isJobEvent = (e: unknown): e is { foxopsJob: unknown } => typeof e === 'object' && e !== null && 'foxopsJob' in e;
+/**
+ * CloudWatch's own alarm state change, through an EventBridge rule on this account's bus (or forwarded there from
+ * another account's); its shape is checked by `parseAlarmEvent` (src/alarms/envelope.ts).
+ */
+const isAlarmEvent = (e: unknown): boolean => {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
+  const a = e as { 'detail-type'?: unknown; source?: unknown };
+  return a.source === 'aws.cloudwatch' && a['detail-type'] === 'CloudWatch Alarm State Change';
+};
 /** The reconciler's schedule: the rule's input `{ "foxops": "reconcile" }`, or EventBridge's own Scheduled Event. */
 const isSchedule = (e: unknown): boolean => {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
@@ -131,21 +142,49 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
       const read = readSnsRecord(record);
       const notice = 'problem' in read ? read : parseAlarmMessage(read.message);
       if ('problem' in notice) {
-        logger.error('alarm.unreadable', { messageId: read.messageId, topic: read.topic, problem: notice.problem });
+        logger.error('alarm.unreadable', { via: 'sns', messageId: read.messageId, topic: read.topic, problem: notice.problem });
         continue;
       }
-      await ctx.jobs.enqueue({ type: 'alarm', alarm: notice }).catch((err) => {
-        logger.error('alarm.queue_failed', { alarm: notice.name, err });
-        failures.push(err);
-      });
+      const failed = await queueAlarm(ctx, notice);
+      if (failed) failures.push(failed);
     }
     if (failures.length) throw new Error(`${failures.length} alarm(s) could not be queued; Lambda will deliver them again`);
     return undefined;
   }
 
+  /**
+   * A CloudWatch alarm state change through an EventBridge rule, queued like an SNS notification: the same change from
+   * both sources has the same job key, so the second queues nothing. A job that could not be stored fails the
+   * invocation (EventBridge invokes asynchronously, so Lambda's retries and on-failure queue keep the alarm).
+   */
+  async function alarmEvent(event: unknown): Promise<undefined> {
+    const [ctx, { parseAlarmEvent, readEventIds }] = await Promise.all([context(), import('../alarms/envelope.js')]);
+    const notice = parseAlarmEvent(event);
+    if ('problem' in notice) {
+      logger.error('alarm.unreadable', { via: 'eventbridge', ...readEventIds(event), problem: notice.problem });
+      return undefined;
+    }
+    if (await queueAlarm(ctx, notice)) throw new Error('the alarm could not be queued; Lambda will deliver it again');
+    return undefined;
+  }
+
+  /** Queues the alarm job of `notice`; returns the error when it could not be stored (logged here), else undefined. */
+  async function queueAlarm(ctx: DeployContext, notice: AlarmNotice): Promise<unknown> {
+    try {
+      const queued = await ctx.jobs.enqueue({ type: 'alarm', alarm: notice });
+      // Not new: a repeated delivery, or the same change through the other source (SNS and EventBridge both on).
+      if (!queued) logger.debug('alarm.already_queued', { alarm: notice.name, state: notice.state, at: notice.at, via: notice.source });
+      return undefined;
+    } catch (err) {
+      logger.error('alarm.queue_failed', { alarm: notice.name, via: notice.source, err });
+      return err ?? new Error('queue failed');
+    }
+  }
+
   return async function handler(event: unknown, lambdaContext?: unknown): Promise<HttpResult | BatchResponse | undefined> {
     if (isHttp(event)) return http(event, lambdaContext);
     if (isSns(event)) return alarms(event as SnsEvent);
+    if (isAlarmEvent(event)) return alarmEvent(event);
     if (isDynamoStream(event)) {
       const [ctx, { runStreamBatch }] = await Promise.all([context(), import('../jobs/stream.js')]);
       return runStreamBatch(ctx, event as StreamEvent);

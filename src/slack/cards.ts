@@ -5,11 +5,13 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { AlarmReport } from '../domain/alarm.js';
+import type { AlarmView } from '../domain/alarm-episode.js';
 import type { CardPublisher, ChannelNotice, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
 import type { RunNotice } from '../domain/run-events.js';
 import type { Logger } from '../log.js';
 import { alarmMessage } from './blocks/alarm.js';
+import { alarmViewMessage } from './blocks/alarm-episode.js';
 import { channelNoticeMessage } from './blocks/channel-notice.js';
 import { deployCard } from './blocks/deploy-card.js';
 import { runNoticeText, whisperText } from './blocks/run-notice.js';
@@ -77,11 +79,29 @@ export class SlackCardPublisher implements CardPublisher {
     return result.ts!;
   }
 
+  /** {@inheritDoc CardPublisher.postAlarm} */
+  async postAlarm(channel: string, view: AlarmView): Promise<string> {
+    const result = await this.client.chat.postMessage({ channel, ...alarmViewMessage(view), unfurl_links: false, unfurl_media: false });
+    return result.ts!;
+  }
+
+  /** {@inheritDoc CardPublisher.alarmReply} */
+  async alarmReply(channel: string, threadTs: string, view: AlarmView): Promise<string> {
+    const result = await this.client.chat.postMessage({ channel, thread_ts: threadTs, ...alarmViewMessage(view), unfurl_links: false, unfurl_media: false });
+    return result.ts!;
+  }
+
+  /** {@inheritDoc CardPublisher.reviseAlarm} */
+  async reviseAlarm(channel: string, ts: string, view: AlarmView): Promise<void> {
+    await this.client.chat.update({ channel, ts, ...alarmViewMessage(view) });
+  }
+
   /** {@inheritDoc CardPublisher.tell} */
   async tell(channel: string, notice: ChannelNotice): Promise<string> {
-    // A break-glass notice is worded from the request as stored now, like the card, so both say the same.
-    const request = notice.kind === 'break_glass' ? await this.requests.get(notice.requestId) : undefined;
-    if (notice.kind === 'break_glass' && !request) this.logger.warn('notice.request_missing', { requestId: notice.requestId, channel });
+    // A break-glass or auto-rollback notice is worded from the request as stored now, like the card, so both say the same.
+    const aboutRequest = notice.kind === 'break_glass' || notice.kind === 'auto_rollback';
+    const request = aboutRequest ? await this.requests.get(notice.requestId) : undefined;
+    if (aboutRequest && !request) this.logger.warn('notice.request_missing', { requestId: notice.requestId, channel });
     const message = channelNoticeMessage(notice, request);
     const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
     this.logger.info('notice.posted', { kind: notice.kind, channel, ts: result.ts });

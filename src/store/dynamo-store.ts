@@ -10,6 +10,7 @@ import { mergeByTime, monthOf, monthsBetween, NO_ENVIRONMENT } from '../domain/a
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../domain/catalog.js';
 import type { AuditEntry, AuditLog, AuditQuery, DeploymentLedger, DeploymentRecord, IdempotencyKeys, RequestRepository } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
+import { DynamoAlarmEpisodes } from './alarm-episodes.js';
 import { DynamoEnvironmentState } from './environment-state.js';
 import { type Item, isConditionFailure, N, S } from './items.js';
 import { ACTIVE_INDEX, AUDIT_INDEX } from './table.js';
@@ -347,5 +348,6 @@ export function dynamoStore(client: DynamoDBClient, tableName: string, now: () =
     idempotency: new DynamoIdempotencyKeys(client, tableName, now),
     ledger: new DynamoDeploymentLedger(client, tableName),
     environments: new DynamoEnvironmentState(client, tableName),
+    alarmEpisodes: new DynamoAlarmEpisodes(client, tableName, now),
   };
 }

@@ -14,6 +14,9 @@
  * | deploy history    | `HIST#<service>#<env>`   | `<finished iso>#<id>`  | every outcome; sorts oldest first, `history` reads it newest first |
  * | lock              | `ENV#<env>`              | `LOCK#<service or *>`  | owner, reason, `at`, `until`; taken with one conditional write |
  * | deploy slot       | `ENV#<env>`              | `SLOT#<service>`       | `holder`: the request claiming one-deploy-at-a-time |
+ * | alarm episode     | `ALARM#<alarm name>`     | `#EPISODE`             | the alarm's newest episode; `version` guards every write |
+ * | storm window      | `STORM#<channel>`        | `#WINDOW`              | the channel's recent alarm messages, its open digest |
+ * | storm digest      | `STORM#<channel>`        | `DIGEST#<opened>#<n>`  | one digest of a storm; `version` guards every write |
  *
  * GSI1 (`GSI1PK`/`GSI1SK`) is sparse: only requests that are not final carry `GSI1PK = ACTIVE`, with
  * `GSI1SK = <lastRunEventAt or updatedAt>#<id>`, so the reconciler and status queries read just the live
@@ -27,7 +30,7 @@
  * because every writer uses `Date.prototype.toISOString()` (UTC, milliseconds, `Z`).
  *
  * `ttl` (epoch seconds) is on final requests and run links (a year), audit events (`audit_retention_days`, default
- * 400) and idempotency keys.
+ * 400), idempotency keys and the alarm items (episodes 90 days after their last write, digests 30, windows 1).
  * DynamoDB deletes expired items lazily (typically within days); dynalite never does. Only the idempotency
  * claim looks at `ttl`; every other read returns an expired item until it is deleted.
  */

@@ -42,6 +42,11 @@ export interface DynamoStreamOptions {
   maxRetries?: number;
   /** Pause before a failed record is delivered again; default 20 ms. */
   retryDelayMs?: number;
+  /**
+   * Batches delivered at the same time, at most (the mapping's parallelization factor: 5 in infra/foxops/template.yml);
+   * default: every batch at once.
+   */
+  maxBatchesInFlight?: number;
 }
 
 /** A running stream fake. */
@@ -72,6 +77,7 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
   const batchSize = options.batchSize ?? 10;
   const maxRetries = options.maxRetries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? 20;
+  const maxBatchesInFlight = options.maxBatchesInFlight ?? Number.POSITIVE_INFINITY;
   const records: StreamRecord[] = [];
   const failed: StreamRecord[] = [];
   const queue: Array<{ record: StreamRecord; tries: number }> = [];
@@ -116,9 +122,13 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
 
   const pump = () => {
     if (!subscriber || paused) return;
-    while (queue.length) {
+    while (queue.length && inFlight.size < maxBatchesInFlight) {
       const batch = queue.splice(0, batchSize);
-      const task = deliver(batch).finally(() => inFlight.delete(task));
+      const task: Promise<void> = deliver(batch).finally(() => {
+        inFlight.delete(task);
+        // A batch that ends makes room for the next one.
+        if (Number.isFinite(maxBatchesInFlight)) pump();
+      });
       inFlight.add(task);
     }
   };

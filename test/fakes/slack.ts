@@ -58,8 +58,12 @@ export interface SlackUploadedFile {
   /** The upload's `content-length` and `content-type` headers. */
   headers?: { contentLength?: string; contentType?: string };
   title?: string;
+  /** The `alt_text` given to `files.getUploadURLExternal` (an image's description for screen readers). */
+  altText?: string;
   /** Set by `files.completeUploadExternal`. */
   channel?: string;
+  /** The `thread_ts` of `files.completeUploadExternal`: the file is a reply in that message's thread. */
+  threadTs?: string;
   initialComment?: string;
   completed: boolean;
 }
@@ -120,8 +124,10 @@ export interface FakeSlack {
   readonly uploads: SlackUploadedFile[];
   /** The direct message channel `conversations.open` gave for a user id (`D` + the id without its first letter). */
   dmChannel(userId: string): string;
-  /** Completed uploads shared in `channel`, in order. */
+  /** Completed uploads shared in `channel`, in order (thread replies included). */
   filesIn(channel: string): SlackUploadedFile[];
+  /** Completed uploads shared as replies in the thread of `threadTs` in `channel`, in order. */
+  filesInThread(channel: string, threadTs: string): SlackUploadedFile[];
   /** Calls to one method, in order. */
   callsTo(method: string): SlackCall[];
   /** Resolves with the first call to `method` matching `predicate` (already received or arriving within `timeoutMs`, default 2000). */
@@ -141,6 +147,14 @@ export interface FakeSlack {
    * (e.g. `{ status: 404 }` for an expired URL) and `'file_upload'` to fail POSTs to upload URLs. Injections queue up per method.
    */
   failNext(method: string, failure?: SlackFailure): void;
+  /**
+   * Slack's pace for new messages: a `chat.postMessage` (thread replies included) past `perSecond` (default 1) in one
+   * channel within one second of the fake's clock (`now`, default real time) is answered 429 with `Retry-After` (the
+   * seconds to the next second), as Slack answers a burst. `false` turns it off again.
+   */
+  limitPostRate(options?: { perSecond?: number; now?: () => number } | false): void;
+  /** `chat.postMessage` calls answered 429 by {@link limitPostRate}, in order. */
+  readonly rateLimited: SlackCall[];
   /** A `response_url` to put in slash-command / block-action payloads; posts land in {@link FakeSlack.responses}. */
   responseUrl(id?: string): string;
   /** Posts received on one `response_url` id. */
@@ -184,6 +198,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const users = new Map<string, SlackUserProfile>();
   const failures = new Map<string, Array<SlackFailure & { times: number }>>();
   let requiredToken: string | undefined;
+  let postRate: { perSecond: number; now: () => number } | undefined;
+  /** Posts taken per `${channel}:${second}` while the pace is on. */
+  const postsPerSecond = new Map<string, number>();
+  const rateLimited: SlackCall[] = [];
   let tsCounter = 0;
   let responseUrlCounter = 0;
 
@@ -362,7 +380,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const length = Number(args.length);
       if (!filename || !Number.isInteger(length) || length < 0) return { ok: false, error: 'invalid_arguments' };
       const id = `F${String(uploads.length + 1).padStart(8, '0')}`;
-      uploads.push({ id, filename, length, completed: false });
+      uploads.push({ id, filename, length, completed: false, ...(str(args.alt_text) ? { altText: String(args.alt_text) } : {}) });
       return { upload_url: `${server.url}/upload/${id}`, file_id: id };
     },
     'files.completeUploadExternal': (args) => {
@@ -372,11 +390,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       // Strict like Slack: a file whose bytes never arrived cannot be completed.
       if (found.some((u) => !u?.content)) return { ok: false, error: 'file_not_found' };
       const channel = str(args.channel_id);
+      const threadTs = str(args.thread_ts);
+      // A reply needs the one channel its thread is in.
+      if (threadTs && !channel) return { ok: false, error: 'invalid_arguments' };
       listed.forEach((f, i) => {
         const upload = found[i]!;
         upload.completed = true;
         if (f.title) upload.title = f.title;
         if (channel) upload.channel = channel;
+        if (threadTs) upload.threadTs = threadTs;
         if (typeof args.initial_comment === 'string') upload.initialComment = args.initial_comment;
       });
       return { files: found.map((u) => ({ id: u!.id, title: u!.title ?? u!.filename })) };
@@ -460,6 +482,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls.push({ method, args, token, at: new Date() });
 
     if (answerFailure(res, takeFailure(method))) return;
+    if (postRate && method === 'chat.postMessage' && typeof args.channel === 'string') {
+      const now = postRate.now();
+      const second = Math.floor(now / 1000);
+      const key = `${args.channel}:${second}`;
+      const taken = postsPerSecond.get(key) ?? 0;
+      if (taken >= postRate.perSecond) {
+        rateLimited.push(calls.at(-1)!);
+        return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.max(1, Math.ceil(((second + 1) * 1000 - now) / 1000))) });
+      }
+      postsPerSecond.set(key, taken + 1);
+    }
     if (token === undefined) return sendJson(res, 200, { ok: false, error: 'not_authed' });
     if (requiredToken !== undefined && token !== requiredToken) return sendJson(res, 200, { ok: false, error: 'invalid_auth' });
     const handler = handlers[method];
@@ -479,6 +512,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     uploads,
     dmChannel,
     filesIn: (channel) => uploads.filter((u) => u.completed && u.channel === channel),
+    filesInThread: (channel, threadTs) => uploads.filter((u) => u.completed && u.channel === channel && u.threadTs === threadTs),
     callsTo: (method) => calls.filter((call) => call.method === method),
     waitForCall: (method, predicate = () => true, timeoutMs = 2000) =>
       pollUntil(() => calls.find((call) => call.method === method && predicate(call)), timeoutMs, `Slack ${method} call`),
@@ -492,6 +526,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     setUserGroup: (usergroupId, userIds) => void userGroups.set(usergroupId, [...userIds]),
     setUser: (userId, profile) => void users.set(userId, { ...profile }),
     requireToken: (token) => void (requiredToken = token),
+    limitPostRate(options = {}) {
+      postRate = options === false ? undefined : { perSecond: options.perSecond ?? 1, now: options.now ?? Date.now };
+    },
+    rateLimited,
     failNext(method, failure = {}) {
       const queue = failures.get(method) ?? [];
       queue.push({ ...failure, times: failure.times ?? 1 });
@@ -515,6 +553,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       users.clear();
       failures.clear();
       requiredToken = undefined;
+      postRate = undefined;
+      postsPerSecond.clear();
+      rateLimited.length = 0;
     },
     close: () => server.close(),
   };

@@ -28,7 +28,8 @@ let dynamo: DynamoDBClient;
 let seeded: Seeded;
 
 beforeAll(async () => {
-  h = await startHarness({ cardSpacingMs: 0 });
+  // No pacing of card edits or alarm posts: these properties are about routes, not Slack's pace.
+  h = await startHarness({ cardSpacingMs: 0, alarmPostSpacingMs: 1 });
   h.github.pushCommits(REPO, 'main', 2);
   seeded = await seedDeploy(h);
   handler = warnHandler(h);

@@ -26,6 +26,7 @@ import {
 } from '../fakes/index.js';
 import { type FakeCloudFormation, startFakeCloudFormation } from '../fakes/cloudformation.js';
 import { type FakeCloudWatch, startFakeCloudWatch } from '../fakes/cloudwatch.js';
+import type { LogLevel } from '../../src/log.js';
 import { captureLogLines, type CapturedLogs } from './logs.js';
 
 export { blocksText } from './blocks.js';
@@ -145,8 +146,14 @@ export interface HarnessOptions {
   githubTimeoutMs?: number;
   /** Least time between coalesced edits of one card; default 1000 ms as in production. */
   cardSpacingMs?: number;
+  /** Least time between new alarm messages in one channel; default 1000 ms as in production. */
+  alarmPostSpacingMs?: number;
+  /** Batches the table's stream delivers at the same time, at most (AWS: 5); default every batch at once. */
+  streamBatchesInFlight?: number;
   /** Another build of the handler factory, e.g. the bundle's (the benchmark measures `dist/lambda`). */
   createHandler?: typeof createHandler;
+  /** The handler's LOG_LEVEL (default `error`): `warn` or `info` for a test that takes such a line with `logs.take`. */
+  logLevel?: LogLevel;
 }
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
@@ -158,7 +165,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startFakeLambda(),
     startFakeCloudFormation({ region: 'us-east-1' }),
   ]);
-  const stream = await startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
+  const stream = await startDynamoStream(dynamo.url, {
+    keyPrefix: 'JOB#',
+    ...(options.streamBatchesInFlight ? { maxBatchesInFlight: options.streamBatchesInFlight } : {}),
+  });
   const cloudwatch = await startFakeCloudWatch();
   const dir = mkdtempSync(path.join(tmpdir(), 'foxops-test-'));
   const configPath = path.join(dir, 'foxops.yml');
@@ -182,7 +192,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
     AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
-    LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? 'error',
+    LOG_LEVEL: process.env.FOXOPS_TEST_LOG_LEVEL ?? options.logLevel ?? 'error',
   };
   const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   await ensureTable(dynamoClient, table);
@@ -198,6 +208,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     now: () => clock.now,
     github: { retryBaseMs: options.githubRetryBaseMs ?? 5, throttleId: table, ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}) },
     ...(options.cardSpacingMs !== undefined ? { cards: { spacingMs: options.cardSpacingMs } } : {}),
+    ...(options.alarmPostSpacingMs !== undefined ? { alarms: { postSpacingMs: options.alarmPostSpacingMs } } : {}),
     // Drift detection status is read every few ms instead of every 2 s; the fake finishes after its `drift.polls`.
     stackPolls: { intervalMs: 2 },
   });

@@ -4,11 +4,13 @@
  * Every port records what it was asked; each test overrides the ports it is about.
  */
 import type { DeployContext } from '../../src/deploys/context.js';
+import type { AlarmView } from '../../src/domain/alarm-episode.js';
 import type { AuditEntry, AuditQuery, CardPublisher, ChannelNotice, Job, SourceControl } from '../../src/domain/ports.js';
 import type { DeployRequest } from '../../src/domain/request.js';
 import type { RunNotice } from '../../src/domain/run-events.js';
 import { memoryLogger } from '../../src/log.js';
 import { TEST_CATALOG } from './catalog.js';
+import { MemoryAlarmEpisodes } from './memory-alarm-episodes.js';
 import { MemoryEnvironmentState } from './memory-environment.js';
 
 /** What the in-memory ports saw. */
@@ -25,6 +27,12 @@ export interface MemoryContext {
   /** Channel notices told (locks, break-glass), in order. */
   told: Array<{ channel: string; notice: ChannelNotice }>;
   requests: Map<string, DeployRequest>;
+  /** Alarm messages and replies posted (`threadTs` for replies), in order; the ts each got is `2.<position>`. */
+  alarmPosts: Array<{ channel: string; threadTs?: string; view: AlarmView }>;
+  /** Alarm messages and replies edited, in order. */
+  alarmEdits: Array<{ channel: string; ts: string; view: AlarmView }>;
+  /** Alarm episodes, storm windows and digests. */
+  alarmEpisodes: MemoryAlarmEpisodes;
   logger: ReturnType<typeof memoryLogger>;
 }
 
@@ -54,6 +62,9 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
   const edits: number[] = [];
   const replies: MemoryContext['replies'] = [];
   const told: MemoryContext['told'] = [];
+  const alarmPosts: MemoryContext['alarmPosts'] = [];
+  const alarmEdits: MemoryContext['alarmEdits'] = [];
+  const alarmEpisodes = new MemoryAlarmEpisodes();
   const requests = new Map((options.requests ?? []).map((r) => [r.id, r]));
   const logger = memoryLogger();
   const cards: CardPublisher = {
@@ -68,6 +79,9 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       replies.push({ requestId: request.id, notice });
     },
     announce: async () => '1.3',
+    postAlarm: async (channel, view) => (alarmPosts.push({ channel, view }), `2.${alarmPosts.length}`),
+    alarmReply: async (channel, threadTs, view) => (alarmPosts.push({ channel, threadTs, view }), `2.${alarmPosts.length}`),
+    reviseAlarm: async (channel, ts, view) => void alarmEdits.push({ channel, ts, view }),
     tell: async (channel, notice) => (told.push({ channel, notice }), '1.4'),
   };
   const ctx: DeployContext = {
@@ -104,6 +118,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       bury: async () => undefined,
     },
     environments: options.environments ?? new MemoryEnvironmentState(),
+    alarmEpisodes,
     cards,
     directory: { groupsOf: async () => [] },
     sourceControl: async () => {
@@ -115,6 +130,9 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     },
     alarmStates: async () => {
       throw new Error('CloudWatch alarms are not used by this test');
+    },
+    metricGraphs: async () => {
+      throw new Error('CloudWatch metric graphs are not used by this test');
     },
     stacks: async () => {
       throw new Error('CloudFormation stacks are not used by this test');
@@ -129,7 +147,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     now: options.now ?? (() => new Date()),
     ...(options.cardUpdateSpacingMs !== undefined ? { cardUpdateSpacingMs: options.cardUpdateSpacingMs } : {}),
   };
-  return { ctx, keys, jobs, audit, edits, replies, told, requests, logger };
+  return { ctx, keys, jobs, audit, edits, replies, told, requests, alarmPosts, alarmEdits, alarmEpisodes, logger };
 }
 
 /** The entries of `query` among `entries`, oldest first (same instant: environment order, then as recorded), like the store's `read`. */

@@ -88,6 +88,7 @@ describe('parseAlarmMessage', () => {
       region: 'eu-west-1',
       accountId: '111111111111',
       metric: { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: 'fb-prod-fn' } },
+      source: 'sns',
     });
     expect(alarmConsoleUrl(notice as AlarmNotice)).toBe(
       'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/foxy-backend-production-errors',

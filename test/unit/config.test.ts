@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { type ConfigProblem, ConfigError, type Env, catalogPathFrom, formatProblems, loadConfig, parseCatalog } from '../../src/config/index.js';
 import { parseCommand } from '../../src/domain/command.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../../src/domain/catalog.js';
+import { DEFAULT_EPISODE_SETTINGS, episodeSettingsOf } from '../../src/domain/alarm-episode.js';
 import { validatedCatalogFile } from '../../src/config/validated-catalog.js';
 
 const REPO_CONFIG = path.join(__dirname, '..', '..', 'foxops.yml');
@@ -1261,6 +1262,135 @@ describe('parseCatalog: freezes, break-glass and audit settings', () => {
       // Assess
       expect(catalog.environments[0]!.breakGlassApprovers).toEqual([]);
     });
+  });
+});
+
+describe('parseCatalog: bake and auto_rollback', () => {
+  const withProduction = (lines: string) => GOOD_YAML.replace('approvers: [U0ALICE]', `approvers: [U0ALICE]\n${lines}`);
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const catalogOf = (yaml: string) => {
+    const result = parse(yaml);
+    if ('problems' in result) throw new Error(formatProblems(result.problems));
+    return result.catalog;
+  };
+  const problemsOfYaml = (yaml: string) => {
+    const result = parse(yaml);
+    return 'problems' in result ? result.problems : [];
+  };
+
+  it('defaults to no bake window and no auto-rollback', () => {
+    // Act
+    const env = catalogOf(GOOD_YAML).environments[0]!;
+
+    // Assess
+    expect(env.bakeMs).toBeUndefined();
+    expect(env.autoRollback).toBeUndefined();
+  });
+
+  it('reads `bake` as a duration and `auto_rollback`', () => {
+    // Act
+    const env = catalogOf(withProduction('    bake: 30m\n    auto_rollback: true\n')).environments[0]!;
+
+    // Assess
+    expect(env).toMatchObject({ bakeMs: 30 * 60_000, autoRollback: true });
+  });
+
+  it('refuses `auto_rollback: true` without `bake`, naming both ways out', () => {
+    // Act
+    const problems = problemsOfYaml(withProduction('    auto_rollback: true\n'));
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        where: 'f.yml: environments.production.auto_rollback',
+        problem: '`auto_rollback: true` acts on alarms during the bake window, but `bake` is not set',
+        fix: 'add `bake: <duration>` (e.g. `bake: 30m`) to environments.production, or set `auto_rollback: false`',
+      },
+    ]);
+  });
+
+  it.each([
+    ['a bake that is no duration', '    bake: soon\n', 'environments.production.bake', /e\.g\. `bake: 30m`/],
+    ['an auto_rollback that is no boolean', '    bake: 30m\n    auto_rollback: yes please\n', 'environments.production.auto_rollback', /`auto_rollback: true`/],
+  ])('reports %s at its key path with the fix', (_why, lines, keyPath, fix) => {
+    // Act
+    const problems = problemsOfYaml(withProduction(lines));
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ where: `f.yml: ${keyPath}`, fix: expect.stringMatching(fix) })]);
+  });
+});
+
+describe('parseCatalog: alarm episodes (flapping, storm, new_message_after)', () => {
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const catalogOf = (yaml: string) => {
+    const result = parse(yaml);
+    if ('problems' in result) throw new Error(formatProblems(result.problems));
+    return result.catalog;
+  };
+  const problemsOfYaml = (yaml: string) => {
+    const result = parse(yaml);
+    return 'problems' in result ? result.problems : [];
+  };
+
+  it('leaves them out when foxops.yml says nothing, so the defaults of src/domain/alarm-episode.ts apply', () => {
+    // Act
+    const catalog = catalogOf(GOOD_YAML);
+
+    // Assess
+    expect(episodeSettingsOf(catalog)).toEqual(DEFAULT_EPISODE_SETTINGS);
+    expect(DEFAULT_EPISODE_SETTINGS).toEqual({
+      flapping: { changes: 5, withinMs: 10 * 60_000 },
+      storm: { alarms: 10, withinMs: 60_000 },
+      newMessageAfterMs: 30 * 60_000,
+    });
+  });
+
+  it('reads flapping, storm and new_message_after next to the other alarms keys', () => {
+    // Act
+    const catalog = catalogOf(
+      `${GOOD_YAML}alarms:\n  window: 30m\n  flapping: { changes: 3, within: 5m }\n  storm: { alarms: 20, within: 2m }\n  new_message_after: 1h\n`,
+    );
+
+    // Assess
+    expect(catalog.alarms).toEqual({
+      windowMs: 30 * 60_000,
+      flapping: { changes: 3, withinMs: 5 * 60_000 },
+      storm: { alarms: 20, withinMs: 2 * 60_000 },
+      newMessageAfterMs: 60 * 60_000,
+    });
+  });
+
+  it('defaults each key it is not given inside flapping and storm', () => {
+    // Act
+    const catalog = catalogOf(`${GOOD_YAML}alarms:\n  flapping: { within: 15m }\n  storm: { alarms: 4 }\n`);
+
+    // Assess
+    expect(episodeSettingsOf(catalog)).toEqual({
+      flapping: { changes: 5, withinMs: 15 * 60_000 },
+      storm: { alarms: 4, withinMs: 60_000 },
+      newMessageAfterMs: 30 * 60_000,
+    });
+  });
+
+  it.each([
+    [
+      'a flapping count that is no whole number',
+      '  flapping: { changes: 2.5 }\n',
+      'alarms.flapping.changes',
+      /`alarms: \{ flapping: \{ changes: 5, within: 10m \} \}`/,
+    ],
+    ['a flapping window that is no duration', '  flapping: { within: often }\n', 'alarms.flapping.within', /more than `changes` state changes `within`/],
+    ['a storm threshold of 0', '  storm: { alarms: 0 }\n', 'alarms.storm.alarms', /`alarms: \{ storm: \{ alarms: 10, within: 1m \} \}`/],
+    ['a storm window that is no duration', '  storm: { within: 0s }\n', 'alarms.storm.within', /a digest lists the rest/],
+    ['a new_message_after that is no duration', '  new_message_after: later\n', 'alarms.new_message_after', /`alarms: \{ new_message_after: 30m \}`/],
+    ['an unknown key in storm', '  storm: { alarm: 3 }\n', 'alarms.storm', /remove or rename/],
+  ])('reports %s at its key path with the fix', (_why, lines, keyPath, fix) => {
+    // Act
+    const problems = problemsOfYaml(`${GOOD_YAML}alarms:\n${lines}`);
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ where: `f.yml: ${keyPath}`, fix: expect.stringMatching(fix) })]);
   });
 });
 

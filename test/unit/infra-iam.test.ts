@@ -84,6 +84,7 @@ const RESOURCE_STAR_ONLY = new Set([
   'cloudformation:DescribeStackDriftDetectionStatus',
   'cloudwatch:GetMetricData',
   'cloudwatch:GetMetricStatistics',
+  'cloudwatch:GetMetricWidgetImage',
   'cloudwatch:ListMetrics',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
@@ -222,7 +223,8 @@ describe('trust and resource policies', () => {
     });
 
     // Assess
-    expect(permissions.length).toBe(4);
+    // The Function URL (two), the alarm topic, the reconciler's schedule and the alarm state change rule.
+    expect(permissions.length).toBe(5);
     expect(problems).toEqual([]);
   });
 });

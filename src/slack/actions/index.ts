@@ -1,6 +1,7 @@
 /** Registers the card buttons. */
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
+import { registerAlarmRollback } from './alarm-rollback.js';
 import { registerApprove } from './approve.js';
 import { registerReject } from './reject.js';
 import { registerRetry } from './retry.js';
@@ -10,4 +11,5 @@ export function register(app: App, deps: SlackDeps): void {
   registerApprove(app, deps);
   registerReject(app, deps);
   registerRetry(app, deps);
+  registerAlarmRollback(app, deps);
 }

@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { type AlarmNotice, type AlarmReport, alarmConsoleUrl } from '../../domain/alarm.js';
 import { formatDuration } from '../../domain/duration.js';
 import { shortSha } from '../../domain/request.js';
+import { alarmRollbackActions } from './alarm-actions.js';
 import type { SlackMessage } from './deploy-card.js';
 import { describeStatus, escapeText, slackDate } from './text.js';
 
@@ -41,5 +42,6 @@ export function alarmMessage(c: AlarmReport): SlackMessage {
       );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
   }
+  blocks.push(...alarmRollbackActions(c));
   return { text: `${c.target.service} ${c.target.environment}: ${alarm.name} is ${STATE_WORDS[alarm.state]}`, blocks };
 }

@@ -65,9 +65,19 @@ function breakGlass(stage: 'requested' | 'approved', requestId: string, r: Deplo
   return { text: line.slice(0, MAX_TEXT), blocks: [section(line), context(next)] };
 }
 
+/** The rollback foxops started by itself after an alarm during a deploy's bake: why, and where its card is. */
+function autoRollback(notice: Extract<ChannelNotice, { kind: 'auto_rollback' }>, r: DeployRequest | undefined): SlackMessage {
+  const what = r ? ` of *${escapeText(r.service)}* in *${escapeText(r.environment)}*` : '';
+  const line =
+    `:rewind: *Auto-rollback*${what}: alarm \`${escapeText(notice.alarm)}\` went off during the bake of deploy \`${notice.deployId}\`, ` +
+    'so foxops rolls it back now, without waiting for approval.';
+  const where = r ? whereCard(r) : `Rollback \`${notice.requestId}\`.`;
+  return { text: line.slice(0, MAX_TEXT), blocks: [section(line), context(`${where} Its card follows the rollback (\`auto_rollback: true\` in foxops.yml).`)] };
+}
+
 /**
- * Renders `notice` for its channel. A `break_glass` notice is worded from `request`, the stored request it names
- * (undefined when it is no longer stored); the lock notices carry all they need.
+ * Renders `notice` for its channel. A `break_glass` or `auto_rollback` notice is worded from `request`, the stored
+ * request it names (undefined when it is no longer stored); the lock notices carry all they need.
  */
 export function channelNoticeMessage(notice: ChannelNotice, request?: DeployRequest): SlackMessage {
   switch (notice.kind) {
@@ -77,5 +87,7 @@ export function channelNoticeMessage(notice: ChannelNotice, request?: DeployRequ
       return lockReleased(notice.lock, notice.by);
     case 'break_glass':
       return breakGlass(notice.stage, notice.requestId, request);
+    case 'auto_rollback':
+      return autoRollback(notice, request);
   }
 }

@@ -312,6 +312,9 @@ export function deployCard(r: DeployRequest): SlackMessage {
     });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
+  // An alarm while the deploy baked puts it under suspicion: said on its own card, where people look first.
+  const baked = (r.bakeAlarms ?? []).map((a) => `:rotating_light: alarm during bake: \`${escapeText(a.name)}\` ${slackDate(a.at)}`);
+  if (baked.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(baked.join('\n'), MAX_TEXT) }] });
   if (r.status === 'awaiting_approval') {
     blocks.push({
       type: 'actions',

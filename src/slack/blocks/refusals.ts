@@ -1,5 +1,6 @@
 /** The words for a refused action: what was wrong and how to do it right. Pure: refusal in, mrkdwn out. */
 import type { Refusal } from '../../domain/policy.js';
+import { shortSha } from '../../domain/request.js';
 import { askToUnlock, freezeWindowText, lockHolder, lockTarget, mentions, unlockCommand } from './holds.js';
 import { channelLink, describeStatus, mention } from './text.js';
 
@@ -80,5 +81,12 @@ export function refusalText(refusal: Refusal): string {
       return `This request is ${describeStatus(refusal.status)}; ${NO_LONGER[refusal.action]}.`;
     case 'not_found':
       return `I have no deploy request \`${refusal.requestId}\`. It may be older than a year; start a new one with \`/deploy\`.`;
+    case 'no_longer_running': {
+      const now = refusal.current ? ` \`${shortSha(refusal.current.sha)}\` (deploy \`${refusal.current.requestId}\`) runs there now.` : '';
+      return (
+        `Deploy \`${refusal.requestId}\` no longer runs in *${refusal.environment}*: someone deployed or rolled back since this alarm.${now} ` +
+        `To roll back what runs, use \`/deploy rollback ${refusal.environment} ${refusal.service}\`.`
+      );
+    }
   }
 }
