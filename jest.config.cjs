@@ -11,8 +11,8 @@ module.exports = {
   },
   // Sources import siblings with the `.js` suffix that NodeNext needs; jest resolves the `.ts` file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // Octokit and a few of its dependencies ship only ES modules; jest runs CommonJS, so SWC converts them too.
-  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|fast-content-type-parse|json-with-bigint|content-type)/)'],
+  // Octokit and a few of its dependencies (and jose, for OIDC tokens) ship only ES modules; jest runs CommonJS, so SWC converts them too.
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|fast-content-type-parse|json-with-bigint|content-type|jose)/)'],
   // Loads src/aws/client-config.ts first in every test file: it switches off the AWS SDK's Node version warning.
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],

@@ -7,7 +7,17 @@ import type { WebClient } from '@slack/web-api';
 import type { Env, FoxopsConfig } from './config/load.js';
 import type { DeployContext } from './deploys/context.js';
 import { auditRetentionDaysOf } from './domain/audit.js';
-import type { AlarmStates, CardPublisher, FileDelivery, FunctionAliases, MetricGraphs, SourceControl, StackBackups, Stacks } from './domain/ports.js';
+import type {
+  AlarmStates,
+  CardPublisher,
+  FileDelivery,
+  FunctionAliases,
+  MetricGraphs,
+  ProtectionRules,
+  SourceControl,
+  StackBackups,
+  Stacks,
+} from './domain/ports.js';
 import { OutboxJobQueue } from './jobs/queues.js';
 import type { Logger } from './log.js';
 import { SlackDirectory } from './slack/directory.js';
@@ -91,6 +101,21 @@ export function createDeployContext(parts: ContextParts): Wired {
       const octokit = await createOctokit({ auth: config.github.auth, baseUrl: config.github.apiUrl, logger, ...parts.github });
       return new GitHubSourceControl(octokit, logger, parts.github?.retryBaseMs);
     })());
+  const appAuth = config.github.auth?.kind === 'app' ? config.github.auth : undefined;
+  // One client per installation that sent a protection rule event; an app is usually installed once or twice.
+  const installations = new Map<number, () => Promise<ProtectionRules>>();
+  const protectionRules = (installationId: number) => {
+    let client = installations.get(installationId);
+    if (!client) {
+      client = onFirstUse(async () => {
+        const [{ createOctokit }, { GitHubProtectionRules }] = await Promise.all([import('./github/octokit.js'), import('./github/protection-rules.js')]);
+        const auth = { ...(appAuth as NonNullable<typeof appAuth>), installationId: String(installationId) };
+        return new GitHubProtectionRules(await createOctokit({ auth, baseUrl: config.github.apiUrl, logger, ...parts.github }));
+      });
+      installations.set(installationId, client);
+    }
+    return client();
+  };
   const env = parts.env ?? process.env;
   /** An AWS adapter over one client per region, its SDK and module loaded on first use (jobs only, never an ack path). */
   const awsAdapter = <A>(load: (config: (service: string) => (region: string | undefined) => object) => Promise<A>) =>
@@ -146,6 +171,7 @@ export function createDeployContext(parts: ContextParts): Wired {
     cards: lazyCards(() => import('./slack/cards.js').then(({ SlackCardPublisher }) => new SlackCardPublisher(parts.slackClient, store.requests, logger))),
     directory: new SlackDirectory(parts.slackClient, logger),
     sourceControl,
+    ...(appAuth ? { protectionRules } : {}),
     functionAliases,
     alarmStates,
     metricGraphs,

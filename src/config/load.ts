@@ -25,12 +25,25 @@ export interface FoxopsConfig {
     botUserId?: string;
     apiUrl?: string;
   };
-  github: { auth?: GitHubAuth; apiUrl?: string; webhookSecret?: string };
+  github: { auth?: GitHubAuth; apiUrl?: string; webhookSecret?: string; oidc: OidcSettings };
   tableName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Settings that are missing; fatal on Lambda, reported by `npm start`. */
   missing: ConfigProblem[];
 }
+
+/**
+ * Where the OIDC tokens of workflow runs come from and whom they are for (`POST /github/verify`): GitHub's issuer
+ * and its key set unless set (GitHub Enterprise Server, tests), audience `foxops` unless set.
+ */
+export interface OidcSettings {
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+}
+
+/** GitHub.com's issuer of Actions OIDC tokens. */
+export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 
 /** Environment variables, as in `process.env`. */
 export type Env = Record<string, string | undefined>;
@@ -134,13 +147,27 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push({ where: 'env: LOG_LEVEL', problem: `\`${logLevel}\` is not a level`, fix: 'use debug, info, warn or error' });
 
+  const issuer = (optional('GITHUB_OIDC_ISSUER') ?? GITHUB_OIDC_ISSUER).replace(/\/+$/, '');
+  // The key set sits under the issuer on github.com and GHES; a separate URL is for tests and proxies.
+  const oidc: OidcSettings = {
+    issuer,
+    jwksUrl: optional('GITHUB_OIDC_JWKS_URL') ?? `${issuer}/.well-known/jwks`,
+    audience: optional('GITHUB_OIDC_AUDIENCE') ?? 'foxops',
+  };
+  if (!URL.canParse(oidc.jwksUrl) || !/^https?:$/.test(new URL(oidc.jwksUrl).protocol))
+    problems.push({
+      where: 'env: GITHUB_OIDC_JWKS_URL',
+      problem: 'is not an http(s) URL',
+      fix: 'set it to the key set of the issuer, e.g. <issuer>/.well-known/jwks',
+    });
+
   if (options.strict) problems.push(...missing);
   if (problems.length || !catalog) throw new ConfigError(problems);
   return {
     catalog,
     catalogPath,
     slack: { botToken, signingSecret, appToken, botId: optional('SLACK_BOT_ID'), botUserId: optional('SLACK_BOT_USER_ID'), apiUrl: optional('SLACK_API_URL') },
-    github: { auth, apiUrl: optional('GITHUB_API_URL'), webhookSecret: optional('GITHUB_WEBHOOK_SECRET') },
+    github: { auth, apiUrl: optional('GITHUB_API_URL'), webhookSecret: optional('GITHUB_WEBHOOK_SECRET'), oidc },
     tableName: optional('FOXOPS_TABLE') ?? 'foxops',
     logLevel: logLevel as FoxopsConfig['logLevel'],
     missing: options.strict ? [] : missing,

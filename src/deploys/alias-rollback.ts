@@ -9,6 +9,7 @@
  *  4. confirms with GetAlias, then records the rollback in the ledger (`restores`, `rolledBackFrom`).
  * Any failure ends in `rollback_failed` with its cause as a code and params, and the card offers Retry.
  */
+import { auditRequest } from './audit.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import { AliasError, failureFromAlias } from '../domain/errors.js';
 import type { AliasState, AliasTarget } from '../domain/ports.js';
@@ -128,11 +129,7 @@ async function finishFailed(ctx: DeployContext, r: DeployRequest, failure: Failu
   if (!written) return;
   ctx.logger.warn('rollback.failed', { requestId: r.id, code: failure.code, params: failure.params, cause: failure.cause });
   await environmentFreed(ctx, r.environment, r.service, `${r.id}:failed:${r.version}`);
-  await ctx.audit.record({
-    requestId: r.id,
-    environment: r.environment,
-    service: r.service,
-    at: ctx.now().toISOString(),
+  await auditRequest(ctx, r, {
     actor: 'foxops',
     action: 'rollback',
     outcome: 'error',

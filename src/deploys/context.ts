@@ -17,6 +17,7 @@ import type {
   JobOutbox,
   JobQueue,
   MetricGraphs,
+  ProtectionRules,
   RequestRepository,
   SourceControl,
   StackBackups,
@@ -42,6 +43,11 @@ export interface DeployContext {
   directory: Directory;
   /** Loaded on first use: only jobs talk to GitHub. */
   sourceControl: () => Promise<SourceControl>;
+  /**
+   * GitHub as app installation `installationId`, which answers custom deployment protection rules; loaded on first use,
+   * by jobs only. Absent when foxops authenticates with a token: only a GitHub App can own such a rule.
+   */
+  protectionRules?: (installationId: number) => Promise<ProtectionRules>;
   /** The deployed services' Lambda aliases; loaded on first use, by jobs only (never on an ack path). */
   functionAliases: () => Promise<FunctionAliases>;
   /** The deployed services' CloudWatch alarms (promotion gates); loaded on first use, by jobs only. */

@@ -4,6 +4,7 @@
  * GitHub (a Retry after a lost answer, or a job that died between sending and recording), foxops first looks for
  * a run carrying the deploy id and follows it if there is one.
  */
+import { auditRequest } from './audit.js';
 import { serviceNamed } from '../domain/catalog.js';
 import { failureFrom } from '../domain/errors.js';
 import { deployable, targetOf } from '../domain/environment.js';
@@ -57,11 +58,7 @@ async function adoptRun(ctx: DeployContext, r: DeployRequest, run: { found: RunS
     return { write: applyRunUpdate(dispatched, { ...found, jobs }, now) ?? dispatched, result: cur };
   });
   if (!written || !before) return false;
-  await ctx.audit.record({
-    requestId: r.id,
-    environment: r.environment,
-    service: r.service,
-    at: ctx.now().toISOString(),
+  await auditRequest(ctx, r, {
     actor: 'foxops',
     action: 'dispatch',
     outcome: 'ok',
@@ -89,11 +86,7 @@ export async function resolveDispatch(ctx: DeployContext, finder: RunFinder, r: 
   if (!written) return 'skipped';
   ctx.logger.warn('dispatch.lost', { requestId: r.id, repo: r.repo, workflow: r.workflow });
   await environmentFreed(ctx, r.environment, r.service, `${r.id}:lost`);
-  await ctx.audit.record({
-    requestId: r.id,
-    environment: r.environment,
-    service: r.service,
-    at: ctx.now().toISOString(),
+  await auditRequest(ctx, r, {
     actor: 'foxops',
     action: 'dispatch',
     outcome: 'error',

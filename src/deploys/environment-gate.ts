@@ -3,6 +3,7 @@
  * the service's slot), then either claim the slot for the request or hold the request back in `queued_behind`.
  * The decision is `deployable` (src/domain/environment.ts); this reads, claims and writes.
  */
+import { auditRequest } from './audit.js';
 import { environmentNamed } from '../domain/catalog.js';
 import { deployable, type EnvironmentView, type Hold, holdsSlot, isHold } from '../domain/environment.js';
 import { type DeployRequest, transition } from '../domain/request.js';
@@ -116,11 +117,7 @@ async function holdRequest(ctx: DeployContext, request: DeployRequest, hold: Hol
   if (after.status !== 'queued_behind') return undefined;
   if (written) {
     ctx.logger.info('dispatch.held', { requestId: request.id, hold: hold.code, ...(hold.code === 'busy' ? { behind: hold.requestId } : {}) });
-    await ctx.audit.record({
-      requestId: request.id,
-      environment: request.environment,
-      service: request.service,
-      at: ctx.now().toISOString(),
+    await auditRequest(ctx, request, {
       actor: 'foxops',
       action: 'hold',
       outcome: 'ok',

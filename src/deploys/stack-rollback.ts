@@ -11,6 +11,7 @@
  * A job that finds the change set still `AVAILABLE` (its claimer died before executing it) executes it:
  * CloudFormation refuses a second execution of a change set, so this cannot run it twice.
  */
+import { auditRequest } from './audit.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { Stacks } from '../domain/ports.js';
 import { type DeployRequest, type Failure, transition } from '../domain/request.js';
@@ -56,11 +57,7 @@ async function finish(ctx: DeployContext, r: DeployRequest, outcome: Exclude<Fol
   if (!written) return;
   await Promise.all([lockAfterRollback(ctx, after), environmentFreed(ctx, r.environment, r.service, `${r.id}:${to}:${r.version}`)]);
   const restore = r.rollback?.stack;
-  await ctx.audit.record({
-    requestId: r.id,
-    environment: r.environment,
-    service: r.service,
-    at: ctx.now().toISOString(),
+  await auditRequest(ctx, r, {
     actor: 'foxops',
     action: 'stack_rollback',
     outcome: outcome.done === 'succeeded' ? 'ok' : 'error',

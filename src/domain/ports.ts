@@ -4,6 +4,7 @@
  * Ports carry domain types only: no Slack, GitHub or AWS types, and no sentences.
  */
 import type { Lock } from './lock.js';
+import type { EnforcedRun, EnforcementRefusal } from './enforcement.js';
 import type { AlarmNotice, AlarmReport } from './alarm.js';
 import type { AlarmDigest, AlarmEpisode, AlarmThreadRef, AlarmView, StormWindow } from './alarm-episode.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
@@ -392,7 +393,59 @@ export type Job =
   /** Something that held `environment` ended: let the oldest request of `service` held there go, if it may now. */
   | { type: 'advance'; service: string; environment: string }
   /** A message about the environment for a channel (a lock, an unlock, a break-glass request); see {@link ChannelNotice}. */
-  | { type: 'channel_notice'; channel: string; notice: ChannelNotice };
+  | { type: 'channel_notice'; channel: string; notice: ChannelNotice }
+  | ProtectionRuleJob;
+
+/**
+ * A workflow run waits on foxops' custom deployment protection rule for `environment` (GitHub's `deployment_protection_rule`
+ * event): decide whether it may use a deploy's approval, and answer GitHub as app installation `installationId`. Queued
+ * by the webhook, one per wait: GitHub's `deploymentId` of it (a re-run attempt gets a new one), else the delivery.
+ */
+export type ProtectionRuleJob = {
+  type: 'protection_rule';
+  repo: string;
+  runId: number;
+  environment: string;
+  installationId: number;
+  deploymentId?: number;
+  delivery: string;
+};
+
+/** What GitHub says of a run that waits on a protection rule: its name (with the deploy id), attempt and commit. */
+export interface WaitingRun {
+  runId: number;
+  attempt: number;
+  /** The rendered `run-name` (`display_title`). */
+  title?: string;
+  headSha: string;
+  headBranch?: string;
+  /** The workflow file, `.github/workflows/deploy.yml`. */
+  workflowPath?: string;
+}
+
+/** Why foxops could not decide about a waiting run (it then rejects it: GitHub is never left waiting). */
+export type UndecidedReason = 'run_not_found' | 'github_unavailable' | 'store_unavailable' | 'timeout';
+
+/**
+ * foxops' answer to a waiting run, with what the words need: the deploy it used, or the refusal (or why no decision
+ * was possible) and how to ask for the deploy in Slack (`environment`, `service` and `sha` where known).
+ */
+export type ProtectionVerdict =
+  | { state: 'approved'; deployId: string; runId: number; attempt: number }
+  | {
+      state: 'rejected';
+      refusal?: EnforcementRefusal;
+      undecided?: UndecidedReason;
+      ask: { environment: string; service?: string; sha?: string; channels?: string[] };
+    };
+
+/** GitHub as the app installation that owns the custom deployment protection rule. */
+export interface ProtectionRules {
+  /** The run `runId` of `repo`; undefined when GitHub does not know it. Throws when GitHub cannot be read. */
+  readRun(repo: string, runId: number): Promise<WaitingRun | undefined>;
+  /** Answers the run's wait on `environment` (approved or rejected, with a comment). Throws with GitHub's `status`. */
+  answer(repo: string, runId: number, environment: string, verdict: ProtectionVerdict): Promise<void>;
+}
 
 /** Something people in a channel should know that is no card: worded by the Slack adapter. */
 export type ChannelNotice =
@@ -403,7 +456,22 @@ export type ChannelNotice =
   /** A break-glass request was made (`requested`) or got its approvals (`approved`); the words come from the stored request. */
   | { kind: 'break_glass'; requestId: string; stage: 'requested' | 'approved' }
   /** Alarm `alarm` went off during the bake of deploy `deployId`, and foxops started rollback `requestId` without approval (`auto_rollback`). */
-  | { kind: 'auto_rollback'; requestId: string; alarm: string; deployId: string };
+  | { kind: 'auto_rollback'; requestId: string; alarm: string; deployId: string }
+  /**
+   * A workflow run of `repository` asked to use an approval it may not (`code`, src/domain/enforcement.ts), or named
+   * none (`unknown_deploy`): someone tried to deploy `environment` without approval. Checked `via` its OIDC token or
+   * the protection rule; `deployId` is the deploy it named, when it looked like one.
+   */
+  | {
+      kind: 'unapproved_run';
+      environment: string;
+      repository: string;
+      runId: number;
+      runAttempt?: number;
+      deployId?: string;
+      code: EnforcementRefusal['code'];
+      via: EnforcedRun['via'];
+    };
 
 /** Options of {@link JobQueue.enqueue}. */
 export interface EnqueueOptions {

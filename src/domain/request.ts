@@ -3,6 +3,7 @@
  * Every change goes through {@link transition}, which refuses moves the state machine does not allow;
  * the store then writes it conditionally on the version read, so concurrent writers cannot both win.
  */
+import type { EnforcedRun } from './enforcement.js';
 import type { Hold } from './environment.js';
 import type { Lock } from './lock.js';
 import type { StackCheck, StackRestore } from './stack-check.js';
@@ -227,6 +228,8 @@ export interface DeployRequest {
   promotion?: PromotionDetails;
   /** The target's stack as the prepare job found it: its backup under this deploy id, and drift (targets naming a `stack`). */
   stack?: StackCheck;
+  /** The run that used this request's approval, as GitHub asked foxops (src/domain/enforcement.ts): "enforced by GitHub". */
+  enforcedRun?: EnforcedRun;
   /** `--break-glass`: an emergency change during a freeze, approved by two of `break_glass_approvers`. */
   breakGlass?: { reason: string };
   /** Why the environment holds it back (status `queued_behind`), and since when. */

@@ -4,6 +4,8 @@
  *
  * Subscribe the webhook (repository or organisation, content type `application/json`, secret =
  * `GITHUB_WEBHOOK_SECRET`) to: Workflow runs, Workflow jobs, Deployment statuses.
+ * As a GitHub App with a custom deployment protection rule, also to Deployment protection rule: those deliveries
+ * queue a decision (src/github/protection-rule-webhook.ts, docs/github-enforcement.md).
  *
  * A run is matched to its request by the run id that the dispatch returned; where GitHub returned none
  * (GitHub Enterprise Server without `return_run_details`), by the deploy id in the run's name. For that the
@@ -102,6 +104,16 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
   if (name === 'ping') {
     logger.info('github.webhook_ping', fields);
     return json(200, { ok: true, pong: true });
+  }
+  if (name === 'deployment_protection_rule') {
+    // The delivery id keys the job when GitHub names no deployment: it must look like one before it becomes a key.
+    if (!delivery || !DELIVERY_ID.test(delivery)) {
+      logger.warn('github.webhook_invalid', { ...fields, problem: 'no X-GitHub-Delivery header that is a delivery id' });
+      return json(400, { error: 'X-GitHub-Delivery is missing or not a delivery id' });
+    }
+    // Loaded on first use: the run events' path does not carry it.
+    const { handleProtectionRuleEvent } = await import('./protection-rule-webhook.js');
+    return handleProtectionRuleEvent(context, logger, body, delivery, fields);
   }
   if (!isFollowed(name)) {
     logger.debug('github.webhook_ignored', { ...fields, reason: 'event not followed' });

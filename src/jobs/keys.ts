@@ -39,7 +39,13 @@ export function jobKey(job: Job): string {
       return `audit-export:${job.key ?? digest([job.userId, job.environments, job.since, job.until])}`;
     case 'advance':
       return `advance:${job.service}:${job.environment}`;
+    case 'protection_rule':
+      // One answer per wait: GitHub makes a deployment per run attempt and environment; the delivery id where it names none.
+      return `protection-rule:${job.runId}:${digest([job.repo, job.environment, job.deploymentId ?? job.delivery])}`;
     case 'channel_notice':
-      return `channel-notice:${job.channel}:${job.notice.kind}:${'lock' in job.notice ? `${job.notice.lock.environment}:${job.notice.lock.service ?? '*'}:${job.notice.lock.at}` : `${job.notice.requestId}:${'stage' in job.notice ? job.notice.stage : job.notice.deployId}`}`;
+      // One notice per run attempt and reason: the same attempt asking again (a retried curl) is told once.
+      return job.notice.kind === 'unapproved_run'
+        ? `channel-notice:${job.channel}:unapproved_run:${job.notice.runId}:${job.notice.runAttempt ?? 1}:${job.notice.code}`
+        : `channel-notice:${job.channel}:${job.notice.kind}:${'lock' in job.notice ? `${job.notice.lock.environment}:${job.notice.lock.service ?? '*'}:${job.notice.lock.at}` : `${job.notice.requestId}:${'stage' in job.notice ? job.notice.stage : job.notice.deployId}`}`;
   }
 }

@@ -85,6 +85,17 @@ const channelNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lock_released'), lock: lockSchema, by: userId }),
   z.object({ kind: z.literal('break_glass'), requestId, stage: z.enum(['requested', 'approved']) }),
   z.object({ kind: z.literal('auto_rollback'), requestId, alarm: z.string().check(z.minLength(1), z.maxLength(255)), deployId: requestId }),
+  z.object({
+    kind: z.literal('unapproved_run'),
+    environment: name,
+    // `owner/name` as GitHub spells it: its limits are 39 and 100 characters.
+    repository: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/, 'expected owner/name')),
+    runId: z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+    runAttempt: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+    deployId: z.optional(requestId),
+    code: z.enum(['unknown_deploy', 'not_approved', 'wrong_repository', 'wrong_environment', 'wrong_sha', 'wrong_workflow', 'spent']),
+    via: z.enum(['protection_rule', 'oidc']),
+  }),
 ]);
 
 const jobSchema = z.discriminatedUnion('type', [
@@ -126,6 +137,17 @@ const jobSchema = z.discriminatedUnion('type', [
     key: z.optional(text(200)),
   }),
   z.object({ type: z.literal('advance'), service: name, environment: name }),
+  z.object({
+    type: z.literal('protection_rule'),
+    // `owner/name` as GitHub spells it: its limits are 39 and 100 characters.
+    repo: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/, 'expected owner/name')),
+    runId: z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+    // GitHub's environment names: up to 255 characters.
+    environment: z.string().check(z.minLength(1), z.maxLength(255)),
+    installationId: z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+    deploymentId: z.optional(z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER))),
+    delivery: z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, 'expected a delivery id')),
+  }),
   z.object({ type: z.literal('channel_notice'), channel: channelId, notice: channelNoticeSchema }),
 ]);
 

@@ -31,6 +31,11 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
     case 'channel_notice':
       await ctx.cards.tell(job.channel, job.notice);
       return;
+    case 'protection_rule': {
+      const { answerProtectionRule } = await import('../deploys/protection-rule.js');
+      await answerProtectionRule(ctx, job);
+      return;
+    }
     case 'reconcile': {
       // The pass over requests, then the sweep of jobs whose delivery was lost.
       const [{ reconcile }, { sweepJobs }] = await Promise.all([import('../deploys/reconcile.js'), import('./sweep.js')]);

@@ -1,7 +1,7 @@
 /**
  * The Lambda entry: wires and routes, nothing else.
  *  - Function URL / HTTP API (payload v2): `POST /slack/events` through Bolt's AwsLambdaReceiver,
- *    `POST /github/webhooks`, `GET /health`.
+ *    `POST /github/webhooks`, `POST /github/verify` (a workflow's OIDC token, src/github/verify.ts), `GET /health`.
  *  - DynamoDB stream: the jobs of the outbox (prepare, dispatch, card edits, replies, alarm posts); failed ones are
  *    reported back (`batchItemFailures`) so that the stream delivers them again.
  *  - `{ foxopsJob }`: a job handed over directly (operators, tests); queued and run at once.
@@ -125,6 +125,11 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
     if (method === 'POST' && path === '/github/webhooks') {
       const { handleGitHubWebhook } = await import('../github/webhooks.js');
       return handleGitHubWebhook(await config(), context, logger, plain);
+    }
+    if (method === 'POST' && path === '/github/verify') {
+      // jose is loaded here only: no other path pays for it.
+      const { handleGitHubVerify } = await import('../github/verify.js');
+      return handleGitHubVerify(await config(), context, logger, plain);
     }
     return json(404, { error: `no route for ${method} ${path}` });
   }

@@ -44,17 +44,29 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+/** The body as text; past `limit` bytes the rest is read but dropped (the route then answers 413), so memory stays bounded. */
+async function readBody(req: http.IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    if (size > limit) continue;
+    size += (chunk as Buffer).length;
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Adapts a node request to the Function URL event shape, so webhooks share the Lambda code path. */
-async function toHttpEvent(req: http.IncomingMessage): Promise<HttpEvent> {
+async function toHttpEvent(req: http.IncomingMessage, bodyLimit?: number): Promise<HttpEvent> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-  return { rawPath: url.pathname, headers, body: await readBody(req), isBase64Encoded: false, requestContext: { http: { method: req.method ?? 'GET' } } };
+  return {
+    rawPath: url.pathname,
+    headers,
+    body: await readBody(req, bodyLimit),
+    isBase64Encoded: false,
+    requestContext: { http: { method: req.method ?? 'GET' } },
+  };
 }
 
 /** What `npm start` prints when Slack is not set up yet. */
@@ -103,6 +115,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const result = await handleGitHubWebhook(config, async () => context, logger, await toHttpEvent(req));
     res.writeHead(result.statusCode, result.headers ?? {}).end(result.body);
   };
+  const verifyRoute = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Loaded on first use, as on Lambda: jose is for this route only.
+    const { handleGitHubVerify, MAX_VERIFY_BODY_BYTES } = await import('../github/verify.js');
+    const result = await handleGitHubVerify(config, async () => context, logger, await toHttpEvent(req, MAX_VERIFY_BODY_BYTES));
+    res.writeHead(result.statusCode, result.headers ?? {}).end(result.body);
+  };
   const healthRoute = (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, slack: config.missing.length === 0 }));
   };
@@ -125,6 +143,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
             processBeforeResponse: true,
             customRoutes: [
               { path: '/github/webhooks', method: ['POST'], handler: webhookRoute },
+              { path: '/github/verify', method: ['POST'], handler: verifyRoute },
               { path: '/health', method: ['GET'], handler: healthRoute },
             ],
           }),
@@ -141,6 +160,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (req.method === 'POST' && path === '/github/webhooks') return void webhookRoute(req, res).catch(() => res.writeHead(500).end());
+      if (req.method === 'POST' && path === '/github/verify') return void verifyRoute(req, res).catch(() => res.writeHead(500).end());
       if (req.method === 'GET' && path === '/health') return healthRoute(req, res);
       if (path === '/slack/events')
         return void res.writeHead(503, { 'content-type': 'text/plain' }).end(slackReady ? 'Slack runs over Socket Mode' : setupInstructions(config, ''));

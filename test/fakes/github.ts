@@ -92,6 +92,16 @@ export interface FakeRun {
   createdAt: string;
   updatedAt: string;
   jobs: FakeJob[];
+  /** `run_attempt`; default 1 (set 2 for a re-run). */
+  attempt?: number;
+}
+
+/** One answer to a deployment protection rule (`POST …/actions/runs/{id}/deployment_protection_rule`). */
+export interface FakeProtectionAnswer {
+  repo: string;
+  runId: number;
+  body: { environment_name?: string; state?: string; comment?: string };
+  authorization: string | undefined;
 }
 
 /** One recorded `workflow_dispatch`. */
@@ -151,6 +161,10 @@ export interface FakeGitHub {
   readonly dispatches: FakeDispatch[];
   /** Runs by id. */
   readonly runs: Map<number, FakeRun>;
+  /** Answers to deployment protection rules, in order. */
+  readonly protectionAnswers: FakeProtectionAnswer[];
+  /** Installation tokens issued by `POST /app/installations/{id}/access_tokens`, with the JWT each was asked with. */
+  readonly installationTokens: Array<{ installationId: number; token: string; jwt: string | undefined }>;
   /** Toggle `return_run_details` support at runtime. */
   runDetails: boolean;
   /** Creates a repo (`owner/name`) whose default branch has one initial commit. */
@@ -243,7 +257,8 @@ const defaultRunName = (inputs: DispatchInputs): string =>
  *
  * Routes (all under `/repos/{owner}/{repo}`): `GET /`, `GET /commits/{ref}`, `GET /compare/{base}...{head}`,
  * `GET /actions/workflows/{id}`, `POST /actions/workflows/{id}/dispatches`, `GET /actions/workflows/{id}/runs`,
- * `GET /actions/runs`, `GET /actions/runs/{id}`, `GET /actions/runs/{id}/jobs`.
+ * `GET /actions/runs`, `GET /actions/runs/{id}`, `GET /actions/runs/{id}/jobs`, `POST /actions/runs/{id}/deployment_protection_rule`;
+ * and `POST /app/installations/{id}/access_tokens` (a GitHub App's installation token, accepted afterwards).
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const now = options.now ?? (() => new Date());
@@ -252,6 +267,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const runs = new Map<number, FakeRun>();
   const requests: FakeGitHubRequest[] = [];
   const dispatches: FakeDispatch[] = [];
+  const protectionAnswers: FakeProtectionAnswer[] = [];
+  const installationTokens: Array<{ installationId: number; token: string; jwt: string | undefined }> = [];
   const failures: Array<GitHubFailure & { times: number }> = [];
   let requiredToken: string | undefined;
   let nextRunId = FIRST_RUN_ID;
@@ -355,7 +372,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       head_sha: run.headSha,
       path: `.github/workflows/${run.workflowFile}`,
       run_number: run.runNumber,
-      run_attempt: 1,
+      run_attempt: run.attempt ?? 1,
       event: 'workflow_dispatch',
       status: run.status,
       conclusion: run.conclusion,
@@ -544,6 +561,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const route = (req: IncomingMessage, url: URL, body: unknown): { status: number; json?: unknown } => {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
+    // GitHub App: an installation token for the app's JWT (not checked here; tests read it from installationTokens).
+    if (method === 'POST' && parts[0] === 'app' && parts[1] === 'installations' && parts[3] === 'access_tokens' && parts.length === 4) {
+      const installationId = Number(parts[2]);
+      const token = `ghs_fake_${installationId}_${installationTokens.length + 1}`;
+      installationTokens.push({ installationId, token, jwt: /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] });
+      const expires = isoSeconds(new Date(Date.now() + 3_600_000));
+      return { status: 201, json: { token, expires_at: expires, permissions: { actions: 'read', deployments: 'write' }, repository_selection: 'all' } };
+    }
     if (parts[0] !== 'repos' || parts.length < 3) throw new GitHubError(404, 'Not Found');
     const state = repos.get(`${parts[1]}/${parts[2]}`.toLowerCase());
     if (!state) throw new GitHubError(404, 'Not Found');
@@ -607,6 +632,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (method === 'POST' && d === 'dispatches' && rest.length === 4) return dispatch(state, wf, body);
       if (method === 'GET' && d === 'runs' && rest.length === 4) return { status: 200, json: listRuns(state, url.searchParams, wf) };
     }
+    if (method === 'POST' && a === 'actions' && b === 'runs' && d === 'deployment_protection_rule' && rest.length === 4) {
+      const run = runs.get(Number(c));
+      if (!run || run.repo.toLowerCase() !== state.fullName.toLowerCase()) throw new GitHubError(404, 'Not Found');
+      const answer = (body ?? {}) as FakeProtectionAnswer['body'];
+      if (answer.state !== 'approved' && answer.state !== 'rejected') throw new GitHubError(422, 'state must be approved or rejected');
+      if (!answer.environment_name) throw new GitHubError(422, 'environment_name is missing');
+      protectionAnswers.push({ repo: state.fullName, runId: run.id, body: answer, authorization: req.headers.authorization });
+      return { status: 204 };
+    }
     if (method === 'GET' && a === 'actions' && b === 'runs') {
       if (rest.length === 2) return { status: 200, json: listRuns(state, url.searchParams) };
       const run = runs.get(Number(c));
@@ -658,7 +692,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       : (send: () => void) => send();
     if (requiredToken !== undefined) {
       const match = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? '');
-      if (match?.[1] !== requiredToken) return sendError(res, headers, 401, 'Bad credentials');
+      const issued = installationTokens.some((t) => t.token === match?.[1]);
+      const tokenRequest = /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname);
+      if (match?.[1] !== requiredToken && !issued && !tokenRequest) return sendError(res, headers, 401, 'Bad credentials');
     }
     try {
       const result = route(req, url, body);
@@ -675,6 +711,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     requests,
     dispatches,
     runs,
+    protectionAnswers,
+    installationTokens,
     runDetails: options.runDetails ?? true,
     addRepo(repo, repoOptions = {}) {
       if (!/^[^/]+\/[^/]+$/.test(repo)) throw new Error(`fake GitHub: repo must be owner/name, got ${repo}`);
@@ -725,6 +763,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     reset() {
       requests.length = 0;
       dispatches.length = 0;
+      protectionAnswers.length = 0;
+      installationTokens.length = 0;
       failures.length = 0;
       runs.clear();
       repos.clear();

@@ -154,6 +154,8 @@ export interface HarnessOptions {
   createHandler?: typeof createHandler;
   /** The handler's LOG_LEVEL (default `error`): `warn` or `info` for a test that takes such a line with `logs.take`. */
   logLevel?: LogLevel;
+  /** Authenticate to GitHub as this App (PEM private key) instead of `GITHUB_TOKEN`: the fake issues installation tokens. */
+  githubApp?: { appId: string; privateKey: string; installationId: string };
 }
 
 /** Starts dynalite and the fakes, writes the test config and creates the handler. */
@@ -182,7 +184,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     SLACK_BOT_ID: 'B0FOXOPS',
     SLACK_BOT_USER_ID: 'U0FOXOPS',
     SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN: 'ghp_test',
+    ...(options.githubApp
+      ? { GITHUB_APP_ID: options.githubApp.appId, GITHUB_PRIVATE_KEY: options.githubApp.privateKey, GITHUB_INSTALLATION_ID: options.githubApp.installationId }
+      : { GITHUB_TOKEN: 'ghp_test' }),
     GITHUB_API_URL: github.url,
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     AWS_REGION: 'us-east-1',

@@ -195,12 +195,19 @@ describe('trust and resource policies', () => {
     // Assess
     expect(others).toEqual([]);
     expect(trust!.Action).toBe('sts:AssumeRoleWithWebIdentity');
-    expect(trust!.Condition!.StringEquals).toEqual({ 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' });
-    expect(trust!.Condition!.StringLike).toEqual({
+    // the workflow file only as it is on the default branch (infra-templates.test.ts: the same ref foxops checks)
+    expect(trust!.Condition!.StringEquals).toEqual({
+      'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
       'token.actions.githubusercontent.com:sub': {
-        'Fn::Sub': 'repo:${GitHubRepository}:environment:${Environment}:job_workflow_ref:${GitHubRepository}/.github/workflows/${WorkflowFile}@*',
+        'Fn::Sub':
+          'repo:${GitHubRepository}:environment:${Environment}:job_workflow_ref:${GitHubRepository}/.github/workflows/${WorkflowFile}@refs/heads/${DefaultBranch}',
+      },
+      'token.actions.githubusercontent.com:environment': { Ref: 'Environment' },
+      'token.actions.githubusercontent.com:job_workflow_ref': {
+        'Fn::Sub': '${GitHubRepository}/.github/workflows/${WorkflowFile}@refs/heads/${DefaultBranch}',
       },
     });
+    expect(trust!.Condition!.StringLike).toBeUndefined();
   });
 
   it('open the function to everyone only through the Function URL, and to AWS services only from their own resource', () => {

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { lintTemplate, loadResourceSpec } from '../../scripts/deploy/cfn-lint.js';
 import { loadTemplate, parseTemplate, type CfnTemplate } from '../../scripts/deploy/cfn-yaml.js';
 import { readParameterFile } from '../../scripts/deploy/deploy.js';
+import { parse as parseYaml } from 'yaml';
+import { parseCatalog } from '../../src/config/index.js';
+import { expectedWorkflowRef } from '../../src/domain/enforcement.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -120,6 +123,87 @@ describe.each(STACKS.map((s) => [s.dir]))('%s/template.yml', (dir) => {
     expect(missing).toEqual([]);
     expect(invalid).toEqual([]);
     expect(params.Environment).toBe(path.basename(file, '.json').split('-').at(-1));
+  });
+});
+
+describe("the service deploy role's trust, against what foxops checks (src/domain/enforcement.ts)", () => {
+  const template = loadTemplate(path.join(ROOT, 'infra/service/template.yml'));
+  const parsed = parseCatalog(parseYaml(read('foxops.yml')), 'foxops.yml');
+  if (!('catalog' in parsed)) throw new Error('foxops.yml does not parse');
+  const files = STACKS.find((s) => s.dir === 'infra/service')!.parameterFiles;
+
+  /** The parameter values of a stack: the file's, then the template's defaults. */
+  const paramsOf = (file: string): Record<string, string> => ({
+    ...Object.fromEntries(Object.entries(template.Parameters ?? {}).flatMap(([k, d]) => (d.Default === undefined ? [] : [[k, String(d.Default)]]))),
+    ...readParameterFile(path.join(ROOT, file)),
+  });
+  /** A plain string, `Ref` to a parameter or `Fn::Sub` of parameters, resolved the way CloudFormation does. */
+  const resolve = (value: unknown, params: Record<string, string>): string => {
+    if (typeof value === 'string') return value;
+    const o = value as { Ref?: string; 'Fn::Sub'?: string };
+    const param = (name: string) => {
+      if (params[name] === undefined) throw new Error(`no value for ${name}`);
+      return params[name]!;
+    };
+    if (o.Ref) return param(o.Ref);
+    if (typeof o['Fn::Sub'] === 'string') return o['Fn::Sub'].replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, name: string) => param(name));
+    throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+  };
+  const trust = () => {
+    const statements = (template.Resources.DeployRole!.Properties as { AssumeRolePolicyDocument: { Statement: Record<string, unknown>[] } })
+      .AssumeRolePolicyDocument.Statement;
+    expect(statements).toHaveLength(1);
+    return statements[0]! as { Effect: string; Action: string; Condition: Record<string, Record<string, unknown>> };
+  };
+
+  it('checks every claim with StringEquals: no wildcard, no other operator', () => {
+    // Prepare, Act
+    const { Effect, Action, Condition } = trust();
+
+    // Assess
+    expect(Effect).toBe('Allow');
+    expect(Action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(Object.keys(Condition)).toEqual(['StringEquals']);
+    expect(Object.keys(Condition.StringEquals!).sort()).toEqual(
+      ['aud', 'environment', 'job_workflow_ref', 'sub'].map((k) => `token.actions.githubusercontent.com:${k}`),
+    );
+    expect(JSON.stringify(Condition)).not.toContain('*');
+  });
+
+  it.each(files.map((f) => [f]))('%s: trusts exactly the repository, environment and workflow ref foxops accepts', (file) => {
+    // Prepare
+    const params = paramsOf(file);
+    const service = parsed.catalog.services.find((s) => s.name === params.ServiceName)!;
+    const conditions = trust().Condition.StringEquals!;
+
+    // Act
+    const claim = (key: string) => resolve(conditions[`token.actions.githubusercontent.com:${key}`], params);
+
+    // Assess: the claims of a run foxops says yes to (refuseRun) are the claims the role lets in
+    expect(service).toBeDefined();
+    expect(Object.keys(service.targets)).toContain(params.Environment);
+    expect(params.GitHubRepository!.toLowerCase()).toBe(service.repo.toLowerCase());
+    const workflowRef = expectedWorkflowRef(service);
+    expect(workflowRef).toMatch(/@refs\/heads\/[^*]+$/);
+    expect(claim('job_workflow_ref')).toBe(workflowRef);
+    expect(claim('environment')).toBe(params.Environment);
+    expect(claim('sub')).toBe(`repo:${service.repo}:environment:${params.Environment}:job_workflow_ref:${workflowRef}`);
+    expect(claim('aud')).toBe('sts.amazonaws.com');
+  });
+
+  it('matches the deploy job of the example workflow: its environment, OIDC and role', () => {
+    // Prepare
+    const workflow = parseYaml(read('examples/foxy-backend/.github/workflows/deploy.yml')) as {
+      jobs: Record<string, { environment?: { name: string }; permissions?: Record<string, string>; steps: { uses?: string }[] }>;
+    };
+
+    // Act
+    const assuming = Object.entries(workflow.jobs).filter(([, j]) => j.steps.some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')));
+
+    // Assess: one job assumes the role, in the environment named by the input the role's environment claim matches
+    expect(assuming.map(([name]) => name)).toEqual(['deploy']);
+    expect(assuming[0]![1].environment?.name).toBe('${{ inputs.environment }}');
+    expect(assuming[0]![1].permissions?.['id-token']).toBe('write');
   });
 });
 

@@ -4,7 +4,9 @@
  * id in the form foxops searches for, and the seed's production pipeline shape (one build, per-environment
  * artifact and role, versioned release, smoke test, summary).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { dispatchInputs } from '../../src/deploys/dispatch.js';
@@ -145,7 +147,7 @@ describe("the seed's production pipeline", () => {
     expect(checkouts[0]!.with).toMatchObject({ ref: '${{ inputs.sha }}' });
     expect(runs.filter((r) => /^npm (test|run build)$/.test(r.trim()))).toEqual(['npm test', 'npm run build']);
     expect(stepsOf('deploy').some((s) => s.uses?.startsWith('actions/checkout@') || /npm (ci|test|run build)/.test(s.run ?? ''))).toBe(false);
-    expect([workflow.jobs.deploy!.needs].flat()).toEqual(['build']);
+    expect([workflow.jobs.deploy!.needs].flat().sort()).toEqual(['build', 'verify']);
   });
 
   it('ships a per-environment artifact from the build job to the deploy job', () => {
@@ -220,5 +222,230 @@ describe("the seed's production pipeline", () => {
 
     // Assess
     expect(injected.map((s) => s.name)).toEqual([]);
+  });
+});
+
+/** Runs a step's script the way Actions runs a `run:` without `shell:` on Linux (`bash -e {0}`: no pipefail), in `cwd`. */
+const runScript = (script: string, cwd: string, env: Record<string, string>) =>
+  spawnSync('bash', ['-e', '-c', script], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+
+/** A scratch folder with a `bin` of fake commands (name -> bash body), removed after each test. */
+let scratch: string | undefined;
+const sandbox = (fakes: Record<string, string>) => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'foxops-workflow-'));
+  execFileSync('mkdir', ['-p', path.join(scratch, 'bin')]);
+  for (const [name, body] of Object.entries(fakes)) writeFileSync(path.join(scratch, 'bin', name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+  return { dir: scratch, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` };
+};
+afterEach(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+});
+
+const stepRunning = (job: string, pattern: RegExp) => stepsOf(job).find((s) => pattern.test(s.run ?? ''));
+const envNameOf = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name);
+
+describe('foxops says yes before any AWS credential (POST /github/verify)', () => {
+  it('runs a verify job in the GitHub environment of the deploy, which the build and the deploy need', () => {
+    // Prepare
+    const { verify, build, deploy } = workflow.jobs;
+
+    // Act
+    const withIdToken = Object.entries(workflow.jobs).filter(([, j]) => j.permissions?.['id-token'] === 'write');
+
+    // Assess: the token carries `environment` only from a job in that environment, the same one the role trusts
+    expect(verify).toBeDefined();
+    expect(envNameOf(verify!)).toBe('${{ inputs.environment }}');
+    expect(envNameOf(verify!)).toBe(envNameOf(deploy!));
+    expect(verify!.permissions).toEqual({ 'id-token': 'write' });
+    expect(verify!.needs).toBeUndefined();
+    expect([build!.needs].flat()).toContain('verify');
+    expect([deploy!.needs].flat()).toContain('verify');
+    for (const [name, job] of withIdToken) if (name !== 'verify') expect([job.needs].flat()).toContain('verify');
+  });
+
+  it('asks GitHub for a token with audience foxops and sends it with the deploy id, inputs through env', () => {
+    // Prepare
+    const step = stepRunning('verify', /github\/verify/)!;
+
+    // Act
+    const script = step.run ?? '';
+
+    // Assess
+    expect(step.env).toEqual({ FOXOPS_URL: '${{ vars.FOXOPS_URL }}', DEPLOY_ID: '${{ inputs.deploy_id }}' });
+    expect(script).toContain('"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=foxops"');
+    expect(script).toContain('Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+    expect(script).toMatch(/-X POST "\$\{FOXOPS_URL%\/\}\/github\/verify"/);
+    // every curl fails the step on an HTTP error, and shows foxops' reason
+    expect(script.match(/\bcurl\b/g)?.length).toBe(script.match(/\bcurl -sS --fail-with-body\b/g)?.length);
+  });
+
+  it.each([
+    ['foxops says yes', 0, true],
+    ['foxops says no (403)', 22, false],
+  ])('passes only when %s', (_what, curlExit, passes) => {
+    // Prepare: curl answers the token request, then foxops with `curlExit` (22 = --fail-with-body on 4xx/5xx)
+    const box = sandbox({
+      curl: [
+        'printf "%s\\n" "$*" >> "$CALLS"',
+        'for a in "$@"; do [[ "$a" == *"&audience=foxops" ]] && { echo \'{"value":"the.oidc.token"}\'; exit 0; }; done',
+        'echo \'{"ok":false,"reason":"not_approved"}\'; exit "$VERIFY_EXIT"',
+      ].join('\n'),
+    });
+    const calls = path.join(box.dir, 'calls');
+    writeFileSync(calls, '');
+    const script = stepRunning('verify', /github\/verify/)!.run!;
+
+    // Act
+    const result = runScript(script, box.dir, {
+      PATH: box.PATH,
+      CALLS: calls,
+      VERIFY_EXIT: String(curlExit),
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.example/idtoken?api-version=2.0',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      FOXOPS_URL: 'https://abc123.lambda-url.eu-west-1.on.aws/',
+      DEPLOY_ID: 'd-7k2m9x4p1q',
+    });
+
+    // Assess
+    expect(result.status === 0).toBe(passes);
+    const [tokenCall, verifyCall] = readFileSync(calls, 'utf8').trim().split('\n');
+    expect(tokenCall).toContain('https://pipelines.example/idtoken?api-version=2.0&audience=foxops');
+    expect(verifyCall).toContain('-X POST https://abc123.lambda-url.eu-west-1.on.aws/github/verify');
+    expect(verifyCall).toContain('Authorization: Bearer the.oidc.token');
+    expect(verifyCall).toContain('{"deploy_id":"d-7k2m9x4p1q"}');
+    expect(result.stdout).toContain('::add-mask::the.oidc.token');
+  });
+
+  it('stops when FOXOPS_URL is not set, without asking for a token', () => {
+    // Prepare
+    const box = sandbox({ curl: 'echo called >&2; exit 0' });
+
+    // Act
+    const result = runScript(stepRunning('verify', /github\/verify/)!.run!, box.dir, { PATH: box.PATH, FOXOPS_URL: '', DEPLOY_ID: 'd-1' });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('::error::the variable FOXOPS_URL is not set');
+    expect(result.stderr).not.toContain('called');
+  });
+
+  it('stops when GitHub gives no token, without calling foxops', () => {
+    // Prepare: the token request answers, but with no value (e.g. an error body)
+    const box = sandbox({ curl: '[[ "$*" == *github/verify* ]] && { echo verify-called >&2; exit 0; }; echo \'{"message":"nope"}\'' });
+
+    // Act
+    const result = runScript(stepRunning('verify', /github\/verify/)!.run!, box.dir, {
+      PATH: box.PATH,
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.example/idtoken?api-version=2.0',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      FOXOPS_URL: 'https://foxops.example',
+      DEPLOY_ID: 'd-1',
+    });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('::error::GitHub gave no OIDC token');
+    expect(result.stderr).not.toContain('verify-called');
+  });
+
+  it('requires a deploy id and offers no default one (a run started by hand has nothing foxops approved)', () => {
+    // Prepare, Act
+    const input = workflow.on.workflow_dispatch.inputs.deploy_id!;
+
+    // Assess
+    expect(input.required).toBe(true);
+    expect(input.default).toBeUndefined();
+    expect(text).not.toMatch(/default:\s*manual/);
+  });
+});
+
+describe('supply chain and the commit', () => {
+  it('pins every action to a full commit SHA, with its version in a comment', () => {
+    // Prepare
+    const lines = text.split('\n').filter((l) => /^\s*(?:-\s+)?uses:/.test(l));
+
+    // Act
+    const unpinned = lines.filter((l) => !/uses:\s+[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\s*$/.test(l));
+
+    // Assess: every `uses:` of the parsed workflow is one of these lines
+    expect(lines.length).toBe(allSteps().filter((s) => s.uses).length);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(unpinned).toEqual([]);
+  });
+
+  it('builds only a SHA that is reachable from the dispatched ref, checked before anything runs', () => {
+    // Prepare
+    const steps = stepsOf('build');
+    const checkout = steps.findIndex((s) => s.uses?.startsWith('actions/checkout@'));
+    const check = steps.findIndex((s) => /git merge-base --is-ancestor/.test(s.run ?? ''));
+    const install = steps.findIndex((s) => (s.run ?? '').trim() === 'npm ci');
+
+    // Act
+    const order = [checkout, check, install];
+
+    // Assess: the whole history is fetched, so the ancestry is known
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(steps[checkout]!.with).toMatchObject({ 'fetch-depth': 0 });
+    expect(steps[check]!.env).toEqual({ SHA: '${{ inputs.sha }}' });
+  });
+
+  it.each([
+    ['a commit of the dispatched branch', 'onMain', 0],
+    ['a commit of another branch only', 'onOther', 1],
+  ])('lets through %s', (_what, which, expectedStatus) => {
+    // Prepare: main = A - C, other = A - B; the run was dispatched on main (GITHUB_SHA = C)
+    const box = sandbox({});
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: box.dir,
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q');
+    git('checkout', '-q', '-b', 'main');
+    git('commit', '-q', '--allow-empty', '-m', 'A');
+    const onMain = git('rev-parse', 'HEAD');
+    git('checkout', '-q', '-b', 'other');
+    git('commit', '-q', '--allow-empty', '-m', 'B');
+    const onOther = git('rev-parse', 'HEAD');
+    git('checkout', '-q', 'main');
+    git('commit', '-q', '--allow-empty', '-m', 'C');
+    const head = git('rev-parse', 'HEAD');
+    const script = stepRunning('build', /git merge-base --is-ancestor/)!.run!;
+
+    // Act
+    const result = runScript(script, box.dir, { SHA: which === 'onMain' ? onMain : onOther, GITHUB_SHA: head, GITHUB_REF: 'refs/heads/main' });
+
+    // Assess
+    expect(result.status).toBe(expectedStatus);
+    if (expectedStatus) expect(result.stdout).toContain('is not reachable from refs/heads/main');
+  });
+
+  it.each([
+    ['a 200', { statusCode: 200, body: '{"ok":true}' }, {}, 0],
+    ['a 404 (no health route, but the function answers)', { statusCode: 404 }, {}, 0],
+    ['a 503', { statusCode: 503, body: 'Service Unavailable' }, {}, 1],
+    ['a 500', { statusCode: 500 }, {}, 1],
+    ['a function error', { errorMessage: 'boom' }, { FunctionError: 'Unhandled' }, 1],
+  ])('smoke-tests the new version: %s', (_what, response, invoke, expectedStatus) => {
+    // Prepare: `aws lambda invoke` writes the function's answer to its last argument and prints the invoke result
+    const box = sandbox({
+      aws: 'printf "%s" "$FAKE_RESPONSE" > "${@: -1}"; printf "%s" "$FAKE_INVOKE"',
+    });
+    const smoke = stepRunning('deploy', /aws lambda invoke/)!;
+
+    // Act
+    const result = runScript(smoke.run!, box.dir, {
+      PATH: box.PATH,
+      FUNCTION: 'foxy-backend-production',
+      ALIAS: 'live',
+      FAKE_RESPONSE: JSON.stringify(response),
+      FAKE_INVOKE: JSON.stringify({ StatusCode: 200, ExecutedVersion: '7', ...invoke }),
+    });
+
+    // Assess
+    expect(result.status).toBe(expectedStatus);
+    if (expectedStatus) expect(result.stdout).toContain('::error::the new version failed its smoke test');
   });
 });

@@ -75,6 +75,40 @@ function autoRollback(notice: Extract<ChannelNotice, { kind: 'auto_rollback' }>,
   return { text: line.slice(0, MAX_TEXT), blocks: [section(line), context(`${where} Its card follows the rollback (\`auto_rollback: true\` in foxops.yml).`)] };
 }
 
+/** Why the run was refused, in words: the refusal's code, with the deploy it named. */
+function unapprovedWhy(notice: Extract<ChannelNotice, { kind: 'unapproved_run' }>): string {
+  const deploy = notice.deployId ? `deploy \`${notice.deployId}\`` : 'the deploy it named';
+  switch (notice.code) {
+    case 'unknown_deploy':
+      return notice.deployId ? `${deploy} does not exist` : 'it named no foxops deploy (a run started by hand?)';
+    case 'not_approved':
+      return `${deploy} is not approved`;
+    case 'wrong_repository':
+      return `${deploy} is for another repository`;
+    case 'wrong_environment':
+      return `${deploy} was approved for another environment`;
+    case 'wrong_sha':
+      return `it ships another commit than the one approved in ${deploy}`;
+    case 'wrong_workflow':
+      return `its workflow is not the service's own on the default branch (${deploy})`;
+    case 'spent':
+      return `the approval of ${deploy} was used by another run already`;
+  }
+}
+
+/** A workflow run that asked to use an approval it may not have: who, which run, and why it was refused. */
+function unapprovedRun(notice: Extract<ChannelNotice, { kind: 'unapproved_run' }>): SlackMessage {
+  const attempt = notice.runAttempt && notice.runAttempt > 1 ? ` (attempt ${notice.runAttempt})` : '';
+  const line =
+    `:no_entry: someone tried to deploy ${escapeText(notice.environment)} without approval: run ${notice.runId}${attempt} of ` +
+    `*${escapeText(notice.repository)}*, refused because ${unapprovedWhy(notice)}.`;
+  const how = notice.via === 'oidc' ? "the workflow's verify job (OIDC token)" : "the environment's deployment protection rule";
+  return {
+    text: line.slice(0, MAX_TEXT),
+    blocks: [section(line), context(`Checked through ${how}: the run gets no deploy credentials. The attempt is in the audit trail.`)],
+  };
+}
+
 /**
  * Renders `notice` for its channel. A `break_glass` or `auto_rollback` notice is worded from `request`, the stored
  * request it names (undefined when it is no longer stored); the lock notices carry all they need.
@@ -89,5 +123,7 @@ export function channelNoticeMessage(notice: ChannelNotice, request?: DeployRequ
       return breakGlass(notice.stage, notice.requestId, request);
     case 'auto_rollback':
       return autoRollback(notice, request);
+    case 'unapproved_run':
+      return unapprovedRun(notice);
   }
 }

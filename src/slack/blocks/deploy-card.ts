@@ -311,6 +311,12 @@ export function deployCard(r: DeployRequest): SlackMessage {
       elements: [{ type: 'mrkdwn', text: clip(`GitHub environment ${where}: ${escapeText(describeStatus(d.state))}`, MAX_TEXT) }],
     });
   }
+  // GitHub asked foxops before the run could deploy (protection rule or OIDC verify): the approval is enforced, not advisory.
+  if (r.enforcedRun)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:lock: enforced by GitHub: run ${r.enforcedRun.runId} was checked against this approval` }],
+    });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
   // An alarm while the deploy baked puts it under suspicion: said on its own card, where people look first.
   const baked = (r.bakeAlarms ?? []).map((a) => `:rotating_light: alarm during bake: \`${escapeText(a.name)}\` ${slackDate(a.at)}`);
