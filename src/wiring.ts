@@ -85,6 +85,7 @@ function lazyCards(load: () => Promise<CardPublisher>): CardPublisher {
     alarmReply: async (channel, threadTs, view) => (await cards()).alarmReply(channel, threadTs, view),
     reviseAlarm: async (channel, ts, view) => (await cards()).reviseAlarm(channel, ts, view),
     tell: async (channel, notice) => (await cards()).tell(channel, notice),
+    dm: async (userId, message) => (await cards()).dm(userId, message),
   };
 }
 

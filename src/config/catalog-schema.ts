@@ -15,6 +15,7 @@ import {
   type WeeklyTime,
 } from '../domain/catalog.js';
 import { parseDuration } from '../domain/duration.js';
+import type { PreflightSettings } from '../domain/preflight-rules.js';
 import type { ConfigProblem } from './errors.js';
 
 // English messages for type errors ("expected number, received string"); mini ships none by default.
@@ -124,6 +125,16 @@ const serviceSchema = z.strictObject({
   default_ref: z._default(nonEmpty, 'main'),
   targets: z._default(z.record(z.string(), targetSchema), {}),
   rollback: z.optional(z.enum(['alias', 'redeploy'])),
+  risky_paths: z.optional(z.array(pattern(/^[^\s]+$/, 'expected a path glob like migrations/**'))),
+  max_commits: z.optional(z.int().check(z.minimum(1), z.maximum(10000))),
+});
+
+/** An environment's `checks:` (src/domain/preflight-rules.ts); the CI check's keys go here too. */
+const checksSchema = z.strictObject({
+  provenance: z.optional(z.enum(['refuse', 'warn', 'off'])),
+  ordering: z.optional(z.enum(['refuse', 'warn', 'off'])),
+  workflow: z.optional(z.enum(['warn', 'off'])),
+  allowed_refs: z.optional(z.array(nonEmpty)),
 });
 
 const environmentSchema = z.strictObject({
@@ -147,6 +158,9 @@ const environmentSchema = z.strictObject({
   auditors: z._default(z.array(slackId), []),
   bake: z.optional(duration),
   auto_rollback: z._default(z.boolean(), false),
+  notify: z._default(z.enum(['all', 'failures', 'none']), 'all'),
+  checks: z.optional(checksSchema),
+  required_checks: z.optional(z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))).check(z.maxLength(50))),
 });
 
 /** The top-level `alarms:` (src/domain/alarm.ts reads it). */
@@ -214,7 +228,18 @@ const FIXES: Array<[RegExp, string]> = [
   [/\.audit_channel$/, 'the id of the channel for break-glass requests, e.g. `audit_channel: C0AUDIT` (channel details > About > Channel ID)'],
   [/\.auditors/, 'list Slack user ids (U…) or user-group ids (S…) who may export the audit trail, e.g. `auditors: [U0CAROL]`'],
   [/\.bake$/, 'a duration after a deploy during which an alarm counts as caused by it, e.g. `bake: 30m`'],
+  [/\.notify$/, '`notify: all` (thread replies when a run starts and ends, the default), `failures` (only when it fails) or `none`'],
   [/\.auto_rollback$/, '`auto_rollback: true` (an alarm during `bake` rolls back at once, without approvals) or `false`'],
+  [/\.checks\.(provenance|ordering)$/, '`refuse` (a ✗ refuses the request), `warn` (shown as ⚠ only) or `off`, e.g. `checks: { provenance: refuse }`'],
+  [/\.checks\.workflow$/, "`warn` (a workflow file that differs from the default branch's is shown as ⚠) or `off`"],
+  [/\.checks\.allowed_refs/, 'list branches a SHA may come from besides the default branch, e.g. `checks: { allowed_refs: [release/*] }`'],
+  [/\.checks$/, 'a map of pre-flight settings, e.g. `checks: { provenance: refuse, ordering: refuse, workflow: warn, allowed_refs: [release/*] }`'],
+  [/\.risky_paths/, 'list path globs whose change is risky, e.g. `risky_paths: [migrations/**, infra/**]`'],
+  [/\.max_commits$/, 'a whole number of commits from 1 to 10000 above which the card warns, e.g. `max_commits: 20` (the default)'],
+  [
+    /\.required_checks/,
+    "list the check run and commit status names that must be green on the SHA, e.g. `required_checks: [build, test]` (`[]`: none; absent: the default branch's protection)",
+  ],
   [/^audit_retention_days$/, 'a whole number of days from 1 to 3650, e.g. `audit_retention_days: 400`'],
   [
     /^alarms\.default_channel$/,
@@ -241,6 +266,16 @@ const FIXES: Array<[RegExp, string]> = [
 
 function fixFor(path: string, fallback: string): string {
   return FIXES.find(([re]) => re.test(path))?.[1] ?? fallback;
+}
+
+/** The catalog's pre-flight settings from the validated `checks:`; only the keys that were written. */
+function checksOf(checks: z.infer<typeof checksSchema>): Partial<PreflightSettings> {
+  return {
+    ...(checks.provenance ? { provenance: checks.provenance } : {}),
+    ...(checks.ordering ? { ordering: checks.ordering } : {}),
+    ...(checks.workflow ? { workflow: checks.workflow } : {}),
+    ...(checks.allowed_refs ? { allowedRefs: checks.allowed_refs } : {}),
+  };
 }
 
 /** `promote_from` names another environment that exists; `require_promotion` needs it. */
@@ -472,6 +507,8 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
         ]),
       ),
       rollback: def.rollback ?? defaultRollbackMode(Object.fromEntries(Object.entries(def.targets).map(([env, t]) => [env, { functionName: t.function }]))),
+      ...(def.risky_paths ? { riskyPaths: def.risky_paths } : {}),
+      ...(def.max_commits !== undefined ? { maxCommits: def.max_commits } : {}),
     })),
     environments: Object.entries(file.environments).map(([env, def]) => ({
       name: env,
@@ -496,6 +533,9 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
       auditors: def.auditors,
       ...(def.bake !== undefined ? { bakeMs: parseDuration(def.bake)! } : {}),
       ...(def.auto_rollback ? { autoRollback: true } : {}),
+      ...(def.notify !== 'all' ? { notify: def.notify } : {}),
+      ...(def.checks ? { checks: checksOf(def.checks) } : {}),
+      ...(def.required_checks ? { requiredChecks: def.required_checks } : {}),
     })),
     ...(file.default_service ? { defaultService: file.default_service } : {}),
     auditRetentionDays: file.audit_retention_days,

@@ -5,7 +5,7 @@
  */
 import { scheduleCardUpdate } from '../cards/sync.js';
 import { environmentNamed } from '../domain/catalog.js';
-import { type Actor, type Decision as PolicyDecision, type Refusal, canApprove, canReject, canRetry, groupIds } from '../domain/policy.js';
+import { type Actor, type Decision as PolicyDecision, type Refusal, canApprove, canCancel, canReject, canRetry, groupIds } from '../domain/policy.js';
 import { type DeployRequest, transition } from '../domain/request.js';
 import { isAliasRollback } from '../domain/rollback.js';
 import { auditRequest } from './audit.js';
@@ -16,8 +16,8 @@ import { mutateRequest } from './mutate.js';
 /** What the clicker is told: nothing more than the card (ok), or why not (refused). */
 export type ActionOutcome = { kind: 'ok'; request: DeployRequest } | { kind: 'refused'; refusal: Refusal };
 
-type CardAction = 'approve' | 'reject' | 'retry';
-const DONE_EVENT: Record<CardAction, string> = { approve: 'card.approved', reject: 'card.rejected', retry: 'card.retried' };
+type CardAction = 'approve' | 'reject' | 'retry' | 'cancel';
+const DONE_EVENT: Record<CardAction, string> = { approve: 'card.approved', reject: 'card.rejected', retry: 'card.retried', cancel: 'card.cancel_requested' };
 
 async function actorFor(ctx: DeployContext, request: DeployRequest, userId: string): Promise<Actor> {
   const env = environmentNamed(ctx.catalog, request.environment);
@@ -153,4 +153,20 @@ export function retryDispatch(ctx: DeployContext, requestId: string, userId: str
     change: (r, _verdict, now) => transition(r, 'approved', now, { failure: undefined }),
     detail: () => undefined,
   });
+}
+
+/**
+ * Cancel on a running deploy's card: records who asked and when (once, conditionally), audits it, and queues the job
+ * that asks GitHub to cancel the run. The request ends `cancelled` when the run news says so (webhook or reconciler).
+ */
+export async function cancelDeploy(ctx: DeployContext, requestId: string, userId: string, known?: DeployRequest): Promise<ActionOutcome> {
+  const outcome = await decideOnCard(ctx, requestId, userId, known, {
+    action: 'cancel',
+    check: canCancel,
+    change: (r, _verdict, now) => ({ ...r, cancelRequestedBy: userId, cancelRequestedAt: now.toISOString(), updatedAt: now.toISOString() }),
+    detail: (saved) => `run ${saved.run?.id ?? '?'} attempt ${saved.run?.attempt ?? 1} (${saved.status})`,
+  });
+  // Only the write that recorded the Cancel gets here: one job, keyed by the request.
+  if (outcome.kind === 'ok') await ctx.jobs.enqueue({ type: 'cancel_run', requestId });
+  return outcome;
 }

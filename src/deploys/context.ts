@@ -22,6 +22,7 @@ import type {
   SourceControl,
   StackBackups,
   Stacks,
+  UserPreferences,
 } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 
@@ -41,6 +42,8 @@ export interface DeployContext {
   alarmEpisodes: AlarmEpisodes;
   cards: CardPublisher;
   directory: Directory;
+  /** Each person's notification choices (the failure DM), toggled in App Home. */
+  preferences: UserPreferences;
   /** Loaded on first use: only jobs talk to GitHub. */
   sourceControl: () => Promise<SourceControl>;
   /**

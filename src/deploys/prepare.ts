@@ -10,6 +10,11 @@ import { type DeployRequest, isFinal } from '../domain/request.js';
 import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
+import { auditRequest } from './audit.js';
+import { computePreflight } from './preflight.js';
+import { evaluateCiCheck } from './ci-check.js';
+import { withCheck } from '../domain/preflight.js';
+import { failedChecks, preflightFailure } from '../domain/preflight-rules.js';
 import { mutateRequest } from './mutate.js';
 import { readyForApproval, refusePrepare } from './prepare-end.js';
 import { planPromotionRequest, promotionRequirement } from './prepare-promotion.js';
@@ -77,6 +82,27 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
       ctx.logger.warn('prepare.compare_failed', { requestId, base: deployed.sha, head: resolved.sha, err });
     }
   }
+  // Pre-flight checks of the pinned SHA: a ✗ refuses the request, unless it is a break-glass (then audited).
+  // The `ci` check (src/deploys/ci-check.ts) is read next to the others: a ✗ refuses like them, a ⏳ makes Approve wait.
+  const [others, ci] = await Promise.all([
+    computePreflight(ctx, current, { sha: resolved.sha, ref: current.ref, ...(deployed ? { deployedSha: deployed.sha } : {}), range }),
+    evaluateCiCheck(ctx, current, resolved.sha, scm),
+  ]);
+  const preflight = withCheck(others, ci);
+  const failed = failedChecks(preflight);
+  if (failed.length && !current.breakGlass) {
+    const failure = preflightFailure(failed, { environment: current.environment, service: current.service, ref: current.ref, sha: resolved.sha });
+    await refusePrepare(ctx, current, failure, {
+      event: 'prepare.preflight_failed',
+      action: 'preflight',
+      changes: { sha: resolved.sha, shaUrl: resolved.url, preflight },
+    });
+    return;
+  }
+  if (failed.length) {
+    ctx.logger.warn('prepare.preflight_override', { requestId, failed: failed.map((c) => c.check) });
+    await auditRequest(ctx, current, { actor: current.requester, action: 'preflight_override', outcome: 'ok', detail: JSON.stringify(failed) });
+  }
   const now = ctx.now();
   // After a rollback, the card says what it took out and why, so nobody ships it again without seeing it.
   const note = rollbackNoteOf(deployed);
@@ -92,6 +118,7 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
       commits: range ? range.commits : deployed ? [] : [resolved.commit],
       totalCommits: range ? range.total : deployed ? 0 : undefined,
       compareUrl: range?.url,
+      preflight,
       ...(note ? { rolledBack: note } : {}),
     },
     { action: 'pin', detail: (saved) => `${saved.ref} = ${resolved.sha}` },

@@ -18,6 +18,7 @@
  */
 import { environmentNamed } from '../domain/catalog.js';
 import type { RunSnapshot, SourceControl } from '../domain/ports.js';
+import { forceCancelDue } from '../domain/cancel.js';
 import { type DeployRequest, type Failure, RUN_STATUSES, hasExpired } from '../domain/request.js';
 import { applyRunUpdate, giveUpOnRun, noteRunChecked, runOverdue } from '../domain/run-events.js';
 import type { DeployContext } from './context.js';
@@ -25,6 +26,7 @@ import { jobKey } from '../jobs/keys.js';
 import { resolveStuckRollback } from './alias-rollback.js';
 import { isStackRollback, resolveStuckStackRollback } from './stack-rollback.js';
 import { resolveDispatch } from './dispatch.js';
+import { waitsForCi } from './ci-check.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
 import { publishRunChange } from './run-progress.js';
@@ -72,7 +74,7 @@ const FALLBACK_ENV = { staleAfterMs: 3 * 60_000, runTimeoutMs: 60 * 60_000 };
 /** The active requests read per pass; more than a pass can act on, so due ones are found among the waiting. */
 const ACTIVE_READ = 500;
 
-type Work = 'expire' | 'requeue' | 'dispatch' | 'rollback' | 'poll' | 'advance';
+type Work = 'expire' | 'requeue' | 'dispatch' | 'rollback' | 'poll' | 'advance' | 'ci';
 /**
  * A request held in `queued_behind` this long gets its environment looked at again: a lock or freeze that ended by
  * itself frees nobody, and an advance job may have missed a request held at the same moment.
@@ -93,6 +95,8 @@ const since = (iso: string | undefined, now: Date) => (iso ? now.getTime() - Dat
 function workFor(ctx: DeployContext, r: DeployRequest, now: Date, stuckAfterMs: number): Work | undefined {
   if (hasExpired(r, now)) return 'expire';
   if (r.status === 'queued_behind' && since(r.updatedAt, now) >= HELD_RECHECK_MS) return 'advance';
+  // CI ⏳ on a request waiting for approval: a `ci_check` job reads it again, in case its webhook was lost.
+  if (waitsForCi(r) && since(r.updatedAt, now) >= HELD_RECHECK_MS) return 'ci';
   if ((r.status === 'preparing' || r.status === 'approved') && since(r.updatedAt, now) > stuckAfterMs) return 'requeue';
   if (r.status === 'dispatching' && since(r.updatedAt, now) > stuckAfterMs) return 'dispatch';
   if (r.status === 'rolling_back' && since(r.updatedAt, now) > stuckAfterMs) return 'rollback';
@@ -233,6 +237,8 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
   const active = await ctx.requests.listActive(ACTIVE_READ);
   summary.active = active.length;
   for (const request of active) {
+    // Cancel was pressed a while ago and the run still goes: one force-cancel (the job's key makes it one).
+    if (forceCancelDue(request, ctx.now())) await ctx.jobs.enqueue({ type: 'cancel_run', requestId: request.id, force: true });
     const work = workFor(ctx, request, ctx.now(), limits.stuckAfterMs);
     if (!work) continue;
     // Two calls at most per request: the run (or the search for it) and its jobs.
@@ -244,6 +250,8 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
     summary.actedOn += 1;
     try {
       if (work === 'advance') await advance(ctx, request, summary);
+      else if (work === 'ci')
+        await ctx.jobs.enqueue({ type: 'ci_check', requestId: request.id }, { key: `ci-check:${request.id}:${ctx.now().toISOString().slice(0, 16)}` });
       else if (work === 'expire') await expire(ctx, request, summary);
       else if (work === 'requeue') await requeue(ctx, request, summary);
       else if (work === 'dispatch') await resolveStuckDispatch(ctx, github, request, summary);

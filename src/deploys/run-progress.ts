@@ -7,6 +7,7 @@ import { findService } from '../domain/catalog.js';
 import type { DeploymentRecord } from '../domain/ports.js';
 import { type DeployRequest, findDeployIds, isFinal } from '../domain/request.js';
 import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
+import { failureDmWanted, noticeWanted } from '../domain/notify.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
 import type { DeployContext } from './context.js';
@@ -169,7 +170,11 @@ export async function publishRunChange(ctx: DeployContext, before: DeployRequest
   const record = outcome ? deploymentRecord(after, outcome, now) : undefined;
   if (outcome && !record) ctx.logger.error('run.outcome_without_sha', { requestId: after.id, status: after.status });
   const statusChanged = before.status !== after.status || before.run?.attempt !== after.run?.attempt;
-  const notice = runNotice(before, after);
+  const milestone = runNotice(before, after);
+  // The environment's `notify:` decides which thread replies go out; the card follows every change regardless.
+  const notify = ctx.catalog.environments.find((e) => e.name === after.environment)?.notify;
+  const notice = milestone && noticeWanted(notify, milestone) ? milestone : undefined;
+  const attempt = after.run?.attempt ?? 1;
   // Which Lambda version now runs is read by a job (GetAlias), never on the webhook's path; a failure records none.
   // The job is queued after the entry is stored, so its copy with the version is the one that stays.
   const readVersion = record?.outcome === 'succeeded' && hasFunctionTarget(ctx, after);
@@ -183,7 +188,9 @@ export async function publishRunChange(ctx: DeployContext, before: DeployRequest
   await Promise.all([
     record ? recordOutcome(record) : undefined,
     statusChanged ? recordStatusChange(ctx, before, after, source, now) : undefined,
-    notice ? ctx.jobs.enqueue({ type: 'notice', requestId: after.id, notice, attempt: after.run?.attempt ?? 1 }) : undefined,
+    notice ? ctx.jobs.enqueue({ type: 'notice', requestId: after.id, notice, attempt }) : undefined,
+    // A failed run: a direct message to the requester and the approvers (each may turn it off in App Home).
+    milestone && failureDmWanted(milestone) ? ctx.jobs.enqueue({ type: 'failure_dm', requestId: after.id, attempt }) : undefined,
     // The run ended: the next request held behind it in the environment may go.
     outcome ? environmentFreed(ctx, after.environment, after.service, `${after.id}:${after.run?.attempt ?? 1}`) : undefined,
     scheduleCardUpdate(ctx, after.id),

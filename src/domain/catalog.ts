@@ -2,6 +2,8 @@
  * The catalog: which services foxops deploys and to which environments.
  * Built from `foxops.yml` by `src/config`; pure data here so the domain stays free of I/O.
  */
+import type { PreflightSettings } from './preflight-rules.js';
+import type { NotifyLevel } from './notify.js';
 
 /** Where a service runs in one environment; used by rollback, alarms and IAM scoping. */
 export interface DeployTarget {
@@ -35,6 +37,10 @@ export interface ServiceDefinition {
   targets: Record<string, DeployTarget>;
   /** How `/deploy rollback` goes back (`rollback:` in foxops.yml); absent: {@link defaultRollbackMode} of the targets. */
   rollback?: RollbackMode;
+  /** Globs of files whose change the card flags as risky (`risky_paths`, e.g. `migrations/**`); absent: none. */
+  riskyPaths?: string[];
+  /** Commits above which the card flags a deploy as large (`max_commits`); absent: 20 (src/domain/preflight-rules.ts). */
+  maxCommits?: number;
 }
 
 /** Who may request in which channels the deploys of one environment, and how many approvals they need. */
@@ -82,6 +88,18 @@ export interface EnvironmentDefinition {
   bakeMs?: number;
   /** `auto_rollback`: an ALARM during bake starts a rollback without approvals (needs {@link bakeMs}). */
   autoRollback?: boolean;
+  /**
+   * `notify`: which thread replies go under the cards here: `all` (started and every outcome; absent means this),
+   * `failures` (failed, timed out, unknown) or `none`. The card itself is always kept up to date (src/domain/notify.ts).
+   */
+  notify?: NotifyLevel;
+  /** The pre-flight checks' settings (`checks:`), only the keys written; defaults in src/domain/preflight-rules.ts. */
+  checks?: Partial<PreflightSettings>;
+  /**
+   * `required_checks`: the check run and commit status names that must be green on the SHA (the `ci` pre-flight check);
+   * `[]`: none. Absent: those the default branch's protection requires (src/deploys/ci-check.ts).
+   */
+  requiredChecks?: string[];
 }
 
 /** A time of the week in a freeze window's zone: ISO weekday (1 Monday … 7 Sunday), hour 0–23, minute 0–59. */

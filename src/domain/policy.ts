@@ -6,7 +6,7 @@
 import type { EnvironmentDefinition } from './catalog.js';
 import type { FreezePeriod } from './freeze.js';
 import type { Lock } from './lock.js';
-import { type DeployRequest, hasExpired, type RequestStatus } from './request.js';
+import { type DeployRequest, hasExpired, RUN_STATUSES, type RequestStatus } from './request.js';
 
 /** The person acting, and the user groups (among those the policy names) they belong to. */
 export interface Actor {
@@ -15,7 +15,9 @@ export interface Actor {
 }
 
 /** What was asked for: the actions a policy decides on. */
-export type PolicyAction = 'request' | 'approve' | 'reject' | 'retry';
+export type PolicyAction = 'request' | 'approve' | 'reject' | 'retry' | 'cancel';
+/** The actions of a card's buttons. */
+export type CardPolicyAction = Exclude<PolicyAction, 'request'>;
 
 /** Why an action is refused, with what a person needs to know to do it right. */
 export type Refusal =
@@ -27,7 +29,7 @@ export type Refusal =
    * Only `approvers` may do `action`; `requesterMay` when the requester may too. `breakGlass`: the request is a
    * break-glass, and `approvers` are the environment's `break_glass_approvers`.
    */
-  | { code: 'not_approver'; action: 'approve' | 'reject' | 'retry'; environment: string; approvers: string[]; requesterMay: boolean; breakGlass?: true }
+  | { code: 'not_approver'; action: CardPolicyAction; environment: string; approvers: string[]; requesterMay: boolean; breakGlass?: true }
   /** Someone else holds `lock` on the environment or the service: new requests and promotions wait for them. */
   | { code: 'locked'; lock: Lock }
   /** A freeze window is in force; `breakGlassApprovers` may approve a `--break-glass` request (none: break-glass is not set up). */
@@ -43,11 +45,17 @@ export type Refusal =
   /** Only the environment's requesters and approvers may lock it. */
   | { code: 'may_not_lock'; environment: string; allowed: string[] | 'any' }
   | { code: 'self_approval' }
+  /** The `ci` pre-flight check of `sha` is ⏳: Approve waits until `pending` (required check names) settle. */
+  | { code: 'checks_pending'; sha: string; pending: string[] }
+  /** The `ci` pre-flight check of `sha` turned ✗ while the request waited (`failing`: `name: conclusion`, or its code). */
+  | { code: 'checks_failed'; sha: string; failing: string[] }
   | { code: 'already_approved' }
   /** The request waited past `expiresAt`; `request` says how to ask again. */
   | { code: 'expired'; action: PolicyAction; expiresAt: string; request: Pick<DeployRequest, 'environment' | 'service' | 'ref'> }
   /** The request is `status`, in which `action` does not apply. */
-  | { code: 'wrong_status'; action: 'approve' | 'reject' | 'retry'; status: RequestStatus }
+  | { code: 'wrong_status'; action: CardPolicyAction; status: RequestStatus }
+  /** Cancel was pressed already, by `by` at `at`: the run is being cancelled. */
+  | { code: 'already_cancelling'; by: string; at: string }
   /** No stored request has this id (a forged or very old button). */
   | { code: 'not_found'; requestId: string }
   /**
@@ -108,6 +116,10 @@ export function canApprove(request: DeployRequest, env: EnvironmentDefinition, a
   }
   if (actor.userId === request.requester) return refuse({ code: 'self_approval' });
   if (request.approvals.some((a) => a.userId === actor.userId)) return refuse({ code: 'already_approved' });
+  // CI on the SHA: Approve waits while it runs, and a ✗ found later refuses; a break-glass overrides (src/domain/preflight.ts).
+  const ci = request.breakGlass ? undefined : request.preflight?.find((c) => c.check === 'ci');
+  if (ci?.verdict === 'pending') return refuse({ code: 'checks_pending', sha: request.sha ?? '', pending: [...(ci.items ?? [])] });
+  if (ci?.verdict === 'fail') return refuse({ code: 'checks_failed', sha: request.sha ?? '', failing: ci.items?.length ? [...ci.items] : [ci.code ?? 'fail'] });
   return allow(viaGroup);
 }
 
@@ -137,6 +149,22 @@ export function canRetry(request: DeployRequest, env: EnvironmentDefinition, act
     return refuse({ code: 'not_approver', action: 'retry', environment: env.name, approvers: [...env.approvers], requesterMay });
   }
   return allow(viaGroup);
+}
+
+/**
+ * May `actor` cancel the running deploy `request`? The requester and the environment's approvers, while a run exists
+ * or is about to (dispatched, queued, running), once: a second Cancel is told it is being cancelled already.
+ */
+export function canCancel(request: DeployRequest, env: EnvironmentDefinition, actor: Actor): Decision {
+  if (!RUN_STATUSES.includes(request.status)) return refuse({ code: 'wrong_status', action: 'cancel', status: request.status });
+  if (actor.userId !== request.requester) {
+    const { member } = membership(env.approvers, actor);
+    if (!member) return refuse({ code: 'not_approver', action: 'cancel', environment: env.name, approvers: [...env.approvers], requesterMay: true });
+  }
+  if (request.cancelRequestedBy) {
+    return refuse({ code: 'already_cancelling', by: request.cancelRequestedBy, at: request.cancelRequestedAt ?? request.updatedAt });
+  }
+  return allow(actor.userId === request.requester ? undefined : membership(env.approvers, actor).viaGroup);
 }
 
 /** May `actor` lock `env`? Those who may request deploys there, and its approvers. */

@@ -7,6 +7,7 @@ import type { Lock } from './lock.js';
 import type { EnforcedRun, EnforcementRefusal } from './enforcement.js';
 import type { AlarmNotice, AlarmReport } from './alarm.js';
 import type { AlarmDigest, AlarmEpisode, AlarmThreadRef, AlarmView, StormWindow } from './alarm-episode.js';
+import type { CommitChecks } from './ci-check.js';
 import type { CommitSummary, DeployRequest, RunJob } from './request.js';
 import type { RunNotice, RunUpdate } from './run-events.js';
 import type { DriftedResource, StackChange, StackTarget } from './stack.js';
@@ -291,6 +292,14 @@ export interface CommitRange {
   commits: CommitSummary[];
   total: number;
   url: string;
+  /** GitHub's compare status of head against base (`ahead`: head has commits base lacks, and none the other way). */
+  status?: 'ahead' | 'behind' | 'identical' | 'diverged';
+  /** Commits head has and base lacks. */
+  aheadBy?: number;
+  /** Commits base has and head lacks. */
+  behindBy?: number;
+  /** Names of the files the range changes (GitHub lists at most 300). */
+  files?: string[];
 }
 
 /**
@@ -318,6 +327,8 @@ export interface SourceControl {
   resolveRef(repo: string, ref: string): Promise<ResolvedRef>;
   /** Up to `limit` commits after `base` up to `head`, oldest first. */
   compare(repo: string, base: string, head: string, limit: number): Promise<CommitRange>;
+  /** The blob SHA of the file at `path` on `ref` (contents API); undefined when there is no such file there. */
+  fileBlob(repo: string, path: string, ref: string): Promise<string | undefined>;
   dispatchWorkflow(repo: string, workflow: string, ref: string, inputs: DispatchInputs): Promise<{ runId?: number; runUrl?: string }>;
   /** The run now; undefined when GitHub does not know it (404: deleted, or never existed). */
   getRun(repo: string, runId: number): Promise<RunSnapshot | undefined>;
@@ -325,6 +336,16 @@ export interface SourceControl {
   listRunJobs(repo: string, runId: number): Promise<RunJob[]>;
   /** The `workflow_dispatch` run of `workflow` created after `createdAfter` whose `run-name` carries `deployId`. */
   findRunByDeployId(repo: string, workflow: string, deployId: string, createdAfter: Date): Promise<RunSnapshot | undefined>;
+  /**
+   * Asks GitHub to cancel run `runId` (`force`: force-cancel, for a run that does not respond to the normal cancel).
+   * `requested`: GitHub took the request (the run ends `cancelled` soon, told by its webhook); `completed`: the run had
+   * finished already (409), nothing changed; `not_found`: GitHub does not know the run.
+   */
+  cancelRun(repo: string, runId: number, force?: boolean): Promise<'requested' | 'completed' | 'not_found'>;
+  /** The latest check run per name and the latest commit status per context on `sha` (the `ci` pre-flight check). */
+  commitChecks(repo: string, sha: string): Promise<CommitChecks>;
+  /** The check names the protection of the default branch requires (none when it is not protected or requires none). */
+  requiredChecks(repo: string): Promise<string[]>;
 }
 
 /**
@@ -394,6 +415,18 @@ export type Job =
   | { type: 'advance'; service: string; environment: string }
   /** A message about the environment for a channel (a lock, an unlock, a break-glass request); see {@link ChannelNotice}. */
   | { type: 'channel_notice'; channel: string; notice: ChannelNotice }
+  /**
+   * Cancel was pressed on the card: ask GitHub to cancel the request's run (`force`: force-cancel, queued by the
+   * reconciler when the normal cancel did not take effect in time). The run news then ends the request.
+   */
+  | { type: 'cancel_run'; requestId: string; force?: boolean }
+  /** Run attempt `attempt` of a request failed or timed out: a direct message to its requester and approvers (see {@link UserPreferences}). */
+  | { type: 'failure_dm'; requestId: string; attempt: number }
+  /**
+   * Compute the `ci` pre-flight check again for a request that waits for approval while CI runs (⏳); queued by the
+   * `check_suite` and `status` webhooks and by the reconciler (src/deploys/ci-check.ts).
+   */
+  | { type: 'ci_check'; requestId: string }
   | ProtectionRuleJob;
 
 /**
@@ -534,6 +567,23 @@ export interface RefreshOptions {
   insist?: 'newest' | 'final';
 }
 
+/** A direct message to one person: a deploy they requested or approved failed (or timed out). */
+export type DirectMessage = { kind: 'run_failed'; request: DeployRequest };
+
+/** What one person chose about notifications; absent choices keep the defaults. */
+export interface UserPrefs {
+  /** A direct message when a deploy they requested or approved fails; default on. */
+  failureDm?: boolean;
+}
+
+/** Each person's notification choices (App Home), in the table: item `USER#<id>` / `#PREFS`. */
+export interface UserPreferences {
+  /** The stored choices of `userId`; `{}` when none. */
+  get(userId: string): Promise<UserPrefs>;
+  /** Stores `prefs` for `userId` (the whole set: last writer wins, a person toggles their own). */
+  set(userId: string, prefs: UserPrefs): Promise<void>;
+}
+
 /** Something only the requester needs to know, told privately in the request's channel. */
 export type Whisper = { kind: 'prepare_failed'; request: DeployRequest };
 
@@ -560,6 +610,8 @@ export interface CardPublisher {
   reviseAlarm(channel: string, ts: string, view: AlarmView): Promise<void>;
   /** Posts `notice` in `channel` (locks, break-glass); returns its ts. */
   tell(channel: string, notice: ChannelNotice): Promise<string>;
+  /** Sends `message` to `userId` in a direct message with foxops. */
+  dm(userId: string, message: DirectMessage): Promise<void>;
 }
 
 /** User-group membership, for policies that name groups. */

@@ -5,6 +5,7 @@
  */
 import type { EnforcedRun } from './enforcement.js';
 import type { Hold } from './environment.js';
+import type { PreflightCheck } from './preflight.js';
 import type { Lock } from './lock.js';
 import type { StackCheck, StackRestore } from './stack-check.js';
 
@@ -228,10 +229,17 @@ export interface DeployRequest {
   promotion?: PromotionDetails;
   /** The target's stack as the prepare job found it: its backup under this deploy id, and drift (targets naming a `stack`). */
   stack?: StackCheck;
+  /** Pre-flight checks of the pinned SHA, as the prepare job (and later CI news) found them (src/domain/preflight.ts). */
+  preflight?: PreflightCheck[];
   /** The run that used this request's approval, as GitHub asked foxops (src/domain/enforcement.ts): "enforced by GitHub". */
   enforcedRun?: EnforcedRun;
   /** `--break-glass`: an emergency change during a freeze, approved by two of `break_glass_approvers`. */
   breakGlass?: { reason: string };
+  /** Who pressed Cancel on the running deploy, and when (set once, conditionally; the run news then ends it `cancelled`). */
+  cancelRequestedBy?: string;
+  cancelRequestedAt?: string;
+  /** When foxops asked GitHub to force-cancel, because the normal cancel did not take effect in time. */
+  cancelForcedAt?: string;
   /** Why the environment holds it back (status `queued_behind`), and since when. */
   hold?: Hold & { since: string };
   /**

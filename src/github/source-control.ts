@@ -3,6 +3,7 @@
  * GitHub's refusals become {@link SourceControlError}s: a code a person can act on, what was attempted and GitHub's
  * own words. The wording is the Slack adapter's (src/slack/blocks/failures.ts).
  */
+import type { CheckRunState, CommitChecks, CommitStatusState } from '../domain/ci-check.js';
 import { SourceControlError } from '../domain/errors.js';
 import type { CommitRange, DispatchInputs, ResolvedRef, RunSnapshot, SourceControl } from '../domain/ports.js';
 import { type CommitSummary, type RunJob, findDeployIds } from '../domain/request.js';
@@ -43,7 +44,18 @@ function githubMessage(err: HttpError): string {
 
 /** What foxops was doing when GitHub refused, as the params of the failure: the action and what it was done to. */
 type Attempted = {
-  action: 'resolve' | 'compare' | 'dispatch' | 'read_run' | 'list_jobs' | 'list_runs';
+  action:
+    | 'cancel_run'
+    | 'resolve'
+    | 'compare'
+    | 'dispatch'
+    | 'read_run'
+    | 'list_jobs'
+    | 'list_runs'
+    | 'read_file'
+    | 'read_checks'
+    | 'read_statuses'
+    | 'read_protection';
   repo: string;
   workflow?: string;
   /** The ref asked for; for `compare`, the head. */
@@ -123,9 +135,28 @@ export class GitHubSourceControl implements SourceControl {
     try {
       const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({ ...split(repo), basehead: `${base}...${head}`, per_page: 100 });
       const commits = (data.commits as GitHubCommit[]).map(summary);
-      return { commits: commits.slice(-limit), total: data.total_commits ?? commits.length, url: data.html_url };
+      return {
+        commits: commits.slice(-limit),
+        total: data.total_commits ?? commits.length,
+        url: data.html_url,
+        status: data.status,
+        aheadBy: data.ahead_by,
+        behindBy: data.behind_by,
+        files: (data.files ?? []).map((f) => f.filename),
+      };
     } catch (err) {
       throw explain(err, { action: 'compare', repo, base, ref: head });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.fileBlob} */
+  async fileBlob(repo: string, path: string, ref: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...split(repo), path, ref });
+      return Array.isArray(data) ? undefined : (data as { sha?: string }).sha;
+    } catch (err) {
+      if ((err as HttpError).status === 404) return undefined;
+      throw explain(err, { action: 'read_file', repo, ref });
     }
   }
 
@@ -222,6 +253,69 @@ export class GitHubSourceControl implements SourceControl {
     } catch (err) {
       if (err instanceof SourceControlError) throw err;
       throw explain(err, { action: 'list_runs', repo, workflow });
+    }
+  }
+
+  /** {@inheritDoc SourceControl.cancelRun} */
+  async cancelRun(repo: string, runId: number, force = false): Promise<'requested' | 'completed' | 'not_found'> {
+    const route = force
+      ? ('POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel' as const)
+      : ('POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel' as const);
+    try {
+      // No retries: a 409 is GitHub's answer, not a glitch; a 5xx fails the job, whose delivery is tried again.
+      await this.octokit.request(route, { ...split(repo), run_id: runId, request: { retries: 0 } });
+      return 'requested';
+    } catch (err) {
+      // 409: "Cannot cancel a workflow run that is completed." The run won the race; its own news decides the outcome.
+      if ((err as HttpError).status === 409) return 'completed';
+      if ((err as HttpError).status === 404) return 'not_found';
+      throw explain(err, { action: 'cancel_run', repo, runId });
+    }
+  }
+
+  /**
+   * {@inheritDoc SourceControl.commitChecks}
+   *
+   * `GET …/commits/{sha}/check-runs` (latest run per name; Checks: read) and `GET …/commits/{sha}/status` (latest
+   * status per context; Commit statuses: read), the first 100 of each: checks past 100 on one commit are not read.
+   */
+  async commitChecks(repo: string, sha: string): Promise<CommitChecks> {
+    let checkRuns: CheckRunState[];
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+        ...split(repo),
+        ref: sha,
+        filter: 'latest',
+        per_page: 100,
+      });
+      checkRuns = data.check_runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion ?? null }));
+    } catch (err) {
+      throw explain(err, { action: 'read_checks', repo, ref: sha });
+    }
+    let statuses: CommitStatusState[];
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/status', { ...split(repo), ref: sha, per_page: 100 });
+      statuses = data.statuses.map((s) => ({ context: s.context, state: s.state }));
+    } catch (err) {
+      throw explain(err, { action: 'read_statuses', repo, ref: sha });
+    }
+    return { checkRuns, statuses };
+  }
+
+  /**
+   * {@inheritDoc SourceControl.requiredChecks}
+   *
+   * The default branch as `GET /repos/{owner}/{repo}/branches/{branch}` shows it (`protection.required_status_checks`):
+   * Contents: read suffices, unlike the protection endpoint, which needs Administration: read. Rulesets are not read.
+   */
+  async requiredChecks(repo: string): Promise<string[]> {
+    try {
+      const { data: info } = await this.octokit.request('GET /repos/{owner}/{repo}', split(repo));
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/branches/{branch}', { ...split(repo), branch: info.default_branch });
+      const required = data.protection?.required_status_checks;
+      return [...new Set([...(required?.contexts ?? []), ...(required?.checks ?? []).map((c) => c.context)])];
+    } catch (err) {
+      throw explain(err, { action: 'read_protection', repo });
     }
   }
 }

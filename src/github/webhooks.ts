@@ -3,7 +3,8 @@
  * and on the local server.
  *
  * Subscribe the webhook (repository or organisation, content type `application/json`, secret =
- * `GITHUB_WEBHOOK_SECRET`) to: Workflow runs, Workflow jobs, Deployment statuses.
+ * `GITHUB_WEBHOOK_SECRET`) to: Workflow runs, Workflow jobs, Deployment statuses; and for the `ci` pre-flight check,
+ * Check suites and Statuses (src/github/ci-webhook.ts).
  * As a GitHub App with a custom deployment protection rule, also to Deployment protection rule: those deliveries
  * queue a decision (src/github/protection-rule-webhook.ts, docs/github-enforcement.md).
  *
@@ -114,6 +115,11 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
     // Loaded on first use: the run events' path does not carry it.
     const { handleProtectionRuleEvent } = await import('./protection-rule-webhook.js');
     return handleProtectionRuleEvent(context, logger, body, delivery, fields);
+  }
+  if (name === 'check_suite' || name === 'status') {
+    // CI settled on a commit: requests waiting for it get their `ci` check computed again (src/github/ci-webhook.ts).
+    const { handleCiEvent } = await import('./ci-webhook.js');
+    return handleCiEvent(config, context, logger, name, body, delivery, fields);
   }
   if (!isFollowed(name)) {
     logger.debug('github.webhook_ignored', { ...fields, reason: 'event not followed' });

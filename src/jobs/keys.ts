@@ -39,6 +39,14 @@ export function jobKey(job: Job): string {
       return `audit-export:${job.key ?? digest([job.userId, job.environments, job.since, job.until])}`;
     case 'advance':
       return `advance:${job.service}:${job.environment}`;
+    case 'ci_check':
+      // Callers give a key per webhook delivery or reconciler minute; this one is for a job queued without.
+      return `ci-check:${job.requestId}`;
+    case 'failure_dm':
+      return `failure-dm:${job.requestId}:${job.attempt}`;
+    case 'cancel_run':
+      // One cancel per request (the Cancel is recorded once), and one force-cancel.
+      return `cancel-run:${job.requestId}:${job.force ? 'force' : 'cancel'}`;
     case 'protection_rule':
       // One answer per wait: GitHub makes a deployment per run attempt and environment; the delivery id where it names none.
       return `protection-rule:${job.runId}:${digest([job.repo, job.environment, job.deploymentId ?? job.delivery])}`;

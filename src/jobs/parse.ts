@@ -137,6 +137,9 @@ const jobSchema = z.discriminatedUnion('type', [
     key: z.optional(text(200)),
   }),
   z.object({ type: z.literal('advance'), service: name, environment: name }),
+  z.object({ type: z.literal('ci_check'), requestId }),
+  z.object({ type: z.literal('cancel_run'), requestId, force: z.optional(z.boolean()) }),
+  z.object({ type: z.literal('failure_dm'), requestId, attempt: z.int().check(z.minimum(1), z.maximum(1000)) }),
   z.object({
     type: z.literal('protection_rule'),
     // `owner/name` as GitHub spells it: its limits are 39 and 100 characters.

@@ -31,6 +31,21 @@ export async function runJob(ctx: DeployContext, job: Job): Promise<void> {
     case 'channel_notice':
       await ctx.cards.tell(job.channel, job.notice);
       return;
+    case 'ci_check': {
+      const { recheckCi } = await import('../deploys/ci-check.js');
+      await recheckCi(ctx, job.requestId);
+      return;
+    }
+    case 'failure_dm': {
+      const { sendFailureDms } = await import('../deploys/failure-dm.js');
+      await sendFailureDms(ctx, job.requestId, job.attempt);
+      return;
+    }
+    case 'cancel_run': {
+      const { cancelRun } = await import('../deploys/cancel-run.js');
+      await cancelRun(ctx, job.requestId, job.force ?? false);
+      return;
+    }
     case 'protection_rule': {
       const { answerProtectionRule } = await import('../deploys/protection-rule.js');
       await answerProtectionRule(ctx, job);

@@ -6,7 +6,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AlarmReport } from '../domain/alarm.js';
 import type { AlarmView } from '../domain/alarm-episode.js';
-import type { CardPublisher, ChannelNotice, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
+import type { CardPublisher, ChannelNotice, DirectMessage, RefreshOptions, RequestRepository, Whisper } from '../domain/ports.js';
 import { type DeployRequest, isFinal } from '../domain/request.js';
 import type { RunNotice } from '../domain/run-events.js';
 import type { Logger } from '../log.js';
@@ -14,6 +14,7 @@ import { alarmMessage } from './blocks/alarm.js';
 import { alarmViewMessage } from './blocks/alarm-episode.js';
 import { channelNoticeMessage } from './blocks/channel-notice.js';
 import { deployCard } from './blocks/deploy-card.js';
+import { directMessageText } from './blocks/direct-message.js';
 import { runNoticeText, whisperText } from './blocks/run-notice.js';
 
 /** {@link CardPublisher} over the Slack Web API. */
@@ -106,5 +107,14 @@ export class SlackCardPublisher implements CardPublisher {
     const result = await this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
     this.logger.info('notice.posted', { kind: notice.kind, channel, ts: result.ts });
     return result.ts!;
+  }
+
+  /** {@inheritDoc CardPublisher.dm} */
+  async dm(userId: string, message: DirectMessage): Promise<void> {
+    const opened = await this.client.conversations.open({ users: userId });
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error(`Slack opened no direct message with ${userId}`);
+    await this.client.chat.postMessage({ channel, text: directMessageText(message), unfurl_links: false, unfurl_media: false });
+    this.logger.info('dm.posted', { kind: message.kind, user: userId, requestId: message.request.id });
   }
 }

@@ -154,9 +154,10 @@ function checkActions(body: Fields, kind: InboundKind): string | undefined {
     if (wrong) return wrong;
   }
   if (kind !== 'block_actions') return undefined;
-  // foxops' buttons answer the clicker through `response_url` and open dialogs with `trigger_id`.
+  // foxops' buttons answer the clicker through `response_url` and open dialogs with `trigger_id`. A button in App Home
+  // (a `view` container) comes without `response_url`: its listener answers by publishing the view again.
   return first(
-    typeof body.response_url === 'string' && /^https?:\/\/\S+$/.test(body.response_url)
+    (typeof body.response_url === 'string' && /^https?:\/\/\S+$/.test(body.response_url)) || (body.response_url === undefined && isObject(body.view))
       ? undefined
       : `\`response_url\` should be a URL, is ${describe(body.response_url)}`,
     needId(body, 'trigger_id'),

@@ -14,6 +14,7 @@ import { DynamoAlarmEpisodes } from './alarm-episodes.js';
 import { DynamoEnvironmentState } from './environment-state.js';
 import { type Item, isConditionFailure, N, S } from './items.js';
 import { ACTIVE_INDEX, AUDIT_INDEX } from './table.js';
+import { DynamoUserPreferences } from './user-preferences.js';
 
 const DAY_SECONDS = 86_400;
 /** Finished requests and run links are kept for a year, then DynamoDB's TTL removes them (audit events: `AuditLogOptions`). */
@@ -349,5 +350,6 @@ export function dynamoStore(client: DynamoDBClient, tableName: string, now: () =
     ledger: new DynamoDeploymentLedger(client, tableName),
     environments: new DynamoEnvironmentState(client, tableName),
     alarmEpisodes: new DynamoAlarmEpisodes(client, tableName, now),
+    preferences: new DynamoUserPreferences(client, tableName),
   };
 }

@@ -34,8 +34,8 @@ export interface FakeRepoOptions {
   workflows?: Array<string | FakeWorkflowSpec>;
 }
 
-/** A commit to push: a message, or a message with the author's login. */
-export type FakeCommitSpec = string | { message: string; author?: string };
+/** A commit to push: a message, or a message with the author's login and the files it writes (path → content). */
+export type FakeCommitSpec = string | { message: string; author?: string; files?: Record<string, string> };
 
 /** Stored commit. */
 export interface FakeCommit {
@@ -44,6 +44,8 @@ export interface FakeCommit {
   authorLogin: string;
   date: string;
   parent: string | undefined;
+  /** Files this commit writes, path → content; a workflow file nobody wrote reads as `name: <workflow>`. */
+  files?: Record<string, string>;
 }
 
 /** Step state inside a job. */
@@ -102,6 +104,19 @@ export interface FakeProtectionAnswer {
   runId: number;
   body: { environment_name?: string; state?: string; comment?: string };
   authorization: string | undefined;
+}
+
+/** A check run on a commit, as {@link FakeGitHub.setCheckRuns} takes it; `completed` without conclusion means `success`. */
+export interface FakeCheckRun {
+  name: string;
+  status: RunStatus;
+  conclusion?: RunConclusion | null;
+}
+
+/** A commit status, as {@link FakeGitHub.setStatuses} takes it. */
+export interface FakeCommitStatus {
+  context: string;
+  state: 'success' | 'failure' | 'error' | 'pending';
 }
 
 /** One recorded `workflow_dispatch`. */
@@ -182,6 +197,12 @@ export interface FakeGitHub {
   headOf(repo: string, branch: string): string;
   /** Moves a run (and its jobs, unless given) to a new state. `completed` without conclusion means `success`. */
   setRunState(runId: number, state: { status: RunStatus; conclusion?: RunConclusion | null; jobs?: FakeJobState[] }): FakeRun;
+  /** The check runs on `sha` (`GET …/commits/{sha}/check-runs`), replacing earlier ones of the same names. */
+  setCheckRuns(repo: string, sha: string, checkRuns: FakeCheckRun[]): void;
+  /** The commit statuses on `sha` (`GET …/commits/{sha}/status`), replacing earlier ones of the same contexts. */
+  setStatuses(repo: string, sha: string, statuses: FakeCommitStatus[]): void;
+  /** Protects `branch` requiring `contexts` as status checks (`GET …/branches/{branch}` shows them); `[]` lifts the protection. */
+  protectBranch(repo: string, branch: string, contexts: string[]): void;
   /** Removes a run: later GETs answer 404, like a deleted run. */
   deleteRun(runId: number): void;
   /** Resolves with the first dispatch matching `predicate`, waiting up to `timeoutMs` (default 2000). */
@@ -255,9 +276,11 @@ const defaultRunName = (inputs: DispatchInputs): string =>
 /**
  * Starts a fake GitHub REST API on 127.0.0.1 (ephemeral port).
  *
- * Routes (all under `/repos/{owner}/{repo}`): `GET /`, `GET /commits/{ref}`, `GET /compare/{base}...{head}`,
+ * Routes (all under `/repos/{owner}/{repo}`): `GET /`, `GET /commits/{ref}`, `GET /compare/{base}...{head}`, `GET /contents/{path}?ref=`,
  * `GET /actions/workflows/{id}`, `POST /actions/workflows/{id}/dispatches`, `GET /actions/workflows/{id}/runs`,
- * `GET /actions/runs`, `GET /actions/runs/{id}`, `GET /actions/runs/{id}/jobs`, `POST /actions/runs/{id}/deployment_protection_rule`;
+ * `GET /commits/{sha}/check-runs`, `GET /commits/{sha}/status`, `GET /branches/{branch}` (with its protection's required checks),
+ * `GET /actions/runs`, `GET /actions/runs/{id}`, `GET /actions/runs/{id}/jobs`, `POST /actions/runs/{id}/deployment_protection_rule`,
+ * `POST /actions/runs/{id}/cancel` and `…/force-cancel` (the run ends `cancelled` at once, no webhook; 409 once completed);
  * and `POST /app/installations/{id}/access_tokens` (a GitHub App's installation token, accepted afterwards).
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -270,6 +293,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const protectionAnswers: FakeProtectionAnswer[] = [];
   const installationTokens: Array<{ installationId: number; token: string; jwt: string | undefined }> = [];
   const failures: Array<GitHubFailure & { times: number }> = [];
+  /** CI per `repo@sha` (lower-case repo), and required status checks per `repo#branch`. */
+  const checkRuns = new Map<string, FakeCheckRun[]>();
+  const statuses = new Map<string, FakeCommitStatus[]>();
+  const protections = new Map<string, string[]>();
   let requiredToken: string | undefined;
   let nextRunId = FIRST_RUN_ID;
   let nextJobId = FIRST_JOB_ID;
@@ -306,7 +333,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const authorLogin = (typeof spec === 'string' ? undefined : spec.author) ?? AUTHORS[commitCount % AUTHORS.length] ?? 'alice';
     const date = isoSeconds(new Date(COMMIT_EPOCH_MS + commitCount * 60_000));
     commitCount += 1;
-    state.commits.set(sha, { sha, message, authorLogin, date, parent: state.branches.get(branch) });
+    const files = typeof spec === 'string' ? undefined : spec.files;
+    state.commits.set(sha, { sha, message, authorLogin, date, parent: state.branches.get(branch), ...(files ? { files } : {}) });
     state.branches.set(branch, sha);
     return sha;
   };
@@ -327,6 +355,22 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     for (let cur: string | undefined = sha; cur; cur = state.commits.get(cur)?.parent) out.push(cur);
     return out;
   };
+
+  /** Content of `path` at `sha`: the newest write in its first-parent history, else a workflow's default file. */
+  const fileAt = (state: RepoState, sha: string, path: string): string | undefined => {
+    for (const cur of history(state, sha)) {
+      const written = state.commits.get(cur)?.files?.[path];
+      if (written !== undefined) return written;
+    }
+    const wf = /^\.github\/workflows\/(.+)$/.exec(path)?.[1];
+    return wf && state.workflows.has(wf) ? `name: ${wf}\n` : undefined;
+  };
+
+  /** Git's blob SHA of `content`. */
+  const blobSha = (content: string): string =>
+    createHash('sha1')
+      .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+      .digest('hex');
 
   // ---- JSON shapes ---------------------------------------------------------------------------
 
@@ -588,6 +632,85 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         },
       };
     }
+    if (method === 'GET' && a === 'commits' && rest.length === 3 && (c === 'check-runs' || c === 'status')) {
+      const sha = resolveRef(state, b ?? '');
+      if (!sha) throw new GitHubError(422, `No commit found for SHA: ${b}`);
+      const key = `${state.fullName.toLowerCase()}@${sha}`;
+      if (c === 'check-runs') {
+        const list = (checkRuns.get(key) ?? []).map((run, i) => {
+          const conclusion = run.status === 'completed' ? (run.conclusion ?? 'success') : null;
+          const id = 4_000_001 + i;
+          return {
+            id,
+            node_id: `CR_${id}`,
+            head_sha: sha,
+            external_id: '',
+            name: run.name,
+            status: run.status,
+            conclusion,
+            started_at: '2024-05-01T10:00:00Z',
+            completed_at: conclusion ? '2024-05-01T10:05:00Z' : null,
+            url: `${baseUrl}/repos/${state.fullName}/check-runs/${id}`,
+            html_url: `https://github.com/${state.fullName}/runs/${id}`,
+            details_url: `https://github.com/${state.fullName}/runs/${id}`,
+            output: { title: null, summary: null, text: null, annotations_count: 0, annotations_url: '' },
+            check_suite: { id: 5_000_001 },
+            app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
+            pull_requests: [],
+          };
+        });
+        return { status: 200, json: { total_count: list.length, check_runs: list } };
+      }
+      const list = statuses.get(key) ?? [];
+      const combined = list.some((s) => s.state === 'failure' || s.state === 'error')
+        ? 'failure'
+        : list.length === 0 || list.some((s) => s.state === 'pending')
+          ? 'pending'
+          : 'success';
+      return {
+        status: 200,
+        json: {
+          state: combined,
+          sha,
+          total_count: list.length,
+          statuses: list.map((s, i) => ({
+            id: 6_000_001 + i,
+            node_id: `SC_${6_000_001 + i}`,
+            state: s.state,
+            context: s.context,
+            description: null,
+            target_url: null,
+            created_at: '2024-05-01T10:00:00Z',
+            updated_at: '2024-05-01T10:05:00Z',
+          })),
+          repository: { id: state.id, full_name: state.fullName },
+          commit_url: `${baseUrl}/repos/${state.fullName}/commits/${sha}`,
+          url: `${baseUrl}/repos/${state.fullName}/commits/${sha}/status`,
+        },
+      };
+    }
+    if (method === 'GET' && a === 'branches' && rest.length >= 2) {
+      const branch = rest.slice(1).join('/');
+      const sha = state.branches.get(branch);
+      if (!sha) throw new GitHubError(404, 'Branch not found');
+      const contexts = protections.get(`${state.fullName.toLowerCase()}#${branch}`) ?? [];
+      return {
+        status: 200,
+        json: {
+          name: branch,
+          commit: { sha, url: `${baseUrl}/repos/${state.fullName}/commits/${sha}` },
+          protected: contexts.length > 0,
+          protection:
+            contexts.length > 0
+              ? {
+                  enabled: true,
+                  required_status_checks: { enforcement_level: 'everyone', contexts, checks: contexts.map((context) => ({ context, app_id: null })) },
+                }
+              : { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
+          protection_url: `${baseUrl}/repos/${state.fullName}/branches/${branch}/protection`,
+        },
+      };
+    }
     if (method === 'GET' && a === 'commits' && rest.length >= 2) {
       // Branch names may contain slashes; Octokit percent-encodes them, but tolerate raw ones too.
       const ref = rest.slice(1).join('/');
@@ -620,8 +743,31 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           total_commits: ahead.length,
           base_commit: base ? commitJson(state, base) : null,
           merge_base_commit: merge ? commitJson(state, merge) : null,
-          commits: ahead.reverse().map((sha) => commitJson(state, state.commits.get(sha) as FakeCommit)),
-          files: [],
+          commits: [...ahead].reverse().map((sha) => commitJson(state, state.commits.get(sha) as FakeCommit)),
+          files: [...new Set(ahead.flatMap((sha) => Object.keys(state.commits.get(sha)?.files ?? {})))]
+            .sort()
+            .map((filename) => ({ filename, status: 'modified', additions: 1, deletions: 0, changes: 1 })),
+        },
+      };
+    }
+    if (method === 'GET' && a === 'contents' && rest.length >= 2) {
+      const path = rest.slice(1).join('/');
+      const ref = url.searchParams.get('ref') ?? state.defaultBranch;
+      const sha = resolveRef(state, ref);
+      if (!sha) throw new GitHubError(404, `No commit found for the ref ${ref}`);
+      const content = fileAt(state, sha, path);
+      if (content === undefined) throw new GitHubError(404, 'Not Found');
+      return {
+        status: 200,
+        json: {
+          type: 'file',
+          encoding: 'base64',
+          size: Buffer.byteLength(content),
+          name: path.split('/').pop(),
+          path,
+          sha: blobSha(content),
+          content: Buffer.from(content).toString('base64'),
+          html_url: `https://github.com/${state.fullName}/blob/${ref}/${path}`,
         },
       };
     }
@@ -640,6 +786,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (!answer.environment_name) throw new GitHubError(422, 'environment_name is missing');
       protectionAnswers.push({ repo: state.fullName, runId: run.id, body: answer, authorization: req.headers.authorization });
       return { status: 204 };
+    }
+    // Cancel: the run ends `cancelled` at once (jobs too) and the fake sends no webhook; tests deliver it. A completed run: 409.
+    if (method === 'POST' && a === 'actions' && b === 'runs' && (d === 'cancel' || d === 'force-cancel') && rest.length === 4) {
+      const run = runs.get(Number(c));
+      if (!run || run.repo.toLowerCase() !== state.fullName.toLowerCase()) throw new GitHubError(404, 'Not Found');
+      if (run.status === 'completed') throw new GitHubError(409, 'Cannot cancel a workflow run that is completed.');
+      setRunState(run.id, { status: 'completed', conclusion: 'cancelled' });
+      return { status: 202, json: {} };
     }
     if (method === 'GET' && a === 'actions' && b === 'runs') {
       if (rest.length === 2) return { status: 200, json: listRuns(state, url.searchParams) };
@@ -756,6 +910,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return sha;
     },
     setRunState,
+    setCheckRuns(repo, sha, list) {
+      const key = `${repoOrThrow(repo).fullName.toLowerCase()}@${sha}`;
+      const names = new Set(list.map((r) => r.name));
+      checkRuns.set(key, [...(checkRuns.get(key) ?? []).filter((r) => !names.has(r.name)), ...list]);
+    },
+    setStatuses(repo, sha, list) {
+      const key = `${repoOrThrow(repo).fullName.toLowerCase()}@${sha}`;
+      const contexts = new Set(list.map((s) => s.context));
+      statuses.set(key, [...(statuses.get(key) ?? []).filter((s) => !contexts.has(s.context)), ...list]);
+    },
+    protectBranch(repo, branch, contexts) {
+      protections.set(`${repoOrThrow(repo).fullName.toLowerCase()}#${branch}`, [...contexts]);
+    },
     deleteRun: (runId) => void runs.delete(runId),
     waitForDispatch: (predicate = () => true, timeoutMs = 2000) => pollUntil(() => dispatches.find(predicate), timeoutMs, 'a GitHub workflow dispatch'),
     requireToken: (token) => void (requiredToken = token),
@@ -767,6 +934,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       installationTokens.length = 0;
       failures.length = 0;
       runs.clear();
+      checkRuns.clear();
+      statuses.clear();
+      protections.clear();
       repos.clear();
       requiredToken = undefined;
       nextRunId = FIRST_RUN_ID;

@@ -101,7 +101,10 @@ test('a run that names no deploy is rejected, saying how to request the deploy i
   expect((await h.store.requests.get(seeded.request.id))?.enforcedRun).toBeUndefined();
   // The channel hears of it
   await h.idle();
-  const posts = h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0PROD').map((c) => String(c.args.text));
+  const posts = h.slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.channel === 'C0PROD')
+    .map((c) => String(c.args.text));
   expect(posts.some((t) => t.includes('someone tried to deploy production without approval'))).toBe(true);
 });
 

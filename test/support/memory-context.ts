@@ -5,7 +5,7 @@
  */
 import type { DeployContext } from '../../src/deploys/context.js';
 import type { AlarmView } from '../../src/domain/alarm-episode.js';
-import type { AuditEntry, AuditQuery, CardPublisher, ChannelNotice, Job, SourceControl } from '../../src/domain/ports.js';
+import type { AuditEntry, AuditQuery, CardPublisher, ChannelNotice, DirectMessage, Job, SourceControl, UserPrefs } from '../../src/domain/ports.js';
 import type { DeployRequest } from '../../src/domain/request.js';
 import type { RunNotice } from '../../src/domain/run-events.js';
 import { memoryLogger } from '../../src/log.js';
@@ -26,6 +26,8 @@ export interface MemoryContext {
   replies: Array<{ requestId: string; notice: RunNotice }>;
   /** Channel notices told (locks, break-glass), in order. */
   told: Array<{ channel: string; notice: ChannelNotice }>;
+  /** Direct messages sent, in order. */
+  dms: Array<{ userId: string; message: DirectMessage }>;
   requests: Map<string, DeployRequest>;
   /** Alarm messages and replies posted (`threadTs` for replies), in order; the ts each got is `2.<position>`. */
   alarmPosts: Array<{ channel: string; threadTs?: string; view: AlarmView }>;
@@ -62,6 +64,8 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
   const edits: number[] = [];
   const replies: MemoryContext['replies'] = [];
   const told: MemoryContext['told'] = [];
+  const dms: MemoryContext['dms'] = [];
+  const prefs = new Map<string, UserPrefs>();
   const alarmPosts: MemoryContext['alarmPosts'] = [];
   const alarmEdits: MemoryContext['alarmEdits'] = [];
   const alarmEpisodes = new MemoryAlarmEpisodes();
@@ -83,6 +87,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     alarmReply: async (channel, threadTs, view) => (alarmPosts.push({ channel, threadTs, view }), `2.${alarmPosts.length}`),
     reviseAlarm: async (channel, ts, view) => void alarmEdits.push({ channel, ts, view }),
     tell: async (channel, notice) => (told.push({ channel, notice }), '1.4'),
+    dm: async (userId, message) => void dms.push({ userId, message }),
   };
   const ctx: DeployContext = {
     catalog: TEST_CATALOG,
@@ -121,6 +126,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     alarmEpisodes,
     cards,
     directory: { groupsOf: async () => [] },
+    preferences: { get: async (userId) => ({ ...prefs.get(userId) }), set: async (userId, p) => void prefs.set(userId, { ...p }) },
     sourceControl: async () => {
       const scm: Partial<SourceControl> = {};
       return new Proxy(scm as SourceControl, { get: (_t, name) => unused(`GitHub (${String(name)})`) });
@@ -147,7 +153,7 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
     now: options.now ?? (() => new Date()),
     ...(options.cardUpdateSpacingMs !== undefined ? { cardUpdateSpacingMs: options.cardUpdateSpacingMs } : {}),
   };
-  return { ctx, keys, jobs, audit, edits, replies, told, requests, alarmPosts, alarmEdits, alarmEpisodes, logger };
+  return { ctx, keys, jobs, audit, edits, replies, told, dms, requests, alarmPosts, alarmEdits, alarmEpisodes, logger };
 }
 
 /** The entries of `query` among `entries`, oldest first (same instant: environment order, then as recorded), like the store's `read`. */

@@ -171,10 +171,10 @@ describe('deployCard: dispatch failed', () => {
 });
 
 describe('deployCard: statuses without actions', () => {
-  // `queued_behind` keeps its Reject button: see test/unit/queued-card.test.ts.
-  const withoutButtons = REQUEST_STATUSES.filter(
-    (s) => s !== 'awaiting_approval' && s !== 'queued_behind' && s !== 'dispatch_failed' && s !== 'rollback_failed',
-  );
+  // `queued_behind` keeps its Reject button (test/unit/queued-card.test.ts); a run in flight has Cancel
+  // (test/unit/cancel-and-notify.test.ts).
+  const withButtons: readonly RequestStatus[] = ['awaiting_approval', 'queued_behind', 'dispatch_failed', 'rollback_failed', 'dispatched', 'queued', 'running'];
+  const withoutButtons = REQUEST_STATUSES.filter((s) => !withButtons.includes(s));
 
   it.each(withoutButtons.map((s) => [s]))('has no buttons and no actions block in %p', (status) => {
     // Act

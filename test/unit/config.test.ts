@@ -1411,3 +1411,30 @@ describe('the catalog as the build ships it', () => {
     await expect(loadConfig({ ...SECRETS, FOXOPS_CONFIG: file })).rejects.toThrow(/unknown key\(s\) `catalog`, `mark`/);
   });
 });
+
+describe('parseCatalog: required_checks (the ci pre-flight check)', () => {
+  const parse = (yaml: string) => parseCatalog(parseYaml(yaml), 'f.yml');
+  const withRequired = (list: string) => GOOD_YAML.replace('approvers: [U0ALICE]', `approvers: [U0ALICE]\n    required_checks: ${list}`);
+
+  it('reads the list, keeps `[]` (none required), and leaves it out when absent (the default branch protection decides)', () => {
+    // Act
+    const listed = parse(withRequired('[build, test]'));
+    const none = parse(withRequired('[]'));
+    const absent = parse(GOOD_YAML);
+
+    // Assess
+    if ('problems' in listed || 'problems' in none || 'problems' in absent) throw new Error('unexpected problems');
+    expect(listed.catalog.environments[0]!.requiredChecks).toEqual(['build', 'test']);
+    expect(none.catalog.environments[0]!.requiredChecks).toEqual([]);
+    expect(absent.catalog.environments[0]!.requiredChecks).toBeUndefined();
+  });
+
+  it('explains a list that is not one of names', () => {
+    // Act
+    const result = parse(withRequired('build'));
+
+    // Assess
+    const problem = 'problems' in result ? result.problems.find((p) => p.where.includes('required_checks')) : undefined;
+    expect(problem?.fix).toContain('required_checks: [build, test]');
+  });
+});

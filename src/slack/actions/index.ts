@@ -3,6 +3,8 @@ import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { registerAlarmRollback } from './alarm-rollback.js';
 import { registerApprove } from './approve.js';
+import { registerCancel } from './cancel.js';
+import { registerHomeFailureDm } from './home-failure-dm.js';
 import { registerReject } from './reject.js';
 import { registerRetry } from './retry.js';
 
@@ -11,5 +13,7 @@ export function register(app: App, deps: SlackDeps): void {
   registerApprove(app, deps);
   registerReject(app, deps);
   registerRetry(app, deps);
+  registerCancel(app, deps);
+  registerHomeFailureDm(app, deps);
   registerAlarmRollback(app, deps);
 }

@@ -10,6 +10,7 @@ import { ACTION_IDS } from './action-ids.js';
 import { failureText } from './failures.js';
 import { askToUnlock, freezeWindowText, lockHolder, lockTarget } from './holds.js';
 import { promotionText } from './promotion.js';
+import { preflightText } from './preflight.js';
 import { rollbackNoteText } from './rollback-note.js';
 import { stackCheckLines, stackRestoreHow, stackRestoreSides, stackRestoreStatus } from './stack.js';
 import { describeStatus, escapeText, slackDate } from './text.js';
@@ -120,7 +121,7 @@ function statusLine(r: DeployRequest): string {
     case 'failed':
       return `:red_circle: *Failed*${took}: ${run}${attempt}${failingJobText(r) ? ` ${failingJobText(r)}` : why}`;
     case 'cancelled':
-      return `:white_circle: Cancelled${took}: ${run}${attempt}${why}`;
+      return `:white_circle: Cancelled${cancelledBy(r)}${took}: ${run}${attempt}${why}`;
     case 'timed_out':
       // GitHub's own time limit names the job; foxops' limit (no conclusion) says why it gave up.
       return r.run?.conclusion
@@ -296,6 +297,9 @@ export function deployCard(r: DeployRequest): SlackMessage {
   // A promotion: where its SHA comes from, and its gates as ✓/✗ lines.
   const promotion = promotionText(r);
   if (promotion) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(promotion, MAX_TEXT) } });
+  // Pre-flight checks of the pinned SHA: ✓/⚠/✗/⏳ lines (src/slack/blocks/preflight.ts).
+  const preflight = preflightText(r);
+  if (preflight) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(preflight, MAX_TEXT) } });
   if (r.rolledBack) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(rollbackNoteText(r.environment, r.rolledBack), MAX_TEXT) }] });
   // The target's stack: where its backup is, and drift as a warning.
   for (const line of r.stack ? stackCheckLines(r.id, r.stack) : [])
@@ -318,6 +322,8 @@ export function deployCard(r: DeployRequest): SlackMessage {
       elements: [{ type: 'mrkdwn', text: `:lock: enforced by GitHub: run ${r.enforcedRun.runId} was checked against this approval` }],
     });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(r).slice(0, MAX_TEXT) }] });
+  const cancelNote = cancelText(r);
+  if (cancelNote) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cancelNote }] });
   // An alarm while the deploy baked puts it under suspicion: said on its own card, where people look first.
   const baked = (r.bakeAlarms ?? []).map((a) => `:rotating_light: alarm during bake: \`${escapeText(a.name)}\` ${slackDate(a.at)}`);
   if (baked.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(baked.join('\n'), MAX_TEXT) }] });
@@ -355,6 +361,32 @@ export function deployCard(r: DeployRequest): SlackMessage {
       block_id: `deploy_actions:${r.id}`,
       elements: [{ type: 'button', action_id: ACTION_IDS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: r.id }],
     });
+  } else if ((r.status === 'dispatched' || r.status === 'queued' || r.status === 'running') && !r.cancelRequestedBy) {
+    // Stops the GitHub run; it does not roll back what the run already changed.
+    blocks.push({
+      type: 'actions',
+      block_id: `deploy_actions:${r.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.cancel,
+          text: { type: 'plain_text', text: 'Cancel' },
+          style: 'danger',
+          value: r.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Cancel this deploy?' },
+            text: {
+              type: 'mrkdwn',
+              text:
+                `You stop the GitHub run of *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
+                'Cancelling does not roll back: whatever the run already changed stays.',
+            },
+            confirm: { type: 'plain_text', text: 'Cancel the run' },
+            deny: { type: 'plain_text', text: 'Keep it running' },
+          },
+        },
+      ],
+    });
   } else if (r.status === 'dispatch_failed' || r.status === 'rollback_failed') {
     blocks.push({
       type: 'actions',
@@ -376,6 +408,26 @@ export function deployCard(r: DeployRequest): SlackMessage {
     ? `${KIND_VERB[r.kind]} ${r.service} in ${r.environment} to${toVersion} ${shortSha(r.sha)}: ${describeStatus(r.status)}`
     : `${KIND_VERB[r.kind]} ${r.service} ${shortSha(r.sha)} to ${r.environment}: ${describeStatus(r.status)}`;
   return { text: r.breakGlass ? `BREAK-GLASS: ${text}` : text, blocks };
+}
+
+/** ` by @who at <time>` on a cancelled card, when someone pressed Cancel (a run cancelled in GitHub itself says nothing). */
+function cancelledBy(r: DeployRequest): string {
+  return r.cancelRequestedBy ? ` by <@${r.cancelRequestedBy}>${r.cancelRequestedAt ? ` ${slackDate(r.cancelRequestedAt)}` : ''}` : '';
+}
+
+/**
+ * Under the status: while the run still goes, that Cancel was pressed; once cancelled, that nothing was rolled back,
+ * and how to roll back if the run got as far as deploying.
+ */
+function cancelText(r: DeployRequest): string | undefined {
+  if (!r.cancelRequestedBy) return undefined;
+  if (r.status === 'dispatched' || r.status === 'queued' || r.status === 'running')
+    return `:octagonal_sign: Cancel requested by <@${r.cancelRequestedBy}>${r.cancelRequestedAt ? ` ${slackDate(r.cancelRequestedAt)}` : ''}: stopping the run…`;
+  if (r.status !== 'cancelled') return undefined;
+  return (
+    ':information_source: Cancelling does not roll back. If the run got as far as deploying, ' +
+    `roll back with \`/deploy rollback ${r.environment} ${r.service}\`.`
+  );
 }
 
 /** The break-glass mark: its reason, and (while it waits for them) the approvals it needs and from whom. */

@@ -6,6 +6,7 @@
 import { formatDuration } from '../../domain/duration.js';
 import type { Failure } from '../../domain/request.js';
 import { promotionFailureText } from './promotion.js';
+import { preflightFailureText } from './preflight.js';
 import { stackFailureText } from './stack.js';
 import { escapeText } from './text.js';
 
@@ -107,6 +108,9 @@ export function failureText(failure: Failure): string {
   // Promotion gates and `require_promotion` (src/domain/promotion.ts), worded next to the gate lines.
   const promotion = promotionFailureText(failure.code, p);
   if (promotion !== undefined) return promotion;
+  // Pre-flight checks (src/domain/preflight-rules.ts), worded next to the card's Pre-flight lines.
+  const preflight = preflightFailureText(failure);
+  if (preflight !== undefined) return preflight;
   switch (failure.code) {
     // How a run ended (src/domain/run-events.ts).
     case 'startup_failure':

@@ -2,12 +2,13 @@
 import type { Refusal } from '../../domain/policy.js';
 import { shortSha } from '../../domain/request.js';
 import { askToUnlock, freezeWindowText, lockHolder, lockTarget, mentions, unlockCommand } from './holds.js';
-import { channelLink, describeStatus, mention } from './text.js';
+import { channelLink, describeStatus, escapeText, mention, slackDate } from './text.js';
 
 const startAgain = (r: { environment: string; service: string; ref: string }) => `Start a new one with \`/deploy ${r.environment} ${r.service} ${r.ref}\`.`;
 
-const NO_LONGER: Record<'approve' | 'reject' | 'retry', string> = {
+const NO_LONGER: Record<'approve' | 'reject' | 'retry' | 'cancel', string> = {
   approve: 'it takes no more approvals',
+  cancel: 'there is no run to cancel',
   reject: 'it can no longer be rejected',
   retry: 'there is nothing to retry',
 };
@@ -73,12 +74,24 @@ export function refusalText(refusal: Refusal): string {
       return 'You requested this deploy, so you cannot approve it. Another approver must.';
     case 'already_approved':
       return 'You have already approved this request.';
+    case 'checks_pending':
+      return (
+        `CI is still running on \`${shortSha(refusal.sha)}\`${refusal.pending.length ? ` (${refusal.pending.map((n) => `\`${escapeText(n)}\``).join(', ')})` : ''}: ` +
+        'Approve once it is green; the card updates by itself.'
+      );
+    case 'checks_failed':
+      return (
+        `CI failed on \`${shortSha(refusal.sha)}\` (${refusal.failing.map((n) => `\`${escapeText(n)}\``).join(', ')}), so this request cannot be approved. ` +
+        'Fix it, then request a deploy of the fixed commit.'
+      );
     case 'expired':
       if (refusal.action === 'reject') return 'This request had already expired; nothing to reject.';
       if (refusal.action === 'approve') return `This request expired at ${refusal.expiresAt} before it had its approvals. ${startAgain(refusal.request)}`;
       return `This request expired at ${refusal.expiresAt}. ${startAgain(refusal.request)}`;
     case 'wrong_status':
       return `This request is ${describeStatus(refusal.status)}; ${NO_LONGER[refusal.action]}.`;
+    case 'already_cancelling':
+      return `This deploy is being cancelled already: ${mention(refusal.by)} pressed Cancel ${slackDate(refusal.at)}.`;
     case 'not_found':
       return `I have no deploy request \`${refusal.requestId}\`. It may be older than a year; start a new one with \`/deploy\`.`;
     case 'no_longer_running': {
