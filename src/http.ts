@@ -24,3 +24,12 @@ export interface HttpResult {
 export function json(statusCode: number, body: unknown): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
+
+/** A request header by its lower-case name (Function URLs lower-case header names; other front ends may not). */
+export function header(event: Pick<HttpEvent, 'headers'>, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const direct = headers[name];
+  if (direct !== undefined) return direct;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}

@@ -97,10 +97,7 @@ async function finishMoved(ctx: DeployContext, r: DeployRequest, moved: AliasSta
   const target = aliasOf(after)!;
   await Promise.all([
     record ? ctx.ledger.record({ ...record, version: moved.version }) : undefined,
-    ctx.audit.record({
-      requestId: r.id,
-      environment: r.environment,
-      service: r.service,
+    auditRequest(ctx, r, {
       at: now.toISOString(),
       actor: 'foxops',
       action: 'rollback',

@@ -93,11 +93,7 @@ async function decideOnCard(ctx: DeployContext, requestId: string, userId: strin
 /** The second break-glass approval: audited with both approvers, and announced in the `audit_channel` if there is one. */
 async function breakGlassApproved(ctx: DeployContext, request: DeployRequest, auditChannel: string | undefined): Promise<void> {
   await Promise.all([
-    ctx.audit.record({
-      requestId: request.id,
-      environment: request.environment,
-      service: request.service,
-      at: ctx.now().toISOString(),
+    auditRequest(ctx, request, {
       actor: request.approvals.at(-1)?.userId ?? 'foxops',
       action: 'break_glass',
       outcome: 'ok',

@@ -191,16 +191,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
       (r) => (r.status === 'dispatching' ? { write: transition(r, 'dispatch_failed', now, { failure }), result: undefined } : { skip: undefined }),
       { current: request },
     );
-    await ctx.audit.record({
-      requestId,
-      environment: request.environment,
-      service: request.service,
-      at: now.toISOString(),
-      actor: 'foxops',
-      action: 'dispatch',
-      outcome: 'error',
-      detail: JSON.stringify(failure),
-    });
+    await auditRequest(ctx, request, { at: now.toISOString(), actor: 'foxops', action: 'dispatch', outcome: 'error', detail: JSON.stringify(failure) });
   } else {
     const { runId, runUrl } = outcome;
     const runsUrl = `https://github.com/${request.repo}/actions/workflows/${request.workflow}`;
@@ -221,10 +212,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
       { current: request },
     );
     if (runId !== undefined) await ctx.requests.linkRun(request.repo, runId, requestId);
-    await ctx.audit.record({
-      requestId,
-      environment: request.environment,
-      service: request.service,
+    await auditRequest(ctx, request, {
       at: now.toISOString(),
       actor: 'foxops',
       action: 'dispatch',

@@ -119,15 +119,15 @@ async function decide(ctx: DeployContext, job: ProtectionRuleJob, run: WaitingRu
  * asked about it for an installation of the app), so unlike a stray token it is worth people's attention.
  */
 async function tellChannel(ctx: DeployContext, job: ProtectionRuleJob, claims: RunClaims, refusal: EnforcementRefusal, request?: DeployRequest): Promise<void> {
-  const environment = request?.environment ?? job.environment;
-  const channel = findEnvironment(ctx.catalog, environment)?.channels[0];
-  if (!channel) return;
+  const environment = findEnvironment(ctx.catalog, request?.environment ?? job.environment);
+  const channel = environment?.channels[0];
+  if (!environment || !channel) return;
   await ctx.jobs.enqueue({
     type: 'channel_notice',
     channel,
     notice: {
       kind: 'unapproved_run',
-      environment: findEnvironment(ctx.catalog, environment)!.name,
+      environment: environment.name,
       repository: claims.repository,
       runId: claims.runId,
       ...(claims.runAttempt !== undefined ? { runAttempt: claims.runAttempt } : {}),

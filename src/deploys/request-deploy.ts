@@ -10,6 +10,7 @@ import type { Lock } from '../domain/lock.js';
 import { canRequest, type Decision, groupIds, type Refusal } from '../domain/policy.js';
 import { deployIdFromDigest, newRequest, type DeployRequest } from '../domain/request.js';
 import { rollbackModeOf } from '../domain/rollback.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 import { freezeNow } from './freeze-now.js';
 
@@ -173,10 +174,7 @@ async function lockedLocks(ctx: DeployContext, environment: string, service: str
 /** A break-glass request is audited as such and announced in the environment's `audit_channel`, if it has one. */
 async function breakGlassRequested(ctx: DeployContext, request: DeployRequest, env: EnvironmentDefinition): Promise<void> {
   await Promise.all([
-    ctx.audit.record({
-      requestId: request.id,
-      environment: request.environment,
-      service: request.service,
+    auditRequest(ctx, request, {
       at: request.createdAt,
       actor: request.requester,
       action: 'break_glass',
@@ -276,10 +274,7 @@ async function accept(
   // it, and a prepare job that finds the request already prepared does nothing.
   await Promise.all([
     created
-      ? ctx.audit.record({
-          requestId: id,
-          environment: env.name,
-          service: service.name,
+      ? auditRequest(ctx, request, {
           at: now.toISOString(),
           ...audited,
           outcome: 'ok',

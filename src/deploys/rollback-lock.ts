@@ -7,6 +7,7 @@ import { environmentNamed } from '../domain/catalog.js';
 import { newLock } from '../domain/lock.js';
 import type { DeployRequest } from '../domain/request.js';
 import { shortSha } from '../domain/request.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 
 /** The reason a rollback's lock carries: the rollback's own, or what it took out. */
@@ -41,16 +42,7 @@ export async function lockAfterRollback(ctx: DeployContext, request: DeployReque
   ctx.logger.info('lock.taken', { environment: lock.environment, service: lock.service, owner: lock.owner, requestId: request.id, by: 'rollback' });
   const channel = environmentNamed(ctx.catalog, request.environment).channels[0]!;
   await Promise.all([
-    ctx.audit.record({
-      requestId: request.id,
-      environment: request.environment,
-      service: request.service,
-      at: now.toISOString(),
-      actor: request.requester,
-      action: 'lock',
-      outcome: 'ok',
-      detail: lock.reason,
-    }),
+    auditRequest(ctx, request, { at: now.toISOString(), actor: request.requester, action: 'lock', outcome: 'ok', detail: lock.reason }),
     ctx.jobs.enqueue({ type: 'channel_notice', channel, notice: { kind: 'lock_taken', lock, renewed: taken.renewed } }),
   ]);
 }

@@ -10,6 +10,7 @@ import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
 import { failureDmWanted, noticeWanted } from '../domain/notify.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
+import { auditRequest } from './audit.js';
 import type { DeployContext } from './context.js';
 import { environmentFreed } from './environment-gate.js';
 import { mutateRequest } from './mutate.js';
@@ -146,10 +147,7 @@ async function recordStatusChange(ctx: DeployContext, before: DeployRequest, aft
     attempt: after.run?.attempt,
     source,
   });
-  await ctx.audit.record({
-    requestId: after.id,
-    environment: after.environment,
-    service: after.service,
+  await auditRequest(ctx, after, {
     at: now.toISOString(),
     actor: source === 'webhook' ? 'github' : 'foxops',
     action: 'run',

@@ -8,6 +8,7 @@ import type { DriftReport, StackTarget } from '../domain/stack.js';
 import { driftReportOf, failureFromStack, guardedStackOf, isStableStackStatus, unstableStackFailure } from '../domain/stack.js';
 import type { Stacks } from '../domain/ports.js';
 import type { DeployRequest, Failure } from '../domain/request.js';
+import { auditRequest } from './audit.js';
 import { type DeployContext, DEFAULT_STACK_POLL_MS, DEFAULT_STACK_POLLS } from './context.js';
 import { mutateRequest } from './mutate.js';
 import { refusePrepare } from './prepare-end.js';
@@ -72,16 +73,7 @@ export async function guardStack(ctx: DeployContext, current: DeployRequest): Pr
     templateBody,
     parameters: state.parameters,
   });
-  await ctx.audit.record({
-    requestId: current.id,
-    environment: current.environment,
-    service: current.service,
-    at,
-    actor: 'foxops',
-    action: 'stack_backup',
-    outcome: 'ok',
-    detail: `${target.stackName} ${state.status}`,
-  });
+  await auditRequest(ctx, current, { at, actor: 'foxops', action: 'stack_backup', outcome: 'ok', detail: `${target.stackName} ${state.status}` });
   const drift = await detectDrift(ctx, stacks, target, current.id);
   ctx.logger.info('stack.checked', { requestId: current.id, stack: target.stackName, status: state.status, drift: drift.state });
   const { request, written } = await mutateRequest(

@@ -4,6 +4,7 @@
  * image is made by the MetricGraphs port, and the job in src/alarms/graph.ts decides what happens when it cannot be.
  */
 import type { AlarmMetricQuery, AlarmNotice } from './alarm.js';
+import { shortSha } from './request.js';
 
 /** How far back the graph looks from the alarm. */
 export const GRAPH_WINDOW_MS = 3 * 60 * 60_000;
@@ -134,7 +135,7 @@ export function alarmGraphWidget(alarm: AlarmNotice, deploy?: GraphedDeploy): { 
   const deployAt = deploy ? Date.parse(deploy.at) : Number.NaN;
   // A line outside the window would make CloudWatch widen the range; a deploy that old is no likely cause anyway.
   const vertical =
-    deploy && deployAt >= start && deployAt <= end ? [{ value: isoSeconds(deployAt), label: `deploy ${deploy.sha.slice(0, 7)}`, color: ORANGE }] : [];
+    deploy && deployAt >= start && deployAt <= end ? [{ value: isoSeconds(deployAt), label: `deploy ${shortSha(deploy.sha)}`, color: ORANGE }] : [];
   const single = alarm.metrics?.length ? undefined : alarm.metric;
   // An expression is computed at the widget's period: the alarm's own, so the line is the one compared with the threshold.
   const period = single?.period ?? alarm.metrics?.find((q) => q.period)?.period;

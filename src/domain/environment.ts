@@ -1,8 +1,8 @@
 /**
  * The environment aggregate: whether a request may ship to its service's environment now. One question,
- * asked in one place, in the spirit of Shipit's `deployable?`. Today it checks the request itself (a pinned
- * SHA and the approvals it needs); locks, freeze windows and one deploy at a time join here, as more
- * reasons in {@link NotDeployable}, so that every path that dispatches asks the same question.
+ * asked in one place, in the spirit of Shipit's `deployable?`: the request itself (a pinned SHA and the approvals
+ * it needs), then locks, freeze windows and one deploy at a time ({@link Hold}), so that every path that dispatches
+ * asks the same question.
  */
 import type { FreezePeriod } from './freeze.js';
 import { type Lock, lockAgainst } from './lock.js';

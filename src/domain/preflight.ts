@@ -32,13 +32,6 @@ export interface PreflightCheck {
   items?: string[];
 }
 
-const ORDER: Record<CheckVerdict, number> = { pass: 0, warn: 1, pending: 2, fail: 3 };
-
-/** The worst verdict among `checks` (`pass` when there are none). */
-export function worstVerdict(checks: readonly PreflightCheck[] | undefined): CheckVerdict {
-  return (checks ?? []).reduce<CheckVerdict>((worst, c) => (ORDER[c.verdict] > ORDER[worst] ? c.verdict : worst), 'pass');
-}
-
 /** Replaces the check of the same kind in `checks` (or adds it), keeping the order of kinds. */
 export function withCheck(checks: readonly PreflightCheck[] | undefined, check: PreflightCheck): PreflightCheck[] {
   const others = (checks ?? []).filter((c) => c.check !== check.check);

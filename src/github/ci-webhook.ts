@@ -25,24 +25,17 @@ const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * Handles a `check_suite` or `status` delivery: 200 with `queued` (the request ids given a `ci_check` job) or
- * `ignored`; 400 for a body that is not such an event; 500 when the store fails (the reconciler catches up).
+ * `ignored`; 400 for a payload (the body, as JSON) that is not such an event; 500 when the store fails (the reconciler catches up).
  */
 export async function handleCiEvent(
   config: FoxopsConfig,
   context: () => Promise<DeployContext>,
   logger: Logger,
   name: CiEventName,
-  body: string,
+  payload: unknown,
   delivery: string | undefined,
   fields: Record<string, unknown>,
 ): Promise<HttpResult> {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    logger.warn('github.webhook_invalid', { ...fields, problem: 'body is not JSON' });
-    return json(400, { error: 'body is not JSON; set the webhook content type to application/json' });
-  }
   const parsed = name === 'check_suite' ? checkSuiteSchema.safeParse(payload) : statusSchema.safeParse(payload);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);

@@ -42,17 +42,10 @@ export function runIdOfCallback(url: string, repo: string): number | undefined {
 export async function handleProtectionRuleEvent(
   context: () => Promise<DeployContext>,
   logger: Logger,
-  body: string,
+  payload: unknown,
   delivery: string,
   fields: Record<string, unknown>,
 ): Promise<HttpResult> {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    logger.warn('github.webhook_invalid', { ...fields, problem: 'body is not JSON', hint: 'set the webhook content type to application/json' });
-    return json(400, { error: 'body is not JSON; set the webhook content type to application/json' });
-  }
   const action = (payload as { action?: unknown } | null)?.action;
   if (action !== 'requested') {
     logger.debug('github.webhook_ignored', { ...fields, reason: 'protection rule event other than requested' });

@@ -24,19 +24,12 @@ import type { DeployContext } from '../deploys/context.js';
 import { approveRun } from '../deploys/run-approval.js';
 import type { EnforcementRefusal, RunClaims } from '../domain/enforcement.js';
 import { type DeployRequest, isDeployId } from '../domain/request.js';
-import { type HttpEvent, type HttpResult, json } from '../http.js';
+import { type HttpEvent, type HttpResult, header, json } from '../http.js';
 import { clip, type Logger } from '../log.js';
 import { verifyRunToken } from './oidc.js';
 
 /** The body is one deploy id; anything longer than this is not a request from the workflow. */
 export const MAX_VERIFY_BODY_BYTES = 4096;
-
-/** A request header by its lower-case name (Function URLs lower-case them; other front ends may not). */
-function header(event: HttpEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
 
 /** The deploy id of the body, or the 400 answer's reason. An empty id is kept: a run started by hand sends one. */
 function readDeployId(body: string): { deployId: string } | { problem: string } {

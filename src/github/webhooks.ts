@@ -21,7 +21,7 @@ import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import { findRequestForRun, recordRunUpdate } from '../deploys/run-progress.js';
 import type { RunUpdate } from '../domain/run-events.js';
-import { type HttpEvent, type HttpResult, json } from '../http.js';
+import { type HttpEvent, type HttpResult, header, json } from '../http.js';
 import { clip, type Logger } from '../log.js';
 import { type WebhookEventName, type WebhookPayload, deploymentOf, runUpdateFromJob, runUpdateFromRun, webhookSchemas } from './run-payloads.js';
 import { verifyWebhookSignature } from './signature.js';
@@ -33,16 +33,6 @@ const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Run news taken from one event, or why the event concerns no run. */
 type RunNews = { repo: string; runId: number; update: RunUpdate; title?: string; workflowPath?: string } | { ignore: string };
-
-/** A request header by its lower-case name. */
-function header(event: HttpEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const direct = headers[name];
-  if (direct !== undefined) return direct;
-  // Function URLs lower-case header names; other front ends may not.
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
 
 /** The run news in a payload already validated against `webhookSchemas[name]`. */
 function runNews(name: WebhookEventName, payload: unknown): RunNews {
@@ -66,6 +56,20 @@ function runNews(name: WebhookEventName, payload: unknown): RunNews {
 }
 
 const isFollowed = (name: string): name is WebhookEventName => Object.hasOwn(webhookSchemas, name);
+
+/** A delivery's body as JSON, or the 400 that says it is not (logged): one answer for every event foxops reads. */
+function parseBody(body: string, logger: Logger, fields: Record<string, unknown>): { payload: unknown } | { invalid: HttpResult } {
+  try {
+    return { payload: JSON.parse(body) as unknown };
+  } catch (err) {
+    logger.warn('github.webhook_invalid', {
+      ...fields,
+      problem: `body is not JSON: ${(err as Error).message}`,
+      hint: 'set the webhook content type to application/json',
+    });
+    return { invalid: json(400, { error: 'body is not JSON; set the webhook content type to application/json' }) };
+  }
+}
 
 /**
  * Handles one GitHub webhook delivery. 503 without a configured secret, 401 for a missing or wrong
@@ -113,31 +117,26 @@ export async function handleGitHubWebhook(config: FoxopsConfig, context: () => P
       return json(400, { error: 'X-GitHub-Delivery is missing or not a delivery id' });
     }
     // Loaded on first use: the run events' path does not carry it.
+    const read = parseBody(body, logger, fields);
+    if ('invalid' in read) return read.invalid;
     const { handleProtectionRuleEvent } = await import('./protection-rule-webhook.js');
-    return handleProtectionRuleEvent(context, logger, body, delivery, fields);
+    return handleProtectionRuleEvent(context, logger, read.payload, delivery, fields);
   }
   if (name === 'check_suite' || name === 'status') {
     // CI settled on a commit: requests waiting for it get their `ci` check computed again (src/github/ci-webhook.ts).
+    const read = parseBody(body, logger, fields);
+    if ('invalid' in read) return read.invalid;
     const { handleCiEvent } = await import('./ci-webhook.js');
-    return handleCiEvent(config, context, logger, name, body, delivery, fields);
+    return handleCiEvent(config, context, logger, name, read.payload, delivery, fields);
   }
   if (!isFollowed(name)) {
     logger.debug('github.webhook_ignored', { ...fields, reason: 'event not followed' });
     return json(200, { ok: true, ignored: 'event' });
   }
 
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch (err) {
-    logger.warn('github.webhook_invalid', {
-      ...fields,
-      problem: `body is not JSON: ${(err as Error).message}`,
-      hint: 'set the webhook content type to application/json',
-    });
-    return json(400, { error: 'body is not JSON; set the webhook content type to application/json' });
-  }
-  const checked = webhookSchemas[name].safeParse(payload);
+  const read = parseBody(body, logger, fields);
+  if ('invalid' in read) return read.invalid;
+  const checked = webhookSchemas[name].safeParse(read.payload);
   if (!checked.success) {
     const issues = checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
     logger.warn('github.webhook_invalid', { ...fields, issues });

@@ -15,10 +15,10 @@ const DAY_SECONDS = 86_400;
  */
 const KEPT_SECONDS = { episode: 90 * DAY_SECONDS, digest: 30 * DAY_SECONDS, window: DAY_SECONDS };
 
-type Key = { PK: { S: string }; SK: { S: string } };
-const episodeKey = (name: string): Key => ({ PK: { S: `ALARM#${name}` }, SK: { S: '#EPISODE' } });
-const windowKey = (channel: string): Key => ({ PK: { S: `STORM#${channel}` }, SK: { S: '#WINDOW' } });
-const digestKey = (channel: string, id: string): Key => ({ PK: { S: `STORM#${channel}` }, SK: { S: `DIGEST#${id}` } });
+type Key = Pick<Item, 'PK' | 'SK'>;
+const episodeKey = (name: string): Key => ({ PK: S(`ALARM#${name}`), SK: S('#EPISODE') });
+const windowKey = (channel: string): Key => ({ PK: S(`STORM#${channel}`), SK: S('#WINDOW') });
+const digestKey = (channel: string, id: string): Key => ({ PK: S(`STORM#${channel}`), SK: S(`DIGEST#${id}`) });
 
 /** {@link AlarmEpisodes} on the foxops table. */
 export class DynamoAlarmEpisodes implements AlarmEpisodes {

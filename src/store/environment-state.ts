@@ -6,7 +6,7 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { isLockActive, type Lock } from '../domain/lock.js';
 import type { EnvironmentState, LockTaken } from '../domain/ports.js';
-import { type Item, isConditionFailure, S } from './items.js';
+import { type Item, isConditionFailure, N, S } from './items.js';
 
 /** An ended lock stays readable for a week (for "who held it"), then DynamoDB's TTL removes it. */
 const ENDED_LOCK_KEPT_SECONDS = 7 * 86_400;
@@ -27,7 +27,7 @@ function lockItem(lock: Lock): Item {
   };
   if (lock.until) {
     item.until = S(lock.until);
-    item.ttl = { N: String(Math.floor(Date.parse(lock.until) / 1000) + ENDED_LOCK_KEPT_SECONDS) };
+    item.ttl = N(Math.floor(Date.parse(lock.until) / 1000) + ENDED_LOCK_KEPT_SECONDS);
   }
   return item;
 }

@@ -6,10 +6,9 @@
  * counts them, so a head that can be read always has its parts. Kept a year (`ttl`), like the requests they belong to.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { StackBackup, StackBackups } from '../domain/ports.js';
-
-type Item = Record<string, AttributeValue>;
+import { type Item, N, S } from './items.js';
 
 /** Largest compressed template stored inline or in one part: well below DynamoDB's 400 KB item limit. */
 export const PART_BYTES = 350_000;
@@ -30,8 +29,8 @@ export class DynamoStackBackups implements StackBackups {
   async put(backup: StackBackup): Promise<void> {
     const { templateBody, ...meta } = backup;
     const zipped = gzipSync(Buffer.from(templateBody, 'utf8'));
-    const ttl = { N: String(Math.floor(Date.parse(backup.at) / 1000) + RETENTION_SECONDS) };
-    const head: Item = { PK: { S: pk(backup.deployId) }, SK: { S: '#BACKUP' }, data: { S: JSON.stringify(meta) }, ttl };
+    const ttl = N(Math.floor(Date.parse(backup.at) / 1000) + RETENTION_SECONDS);
+    const head: Item = { PK: S(pk(backup.deployId)), SK: S('#BACKUP'), data: S(JSON.stringify(meta)), ttl };
     if (zipped.length <= PART_BYTES) {
       head.template = { B: zipped };
     } else {
@@ -39,19 +38,17 @@ export class DynamoStackBackups implements StackBackups {
       for (let i = 0; i < parts; i++) {
         const chunk = zipped.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
         await this.client.send(
-          new PutItemCommand({ TableName: this.tableName, Item: { PK: { S: pk(backup.deployId) }, SK: { S: partKey(i + 1) }, template: { B: chunk }, ttl } }),
+          new PutItemCommand({ TableName: this.tableName, Item: { PK: S(pk(backup.deployId)), SK: S(partKey(i + 1)), template: { B: chunk }, ttl } }),
         );
       }
-      head.parts = { N: String(parts) };
+      head.parts = N(parts);
     }
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: head }));
   }
 
   /** {@inheritDoc StackBackups.get} */
   async get(deployId: string): Promise<StackBackup | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { PK: { S: pk(deployId) }, SK: { S: '#BACKUP' } }, ConsistentRead: true }),
-    );
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { PK: S(pk(deployId)), SK: S('#BACKUP') }, ConsistentRead: true }));
     const item = out.Item;
     if (!item?.data?.S) return undefined;
     const meta = JSON.parse(item.data.S) as Omit<StackBackup, 'templateBody'>;
@@ -64,7 +61,7 @@ export class DynamoStackBackups implements StackBackups {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'PK = :pk AND begins_with(SK, :part)',
-            ExpressionAttributeValues: { ':pk': { S: pk(deployId) }, ':part': { S: 'PART#' } },
+            ExpressionAttributeValues: { ':pk': S(pk(deployId)), ':part': S('PART#') },
             ConsistentRead: true,
             ExclusiveStartKey,
           }),

@@ -9,6 +9,7 @@ import type { DeployRequest } from '../../src/domain/request.js';
 import type { ServiceStatus } from '../../src/deploys/status.js';
 import { channelNoticeMessage } from '../../src/slack/blocks/channel-notice.js';
 import { zonedTime } from '../../src/slack/blocks/holds.js';
+import { lockedText, unlockedText } from '../../src/slack/blocks/lock-answers.js';
 import { locksMessage } from '../../src/slack/blocks/locks.js';
 import { statusMessage } from '../../src/slack/blocks/status.js';
 import { blocksText } from '../support/blocks.js';
@@ -295,5 +296,21 @@ describe('statusMessage: locks and freezes', () => {
     const words = blocksText({ blocks });
     expect(words).not.toContain(':lock:');
     expect(words).not.toContain('freeze');
+  });
+});
+
+describe('the answers to /deploy lock and unlock', () => {
+  test('name the lock, its end and how to lift it; the reason is shown, never read as Slack markup', () => {
+    expect(lockedText(envLock, false)).toBe(
+      `:lock: Locked *production* (all services) until ${UNTIL}: _DB migration_. ` +
+        'New requests and promotions there are refused, and approved ones wait, except yours; rollbacks still go. ' +
+        'I told the channel. Lift it with `/deploy unlock production`.',
+    );
+    expect(lockedText({ ...serviceLock, reason: 'see <!channel>' }, true)).toContain(
+      'Your lock on *foxy-backend* in *production* now holds until you unlock it: _see &lt;!channel&gt;_.',
+    );
+    expect(unlockedText(serviceLock, true)).toBe(
+      ':unlock: Unlocked *foxy-backend* in *production*, which <@U0ERIN> had locked: _incident 42_. Requests held by it go ahead by themselves. I told the channel.',
+    );
   });
 });

@@ -9,7 +9,6 @@ import { type DeployRequest, isDeployId } from '../../domain/request.js';
 import { clip } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
 import { BAD_BUTTON_TEXT, FOREIGN_BUTTON_TEXT } from '../blocks/input-errors.js';
-import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -53,7 +52,11 @@ export function cardAction(
         return;
       }
       const outcome = await run(ctx, requestId, userId, { request: stored, client, triggerId: body.trigger_id });
-      if (outcome.kind === 'refused') await tell(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+      if (outcome.kind === 'refused') {
+        // The words for every refusal load only when there is one: the listeners register on every cold start.
+        const { refusalText } = await import('../blocks/refusals.js');
+        await tell(`:no_entry_sign: ${refusalText(outcome.refusal)}`);
+      }
     } catch (err) {
       await tell(reportFailure(deps.logger, `card.${name}`, err, { requestId, user: userId })).catch(() => undefined);
     }

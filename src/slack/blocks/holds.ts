@@ -88,11 +88,6 @@ export function freezeWindowText(freeze: FreezePeriod): string {
   return `*${escapeText(freeze.reason)}*, ${zoned} (${slackDate(freeze.start)} to ${slackDate(freeze.end)} your time)`;
 }
 
-/** The end of a freeze, in its zone and in local time: `Mon 2030-01-07 08:00 Europe/Berlin (<date> your time)`. */
-export function freezeEndText(freeze: FreezePeriod): string {
-  return `${zonedTime(freeze.end, freeze.timeZone)} ${freeze.timeZone} (${slackDate(freeze.end)} your time)`;
-}
-
 /** A hold in a few words, for a line of status: what the request waits for. */
 export function holdSummary(hold: Hold): string {
   switch (hold.code) {

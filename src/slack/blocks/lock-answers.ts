@@ -1,35 +1,29 @@
 /** The private answers to `/deploy lock` and `/deploy unlock`: what holds now, and what happens next. */
 import type { Lock } from '../../domain/lock.js';
+import { lockTarget, unlockCommand } from './holds.js';
+import { escapeText, mention, slackDate } from './text.js';
 
-/** `production (all services)` or `foxy-backend in production`. */
-export function lockScope(lock: Pick<Lock, 'environment' | 'service'>): string {
-  return lock.service ? `*${lock.service}* in *${lock.environment}*` : `*${lock.environment}* (all services)`;
-}
-
-/** `until <time>` in the reader's zone, or `until someone unlocks it`. */
-export function lockEnd(lock: Pick<Lock, 'until'>): string {
-  if (!lock.until) return 'until you unlock it';
-  const seconds = Math.floor(Date.parse(lock.until) / 1000);
-  return `until <!date^${seconds}^{date_short_pretty} {time}|${lock.until}>`;
+/** `until <time>` in the reader's zone, or `until you unlock it`. */
+function lockEnd(lock: Pick<Lock, 'until'>): string {
+  return lock.until ? `until ${slackDate(lock.until)}` : 'until you unlock it';
 }
 
 /** The answer after `/deploy lock` took (or changed) the lock. */
 export function lockedText(lock: Lock, renewed: boolean): string {
-  const unlock = `\`/deploy unlock ${lock.environment}${lock.service ? ` ${lock.service}` : ''}\``;
   return (
-    `:lock: ${renewed ? 'Your lock on' : 'Locked'} ${lockScope(lock)} ${renewed ? 'now holds' : ''} ${lockEnd(lock)}: _${lock.reason}_. `.replace(
+    `:lock: ${renewed ? 'Your lock on' : 'Locked'} ${lockTarget(lock)} ${renewed ? 'now holds' : ''} ${lockEnd(lock)}: _${escapeText(lock.reason)}_. `.replace(
       / {2,}/g,
       ' ',
     ) +
     'New requests and promotions there are refused, and approved ones wait, except yours; rollbacks still go. ' +
-    `I told the channel. Lift it with ${unlock}.`
+    `I told the channel. Lift it with ${unlockCommand(lock)}.`
   );
 }
 
 /** The answer after `/deploy unlock`. */
 export function unlockedText(lock: Lock, overruled: boolean): string {
   return (
-    `:unlock: Unlocked ${lockScope(lock)}${overruled ? `, which <@${lock.owner}> had locked: _${lock.reason}_` : ''}. ` +
+    `:unlock: Unlocked ${lockTarget(lock)}${overruled ? `, which ${mention(lock.owner)} had locked: _${escapeText(lock.reason)}_` : ''}. ` +
     'Requests held by it go ahead by themselves. I told the channel.'
   );
 }

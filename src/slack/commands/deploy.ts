@@ -8,7 +8,7 @@ import type { Refusal } from '../../domain/policy.js';
 import type { SlackDeps } from '../deps.js';
 import type { DeployContext } from '../../deploys/context.js';
 import type { DeployAskOutcome } from '../../deploys/request-deploy.js';
-import { type AcceptedDetails, acceptedText } from '../blocks/accepted.js';
+import type { AcceptedDetails } from '../blocks/accepted.js';
 import { helpText } from '../blocks/help.js';
 import { reportFailure } from '../failure.js';
 
@@ -35,7 +35,7 @@ async function ask(
   details: AcceptedDetails,
   call: (ctx: DeployContext, useCases: RequestUseCases) => Promise<DeployAskOutcome>,
 ): Promise<Answer> {
-  const [ctx, useCases] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js')]);
+  const [ctx, useCases, { acceptedText }] = await Promise.all([deps.context(), import('../../deploys/request-deploy.js'), import('../blocks/accepted.js')]);
   const outcome = await call(ctx, useCases);
   if (outcome.kind === 'refused') return refusedAnswer(outcome.refusal);
   return ephemeral(acceptedText(outcome.request, details));

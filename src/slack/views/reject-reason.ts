@@ -6,7 +6,6 @@ import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { MAX_REJECT_REASON, REJECT_VIEW, type RejectViewMetadata } from '../blocks/reject-modal.js';
 import { BAD_DIALOG_TEXT, reasonTooLongText } from '../blocks/input-errors.js';
-import { refusalText } from '../blocks/refusals.js';
 import { reportFailure } from '../failure.js';
 import { isDeployId } from '../../domain/request.js';
 import { clip } from '../../log.js';
@@ -43,8 +42,11 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
       const ctx = await deps.context();
       const { rejectRequest } = await import('../../deploys/approval.js');
       const outcome = await rejectRequest(ctx, metadata.requestId, body.user.id, reason);
-      if (outcome.kind === 'refused') await errors(refusalText(outcome.refusal));
-      else await ack();
+      if (outcome.kind === 'refused') {
+        // Loaded only for a refusal, like every listener's heavier words (a cold start registers them all).
+        const { refusalText } = await import('../blocks/refusals.js');
+        await errors(refusalText(outcome.refusal));
+      } else await ack();
     } catch (err) {
       await errors(reportFailure(deps.logger, 'view.reject', err, { requestId: metadata.requestId, user: body.user.id }));
     }
