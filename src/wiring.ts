@@ -118,43 +118,34 @@ export function createDeployContext(parts: ContextParts): Wired {
     return client();
   };
   const env = parts.env ?? process.env;
-  /** An AWS adapter over one client per region, its SDK and module loaded on first use (jobs only, never an ack path). */
-  const awsAdapter = <A>(load: (config: (service: string) => (region: string | undefined) => object) => Promise<A>) =>
+  /**
+   * An AWS adapter over one client per region (`clients(service, make)`: `make` gets the service's client settings for a
+   * region), its SDK and module loaded on first use (jobs only, never an ack path).
+   */
+  type Clients = <C>(service: string, make: (settings: object) => C) => (region: string | undefined) => C;
+  const awsAdapter = <A>(load: (clients: Clients) => Promise<A>) =>
     onFirstUse(async () => {
-      const { awsClientConfig } = await import('./aws/client-config.js');
-      return load((service) => (region) => ({ ...awsClientConfig(env, service), ...(region ? { region } : {}) }));
+      const { awsClientConfig, perRegion } = await import('./aws/client-config.js');
+      return load((service, make) => perRegion((region) => make({ ...awsClientConfig(env, service), ...(region ? { region } : {}) })));
     });
-  const functionAliases = awsAdapter<FunctionAliases>(async (config) => {
-    const [{ LambdaClient }, { LambdaFunctionAliases }, { perRegion }] = await Promise.all([
-      import('@aws-sdk/client-lambda'),
-      import('./aws/lambda-aliases.js'),
-      import('./aws/client-config.js'),
-    ]);
-    return new LambdaFunctionAliases(perRegion((region) => new LambdaClient(config('LAMBDA')(region))));
+  const functionAliases = awsAdapter<FunctionAliases>(async (clients) => {
+    const [{ LambdaClient }, { LambdaFunctionAliases }] = await Promise.all([import('@aws-sdk/client-lambda'), import('./aws/lambda-aliases.js')]);
+    return new LambdaFunctionAliases(clients('LAMBDA', (settings) => new LambdaClient(settings)));
   });
-  const alarmStates = awsAdapter<AlarmStates>(async (config) => {
-    const [{ CloudWatchClient }, { CloudWatchAlarmStates }, { perRegion }] = await Promise.all([
-      import('@aws-sdk/client-cloudwatch'),
-      import('./aws/cloudwatch-alarms.js'),
-      import('./aws/client-config.js'),
-    ]);
-    return new CloudWatchAlarmStates(perRegion((region) => new CloudWatchClient(config('CLOUDWATCH')(region))));
+  const alarmStates = awsAdapter<AlarmStates>(async (clients) => {
+    const [{ CloudWatchClient }, { CloudWatchAlarmStates }] = await Promise.all([import('@aws-sdk/client-cloudwatch'), import('./aws/cloudwatch-alarms.js')]);
+    return new CloudWatchAlarmStates(clients('CLOUDWATCH', (settings) => new CloudWatchClient(settings)));
   });
-  const metricGraphs = awsAdapter<MetricGraphs>(async (config) => {
-    const [{ CloudWatchClient }, { CloudWatchMetricGraphs }, { perRegion }] = await Promise.all([
-      import('@aws-sdk/client-cloudwatch'),
-      import('./aws/metric-graphs.js'),
-      import('./aws/client-config.js'),
-    ]);
-    return new CloudWatchMetricGraphs(perRegion((region) => new CloudWatchClient(config('CLOUDWATCH')(region))));
+  const metricGraphs = awsAdapter<MetricGraphs>(async (clients) => {
+    const [{ CloudWatchClient }, { CloudWatchMetricGraphs }] = await Promise.all([import('@aws-sdk/client-cloudwatch'), import('./aws/metric-graphs.js')]);
+    return new CloudWatchMetricGraphs(clients('CLOUDWATCH', (settings) => new CloudWatchClient(settings)));
   });
-  const stacks = awsAdapter<Stacks>(async (config) => {
-    const [{ CloudFormationClient }, { CloudFormationStacks }, { perRegion }] = await Promise.all([
+  const stacks = awsAdapter<Stacks>(async (clients) => {
+    const [{ CloudFormationClient }, { CloudFormationStacks }] = await Promise.all([
       import('@aws-sdk/client-cloudformation'),
       import('./aws/cloudformation-stacks.js'),
-      import('./aws/client-config.js'),
     ]);
-    return new CloudFormationStacks(perRegion((region) => new CloudFormationClient(config('CLOUDFORMATION')(region))));
+    return new CloudFormationStacks(clients('CLOUDFORMATION', (settings) => new CloudFormationClient(settings)));
   });
   const stackBackups = onFirstUse<StackBackups>(() =>
     import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)),

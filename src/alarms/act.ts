@@ -16,7 +16,7 @@ import { mutateRequest } from '../deploys/mutate.js';
 import { type DeployAskOutcome, requestAutoRollback } from '../deploys/request-deploy.js';
 import type { AlarmReport } from '../domain/alarm.js';
 import { duringBake, withBakeAlarm } from '../domain/bake.js';
-import { environmentNamed } from '../domain/catalog.js';
+import { environmentNamed, homeChannel } from '../domain/catalog.js';
 import { type BakeAlarm, deployIdFromDigest } from '../domain/request.js';
 import { rollbackTargetOf } from './rollback-offer.js';
 
@@ -80,7 +80,7 @@ export async function actOnAlarm(ctx: DeployContext, posted: PostedAlarm): Promi
     });
     return { kind: 'during_bake', deployId: current.requestId, marked, autoRollback: { kind: 'skipped', why: 'no_known_good' } };
   }
-  const channel = env.channels[0]!;
+  const channel = homeChannel(env);
   const outcome = await requestAutoRollback(ctx, {
     environment: target.environment,
     service: target.service,

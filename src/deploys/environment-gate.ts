@@ -132,11 +132,17 @@ async function holdRequest(ctx: DeployContext, request: DeployRequest, hold: Hol
  * Something that held an environment ended (a deploy finished, a lock went): queue the job that lets the next
  * request of `service` (or of every service, when absent) go. Keyed by what ended, so a repeat queues it once.
  */
-export async function environmentFreed(ctx: DeployContext, environment: string, service: string | undefined, because: string): Promise<void> {
+export async function environmentFreed(
+  ctx: DeployContext,
+  environment: string,
+  service: string | undefined,
+  because: string,
+  /** The active requests, when the caller read them already (saves a read on the `/deploy unlock` ack). */
+  active?: Promise<DeployRequest[]>,
+): Promise<void> {
   // Without a service (an environment lock went), only the services with requests held there need a look.
-  const services = service
-    ? [service]
-    : [...new Set((await ctx.requests.listActive(200)).filter((r) => r.status === 'queued_behind' && r.environment === environment).map((r) => r.service))];
+  const held = async () => (await (active ?? ctx.requests.listActive(200))).filter((r) => r.status === 'queued_behind' && r.environment === environment);
+  const services = service ? [service] : [...new Set((await held()).map((r) => r.service))];
   await Promise.all(services.map((s) => ctx.jobs.enqueue({ type: 'advance', service: s, environment }, { key: `advance:${s}:${environment}:${because}` })));
 }
 

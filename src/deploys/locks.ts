@@ -4,11 +4,12 @@
  * else's takes an approver, and is audited and announced. Runs on the ack path: store reads and writes only, the
  * channel message goes through a job.
  */
-import { type EnvironmentDefinition, environmentNamed } from '../domain/catalog.js';
+import { type EnvironmentDefinition, environmentNamed, homeChannel } from '../domain/catalog.js';
 import { isLockActive, type Lock, newLock } from '../domain/lock.js';
 import { type Actor, canLock, canUnlock, groupIds, type Refusal } from '../domain/policy.js';
 import type { ChannelNotice } from '../domain/ports.js';
 import { scheduleCardUpdate } from '../cards/sync.js';
+import type { DeployRequest } from '../domain/request.js';
 import type { DeployContext } from './context.js';
 import { mutateRequest } from './mutate.js';
 
@@ -32,9 +33,6 @@ async function actorIn(ctx: DeployContext, env: EnvironmentDefinition, userId: s
   const groups = groupIds([...env.approvers, ...(env.requesters === 'any' ? [] : env.requesters)]);
   return { userId, groups: groups.length ? await ctx.directory.groupsOf(userId, groups) : [] };
 }
-
-/** The channel where the environment's news goes: its first (home) channel. */
-const homeChannel = (env: EnvironmentDefinition) => env.channels[0]!;
 
 /** Audits `action` on the environment, and queues the channel message. */
 async function announce(
@@ -117,14 +115,16 @@ export async function releaseLock(ctx: DeployContext, ask: { environment: string
   const overruled = lock.owner !== ask.userId;
   ctx.logger.info('lock.released', { environment: env.name, service: lock.service, owner: lock.owner, by: ask.userId, overruled });
   const { environmentFreed } = await import('./environment-gate.js');
+  // One read of the active requests serves both the held ones to let go and the waiting cards to unmark.
+  const requests = ctx.requests.listActive(200);
   await Promise.all([
     announce(ctx, env, lock, ask.userId, 'unlock', overruled ? `lifted the lock of ${lock.owner}: ${lock.reason}` : lock.reason, {
       kind: 'lock_released',
       lock,
       by: ask.userId,
     }),
-    environmentFreed(ctx, env.name, lock.service, `unlock:${lock.service ?? '*'}:${lock.at}`),
-    noteOnWaitingCards(ctx, lock, undefined),
+    environmentFreed(ctx, env.name, lock.service, `unlock:${lock.service ?? '*'}:${lock.at}`, requests),
+    noteOnWaitingCards(ctx, lock, undefined, requests),
   ]);
   return { kind: 'unlocked', lock, overruled };
 }
@@ -136,8 +136,8 @@ const MAX_NOTED_CARDS = 20;
  * Shows `lock` (or, when lifted, no lock) on the cards of the requests waiting for approvals that it covers and that
  * its owner did not make, so that approvers see that an approval now means waiting for the lock.
  */
-async function noteOnWaitingCards(ctx: DeployContext, lock: Lock, now: Lock | undefined): Promise<void> {
-  const covered = (await ctx.requests.listActive(200))
+async function noteOnWaitingCards(ctx: DeployContext, lock: Lock, now: Lock | undefined, active?: Promise<DeployRequest[]>): Promise<void> {
+  const covered = (await (active ?? ctx.requests.listActive(200)))
     .filter((r) => r.status === 'awaiting_approval' && r.environment === lock.environment && (!lock.service || r.service === lock.service))
     .filter((r) => r.requester !== lock.owner && (now ? true : r.lockedBy?.at === lock.at))
     .slice(0, MAX_NOTED_CARDS);

@@ -3,7 +3,7 @@
  * reason, so that nobody ships the change it took out again without asking them. The lock is an ordinary lock: the
  * owner may deploy the fix through it, and they or an approver lift it with `/deploy unlock`.
  */
-import { environmentNamed } from '../domain/catalog.js';
+import { environmentNamed, homeChannel } from '../domain/catalog.js';
 import { newLock } from '../domain/lock.js';
 import type { DeployRequest } from '../domain/request.js';
 import { shortSha } from '../domain/request.js';
@@ -40,7 +40,7 @@ export async function lockAfterRollback(ctx: DeployContext, request: DeployReque
     return;
   }
   ctx.logger.info('lock.taken', { environment: lock.environment, service: lock.service, owner: lock.owner, requestId: request.id, by: 'rollback' });
-  const channel = environmentNamed(ctx.catalog, request.environment).channels[0]!;
+  const channel = homeChannel(environmentNamed(ctx.catalog, request.environment));
   await Promise.all([
     auditRequest(ctx, request, { at: now.toISOString(), actor: request.requester, action: 'lock', outcome: 'ok', detail: lock.reason }),
     ctx.jobs.enqueue({ type: 'channel_notice', channel, notice: { kind: 'lock_taken', lock, renewed: taken.renewed } }),

@@ -179,6 +179,11 @@ export function findService(catalog: Catalog, word: string): ServiceDefinition |
   return catalog.services.find((s) => s.name === w || s.aliases.includes(w));
 }
 
+/** Where an environment's news goes (locks, alarms, notices): its first channel, the home channel. */
+export function homeChannel(env: Pick<EnvironmentDefinition, 'channels'>): string {
+  return env.channels[0]!;
+}
+
 /** Returns the environment with that exact name, or throws: callers hold names that came from the catalog. */
 export function environmentNamed(catalog: Catalog, name: string): EnvironmentDefinition {
   const env = catalog.environments.find((e) => e.name === name);

@@ -119,6 +119,18 @@ describe('locks', () => {
     expect(answer(byDave)).toContain('<@U0CAROL>');
     expect(answer(byDave)).toContain('approver');
     expect(answer(byAlice)).toContain('Unlocked *production*');
+    const trail = [];
+    for await (const entry of h.store.audit.read({
+      environments: ['production'],
+      since: new Date(h.clock.now.getTime() - MINUTE),
+      until: new Date(h.clock.now.getTime() + MINUTE),
+    }))
+      trail.push(entry);
+    expect(trail.filter((e) => e.action === 'unlock').map((e) => [e.actor, e.outcome])).toEqual([
+      ['U0DAVE', 'refused'],
+      ['U0ALICE', 'ok'],
+    ]);
+    expect(trail.find((e) => e.action === 'unlock' && e.outcome === 'ok')?.detail).toContain('lifted the lock of U0CAROL');
     const unlockPost = posts('C0PROD').find((p) => p.includes(':unlock:'));
     expect(unlockPost).toContain('<@U0ALICE>');
     expect(unlockPost).toContain('<@U0CAROL>');
