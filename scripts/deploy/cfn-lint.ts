@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { CfnTemplate } from './cfn-yaml.js';
+import type { CfnTemplate } from '../../src/aws/cfn-yaml.js';
 
 /** A property type in the spec database. */
 export type SpecType =

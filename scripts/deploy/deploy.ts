@@ -35,7 +35,7 @@ import { validatedCatalogFile } from '../../src/config/validated-catalog.js';
 import { formatProblems } from '../../src/config/errors.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 import { lintTemplate, loadResourceSpec } from './cfn-lint.js';
-import { parseTemplate, type CfnTemplate } from './cfn-yaml.js';
+import { parseTemplate, type CfnTemplate } from '../../src/aws/cfn-yaml.js';
 import { createZip, directoryEntries } from './zip.js';
 
 /** The environments foxops itself is deployed to; each has infra/foxops/<env>.json. */

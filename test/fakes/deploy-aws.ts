@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJsonBody, sendEmpty, sendJson, startLoopbackServer } from './http.js';
+import { parseJsonBody, sendEmpty, sendJson, startLoopbackServer } from '../../src/sandbox/sim/http.js';
 
 /** One recorded request. */
 export interface AwsCall {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadTemplate } from '../../scripts/deploy/cfn-yaml.js';
+import { loadTemplate } from '../../src/aws/cfn-yaml.js';
 
 const template = loadTemplate(path.resolve(__dirname, '../../infra/foxops/template.yml'));
 const resource = (id: string) => {

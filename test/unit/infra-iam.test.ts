@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isIntrinsic } from '../../scripts/deploy/cfn-lint.js';
-import { loadTemplate, type CfnTemplate } from '../../scripts/deploy/cfn-yaml.js';
+import { loadTemplate, type CfnTemplate } from '../../src/aws/cfn-yaml.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TEMPLATES: Record<string, CfnTemplate> = {

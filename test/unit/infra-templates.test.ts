@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lintTemplate, loadResourceSpec } from '../../scripts/deploy/cfn-lint.js';
-import { loadTemplate, parseTemplate, type CfnTemplate } from '../../scripts/deploy/cfn-yaml.js';
+import { loadTemplate, parseTemplate, type CfnTemplate } from '../../src/aws/cfn-yaml.js';
 import { readParameterFile } from '../../scripts/deploy/deploy.js';
 import { parse as parseYaml } from 'yaml';
 import { parseCatalog } from '../../src/config/index.js';
