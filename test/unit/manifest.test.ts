@@ -311,3 +311,28 @@ describe('manifest.yml request URLs', () => {
     expect(route).toBe('/slack/events');
   });
 });
+
+describe('manifest.dev.yml, the Socket Mode app for a laptop', () => {
+  const dev = parse(readFileSync(path.join(ROOT, 'manifest.dev.yml'), 'utf8')) as Manifest;
+
+  it('asks for the same scopes, events and command as manifest.yml', () => {
+    // Assess
+    expect(dev.oauth_config.scopes).toEqual(manifest.oauth_config.scopes);
+    expect(dev.settings.event_subscriptions?.bot_events).toEqual(manifest.settings.event_subscriptions?.bot_events);
+    expect(dev.features.app_home).toEqual(manifest.features.app_home);
+    expect(dev.features.slash_commands?.map(({ url: _url, ...command }) => command)).toEqual(
+      manifest.features.slash_commands?.map(({ url: _url, ...command }) => command),
+    );
+    expect(dev.settings.interactivity?.is_enabled).toBe(true);
+  });
+
+  it('runs over Socket Mode with no request URL, under a name that cannot be mistaken for production', () => {
+    // Assess
+    expect(dev.settings.socket_mode_enabled).toBe(true);
+    expect(dev.settings.event_subscriptions?.request_url).toBeUndefined();
+    expect(dev.settings.interactivity?.request_url).toBeUndefined();
+    for (const command of dev.features.slash_commands ?? []) expect(command.url).toBeUndefined();
+    expect(dev.display_information.name).not.toBe(manifest.display_information.name);
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+});
