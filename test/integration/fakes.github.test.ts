@@ -324,3 +324,39 @@ describe('fake GitHub with the real Octokit (+ retry, throttling)', () => {
     });
   });
 });
+
+describe('fake GitHub snapshot (the sandbox keeps it across restarts)', () => {
+  it('puts back commits, runs, CI and counters into a fresh fake that declared the same repository', async () => {
+    // Prepare
+    const before = await startFakeGitHub();
+    const after = await startFakeGitHub();
+    try {
+      before.addRepo('foxy-org/foxy-backend', { workflows: ['deploy.yml'] });
+      const [sha] = before.pushCommits('foxy-org/foxy-backend', 'main', ['Add health check']);
+      before.setCheckRuns('foxy-org/foxy-backend', sha!, [{ name: 'test', status: 'completed', conclusion: 'failure' }]);
+      const octokit = new Octokit({ baseUrl: before.url });
+      await octokit.actions.createWorkflowDispatch({ owner: 'foxy-org', repo: 'foxy-backend', workflow_id: 'deploy.yml', ref: 'main', inputs: {} });
+
+      // Act
+      const saved = JSON.parse(JSON.stringify(before.snapshot()));
+      after.addRepo('foxy-org/foxy-backend', { workflows: ['deploy.yml'] });
+      after.restore(saved);
+
+      // Assess
+      const restored = new Octokit({ baseUrl: after.url });
+      const head = await restored.repos.getCommit({ owner: 'foxy-org', repo: 'foxy-backend', ref: 'main' });
+      expect(head.data.sha).toBe(sha);
+      expect(head.data.commit.message).toBe('Add health check');
+      const runs = await restored.actions.listWorkflowRunsForRepo({ owner: 'foxy-org', repo: 'foxy-backend' });
+      expect(runs.data.workflow_runs.map((r) => r.id)).toEqual([...before.runs.keys()]);
+      const checks = await restored.checks.listForRef({ owner: 'foxy-org', repo: 'foxy-backend', ref: sha! });
+      expect(checks.data.check_runs.map((c) => c.conclusion)).toEqual(['failure']);
+      const [next] = after.pushCommits('foxy-org/foxy-backend', 'main', ['Next']);
+      const [nextBefore] = before.pushCommits('foxy-org/foxy-backend', 'main', ['Next']);
+      expect(next).toBe(nextBefore);
+      expect(() => after.restore({ version: 2 })).toThrow('not a snapshot');
+    } finally {
+      await Promise.all([before.close(), after.close()]);
+    }
+  });
+});

@@ -6,11 +6,12 @@
  *
  * Point the real client at it: `new CloudWatchClient({ endpoint: fake.url, region, credentials })`. Signatures are not
  * checked. Alarms are kept by name with their state; `DescribeAlarms` honours `AlarmNames`, `AlarmNamePrefix`,
- * `StateValue`, `AlarmTypes`, `MaxRecords` and `NextToken`. `GetMetricWidgetImage` answers {@link GRAPH_PNG} (base64,
+ * `StateValue`, `AlarmTypes`, `MaxRecords` and `NextToken`. `GetMetricWidgetImage` answers {@link GRAPH_PNG} (or, with `graph: 'rendered'`, a drawn graph; base64,
  * as the JSON protocol carries blobs) for a widget with `metrics`, records the widget it was asked to draw, and answers
  * a widget that is no JSON or has no metrics, or an `OutputFormat` other than `png`, with a 400 `ValidationError`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { alarmingPoints, renderMetricGraph } from './graph-png.js';
 import { parseJsonBody, startLoopbackServer } from './http.js';
 
 /** The image `GetMetricWidgetImage` answers: a valid 1 × 1 PNG (signature, IHDR, IDAT, IEND). */
@@ -34,6 +35,38 @@ export interface CloudWatchFailure {
   message?: string;
 }
 
+/** What an alarm watches, for the sandbox: its events ({@link ./alarm-events.ts}) and `DescribeAlarms` say it. */
+export interface FakeAlarmDetails {
+  composite?: boolean;
+  description?: string;
+  metric?: { namespace: string; name: string; dimensions: Array<{ name: string; value: string }> };
+  threshold?: number;
+  /** Default `GreaterThanOrEqualToThreshold`. */
+  comparison?: string;
+  /** The state's reason; default `fake: <state>`. */
+  reason?: string;
+}
+
+/** An alarm as the fake keeps it. */
+export interface FakeAlarm extends FakeAlarmDetails {
+  name: string;
+  state: AlarmStateValue;
+  /** The state before the last change (undefined for a new alarm). */
+  previousState?: AlarmStateValue;
+  composite: boolean;
+  /** Seconds since the epoch of the last state change. */
+  updated: number;
+}
+
+/** Options of {@link startFakeCloudWatch}. */
+export interface FakeCloudWatchOptions {
+  /**
+   * What `GetMetricWidgetImage` answers: `fixed` (default) the 1 × 1 {@link GRAPH_PNG}, which tests compare bytes
+   * with; `rendered` a real graph of the widget's size, threshold line and an alarming metric (src/sandbox/sim/graph-png.ts).
+   */
+  graph?: 'fixed' | 'rendered';
+}
+
 /** Handle on a running fake CloudWatch; see {@link startFakeCloudWatch}. */
 export interface FakeCloudWatch {
   /** Value for the client's `endpoint` (or `AWS_ENDPOINT_URL_CLOUDWATCH`). */
@@ -42,8 +75,16 @@ export interface FakeCloudWatch {
   readonly calls: CloudWatchCall[];
   /** The widgets `GetMetricWidgetImage` was asked to draw (parsed; failed calls included), in order. */
   readonly widgets: Array<Record<string, unknown>>;
-  /** Adds or updates a metric alarm (`composite: true` for a composite alarm). */
-  setAlarm(name: string, state: AlarmStateValue, options?: { composite?: boolean }): void;
+  /** Adds or updates a metric alarm (`composite: true` for a composite alarm); details given once are kept by later calls. */
+  setAlarm(name: string, state: AlarmStateValue, options?: FakeAlarmDetails): void;
+  /** One alarm, or undefined. */
+  alarm(name: string): FakeAlarm | undefined;
+  /** Every alarm, by name. */
+  alarms(): FakeAlarm[];
+  /** What `GetMetricWidgetImage` answers; see {@link FakeCloudWatchOptions.graph}. */
+  graph: 'fixed' | 'rendered';
+  /** Forgets alarms, calls, widgets and queued failures; the graph mode goes back to the option's. */
+  reset(): void;
   /** Makes the next call fail as described (for a graph that cannot be made: `{ status: 400, code: 'ValidationError' }`). */
   failNext(failure?: CloudWatchFailure): void;
   close(): Promise<void>;
@@ -69,8 +110,8 @@ function widgetOf(input: Record<string, unknown>): Record<string, unknown> | und
 }
 
 /** Starts the fake on an ephemeral loopback port. */
-export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
-  const alarms = new Map<string, { state: AlarmStateValue; composite: boolean; updated: number }>();
+export async function startFakeCloudWatch(options: FakeCloudWatchOptions = {}): Promise<FakeCloudWatch> {
+  const alarms = new Map<string, FakeAlarm>();
   const calls: CloudWatchCall[] = [];
   const failures: CloudWatchFailure[] = [];
   const widgets: Array<Record<string, unknown>> = [];
@@ -81,7 +122,17 @@ export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
       return sendError(res, 400, 'ValidationError', `fake CloudWatch answers OutputFormat png only (got ${String(input.OutputFormat)})`);
     if (!widget) return sendError(res, 400, 'ValidationError', 'The MetricWidget is not a JSON object');
     if (!Array.isArray(widget.metrics) || widget.metrics.length === 0) return sendError(res, 400, 'ValidationError', 'The widget has no metrics');
-    sendAwsJson(res, 200, { MetricWidgetImage: GRAPH_PNG.toString('base64') });
+    sendAwsJson(res, 200, { MetricWidgetImage: (fake.graph === 'rendered' ? renderedGraph(widget) : GRAPH_PNG).toString('base64') });
+  };
+
+  /** The widget drawn: its size (CloudWatch's default 600 × 395), its first horizontal annotation as threshold, made-up datapoints. */
+  const renderedGraph = (widget: Record<string, unknown>): Buffer => {
+    const size = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 16 ? Math.min(value, 2000) : fallback);
+    const annotations = widget.annotations as { horizontal?: Array<{ value?: unknown }> } | undefined;
+    const first = annotations?.horizontal?.[0]?.value;
+    const threshold = typeof first === 'number' && Number.isFinite(first) ? first : undefined;
+    const { points, alarmFrom } = alarmingPoints(threshold, JSON.stringify(widget.metrics));
+    return renderMetricGraph({ width: size(widget.width, 600), height: size(widget.height, 395), points, threshold, alarmFrom });
   };
 
   const describeAlarms = (res: ServerResponse, input: Record<string, unknown>) => {
@@ -98,12 +149,18 @@ export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
       .filter(([, a]) => types.includes(a.composite ? 'CompositeAlarm' : 'MetricAlarm'))
       .sort(([a], [b]) => a.localeCompare(b));
     const page = matching.slice(start, start + max);
-    const shape = ([name, a]: [string, { state: AlarmStateValue; updated: number }]) => ({
+    const shape = ([name, a]: [string, FakeAlarm]) => ({
       AlarmName: name,
       AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`,
       StateValue: a.state,
-      StateReason: `fake: ${a.state}`,
+      StateReason: a.reason ?? `fake: ${a.state}`,
       StateUpdatedTimestamp: a.updated,
+      // Only for alarms set up with details: earlier answers stay as they were.
+      ...(a.description !== undefined ? { AlarmDescription: a.description } : {}),
+      ...(a.metric
+        ? { Namespace: a.metric.namespace, MetricName: a.metric.name, Dimensions: a.metric.dimensions.map((d) => ({ Name: d.name, Value: d.value })) }
+        : {}),
+      ...(a.threshold !== undefined ? { Threshold: a.threshold, ComparisonOperator: a.comparison ?? 'GreaterThanOrEqualToThreshold' } : {}),
     });
     sendAwsJson(res, 200, {
       MetricAlarms: page.filter(([, a]) => !a.composite).map(shape),
@@ -127,16 +184,42 @@ export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
     return sendError(res, 400, 'UnknownOperationException', `fake CloudWatch does not implement ${operation}`);
   });
 
-  return {
+  const fake: FakeCloudWatch = {
     url: server.url,
     calls,
     widgets,
-    setAlarm(name, state, options = {}) {
-      alarms.set(name, { state, composite: options.composite ?? false, updated: Math.floor(Date.now() / 1000) });
+    graph: options.graph ?? 'fixed',
+    setAlarm(name, state, details = {}) {
+      const old = alarms.get(name);
+      const { reason, ...kept } = details;
+      alarms.set(name, {
+        ...old,
+        ...kept,
+        name,
+        state,
+        ...(old ? { previousState: old.state } : {}),
+        // A reason belongs to one state change: a later change without one gets the default.
+        reason,
+        composite: details.composite ?? old?.composite ?? false,
+        updated: Math.floor(Date.now() / 1000),
+      });
+    },
+    alarm: (name) => {
+      const a = alarms.get(name);
+      return a ? { ...a } : undefined;
+    },
+    alarms: () => [...alarms.values()].map((a) => ({ ...a })).sort((a, b) => a.name.localeCompare(b.name)),
+    reset() {
+      alarms.clear();
+      calls.length = 0;
+      widgets.length = 0;
+      failures.length = 0;
+      fake.graph = options.graph ?? 'fixed';
     },
     failNext(failure = {}) {
       failures.push(failure);
     },
     close: () => server.close(),
   };
+  return fake;
 }

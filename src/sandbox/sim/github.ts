@@ -211,7 +211,28 @@ export interface FakeGitHub {
   requireToken(token: string): void;
   /** Makes the next matching request(s) fail; injections are checked in the order they were queued. */
   failNext(failure: GitHubFailure): void;
+  /**
+   * Calls `listener` after each dispatch created its queued run (before the dispatch is answered). Listeners stay
+   * across {@link FakeGitHub.reset}: the sandbox's run driver subscribes once. Returns the unsubscribe function.
+   */
+  onDispatch(listener: (run: FakeRun, dispatch: FakeDispatch) => void): () => void;
+  /**
+   * Calls `listener` after every change of a run's state ({@link FakeGitHub.setRunState}, and so a REST cancel, which
+   * sends no webhook: whoever drives runs learns of it here). Kept across reset; returns the unsubscribe function.
+   */
+  onRunChange(listener: (run: FakeRun) => void): () => void;
+  /** A repository's id and default branch (as its webhooks carry them); undefined for an unknown repo. */
+  repoInfo(repo: string): { id: number; fullName: string; defaultBranch: string } | undefined;
+  /** A stored commit (for a webhook's `head_commit`); undefined when unknown. */
+  commit(repo: string, sha: string): FakeCommit | undefined;
   /** Forgets requests, dispatches, runs, repos, injections and the token requirement. */
+  /**
+   * The data of every repository (commits, branches, tags), runs, CI and counters, as JSON; see {@link restore}.
+   * Workflows are not in it: they hold functions (`runName`), so `addRepo` declares them again before a restore.
+   */
+  snapshot(): unknown;
+  /** Puts back what {@link snapshot} returned, into repositories already added with `addRepo`; throws on anything else. */
+  restore(snapshot: unknown): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -235,6 +256,26 @@ interface RepoState {
   /** Commits made per branch, feeding the deterministic SHA. */
   counters: Map<string, number>;
   workflows: Map<string, WorkflowState>;
+}
+
+/** What {@link FakeGitHub.snapshot} returns: plain JSON. */
+interface GitHubSnapshot {
+  version: 1;
+  repos: Array<{
+    fullName: string;
+    branches: Array<[string, string]>;
+    tags: Array<[string, string]>;
+    commits: FakeCommit[];
+    counters: Array<[string, number]>;
+  }>;
+  runs: FakeRun[];
+  dispatches: FakeDispatch[];
+  checkRuns: Array<[string, FakeCheckRun[]]>;
+  statuses: Array<[string, FakeCommitStatus[]]>;
+  protections: Array<[string, string[]]>;
+  nextRunId: number;
+  nextJobId: number;
+  commitCount: number;
 }
 
 /** Fake commits are dated from here on, one minute apart, so dates are deterministic too. */
@@ -297,6 +338,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const checkRuns = new Map<string, FakeCheckRun[]>();
   const statuses = new Map<string, FakeCommitStatus[]>();
   const protections = new Map<string, string[]>();
+  const dispatchListeners = new Set<(run: FakeRun, dispatch: FakeDispatch) => void>();
+  const runListeners = new Set<(run: FakeRun) => void>();
+  /** A listener's throw must not break the fake's answer: it is reported, not raised. */
+  const notify = <A extends unknown[]>(listeners: Set<(...args: A) => void>, ...args: A): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        console.warn('fake GitHub: a listener threw', err);
+      }
+    }
+  };
   let requiredToken: string | undefined;
   let nextRunId = FIRST_RUN_ID;
   let nextJobId = FIRST_JOB_ID;
@@ -518,6 +571,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     } else {
       for (const job of run.jobs) stamp(job, run.status, run.conclusion, at);
     }
+    notify(runListeners, run);
     return run;
   };
 
@@ -588,7 +642,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       jobs: wf.jobs.map((name) => ({ id: nextJobId++, name, status: 'queued', conclusion: null, startedAt: null, completedAt: null, steps: [] })),
     };
     runs.set(run.id, run);
-    dispatches.push({ repo: state.fullName, workflow: wf.file, ref: payload.ref, inputs, runId: run.id });
+    const recorded: FakeDispatch = { repo: state.fullName, workflow: wf.file, ref: payload.ref, inputs, runId: run.id };
+    dispatches.push(recorded);
+    notify(dispatchListeners, run, recorded);
     if (wantsDetails && payload.return_run_details === true) {
       return {
         status: 200,
@@ -927,6 +983,64 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     waitForDispatch: (predicate = () => true, timeoutMs = 2000) => pollUntil(() => dispatches.find(predicate), timeoutMs, 'a GitHub workflow dispatch'),
     requireToken: (token) => void (requiredToken = token),
     failNext: (failure) => void failures.push({ ...failure, times: failure.times ?? 1 }),
+    onDispatch(listener) {
+      dispatchListeners.add(listener);
+      return () => void dispatchListeners.delete(listener);
+    },
+    onRunChange(listener) {
+      runListeners.add(listener);
+      return () => void runListeners.delete(listener);
+    },
+    repoInfo(repo) {
+      const state = repos.get(repo.toLowerCase());
+      return state ? { id: state.id, fullName: state.fullName, defaultBranch: state.defaultBranch } : undefined;
+    },
+    commit: (repo, sha) => repos.get(repo.toLowerCase())?.commits.get(sha),
+    snapshot(): GitHubSnapshot {
+      return {
+        version: 1,
+        repos: [...repos.values()].map((r) => ({
+          fullName: r.fullName,
+          branches: [...r.branches],
+          tags: [...r.tags],
+          commits: [...r.commits.values()],
+          counters: [...r.counters],
+        })),
+        runs: [...runs.values()],
+        dispatches: [...dispatches],
+        checkRuns: [...checkRuns],
+        statuses: [...statuses],
+        protections: [...protections],
+        nextRunId,
+        nextJobId,
+        commitCount,
+      };
+    },
+    restore(snapshot) {
+      const snap = snapshot as Partial<GitHubSnapshot> | null;
+      if (!snap || snap.version !== 1 || !Array.isArray(snap.repos) || !Array.isArray(snap.runs)) throw new Error('fake GitHub: not a snapshot of version 1');
+      for (const saved of snap.repos) {
+        const state = repoOrThrow(saved.fullName);
+        state.branches = new Map(saved.branches);
+        state.tags = new Map(saved.tags);
+        state.commits = new Map(saved.commits.map((c) => [c.sha, c]));
+        state.counters = new Map(saved.counters);
+      }
+      runs.clear();
+      for (const run of snap.runs) runs.set(run.id, run);
+      dispatches.splice(0, dispatches.length, ...(snap.dispatches ?? []));
+      for (const [map, entries] of [
+        [checkRuns, snap.checkRuns],
+        [statuses, snap.statuses],
+        [protections, snap.protections],
+      ] as const) {
+        (map as Map<string, unknown>).clear();
+        for (const [key, value] of entries ?? []) (map as Map<string, unknown>).set(key, value);
+      }
+      nextRunId = snap.nextRunId ?? FIRST_RUN_ID;
+      nextJobId = snap.nextJobId ?? FIRST_JOB_ID;
+      commitCount = snap.commitCount ?? 0;
+    },
     reset() {
       requests.length = 0;
       dispatches.length = 0;
