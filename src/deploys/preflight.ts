@@ -81,6 +81,8 @@ export async function computePreflight(ctx: DeployContext, request: DeployReques
     orderingCheck(settings.ordering, {
       ...(input.deployedSha ? { deployedSha: input.deployedSha } : {}),
       ...(range?.status ? { status: range.status, aheadBy: range.aheadBy ?? 0, behindBy: range.behindBy ?? 0, compareUrl: range.url } : {}),
+      // The SHA that runs already: nothing to compare (prepare asks GitHub nothing), and nothing is taken out.
+      ...(input.deployedSha === input.sha ? { status: 'identical' as const } : {}),
       ...(takenOut ? { takenOutAuthors: authorsByCount(takenOut.commits) } : {}),
     }),
     workflowCheck(settings.workflow, {

@@ -1,6 +1,8 @@
 /**
- * `npm start`: foxops on this machine, no AWS account needed. Reads `.env` if present,
- * keeps its DynamoDB data in `.foxops-data/`, and says what is missing to talk to Slack and GitHub.
+ * `npm start`: foxops on this machine, no AWS account needed. Reads `.env` if present. Without any Slack credential
+ * (no SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET or SLACK_APP_TOKEN) it starts the sandbox (src/sandbox/main.ts): a page
+ * that plays Slack, with simulated GitHub and AWS. With them it runs foxops for a real workspace, keeps its DynamoDB
+ * data in `.foxops-data/`, and says what is missing to talk to Slack and GitHub.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -9,8 +11,17 @@ import { formatProblems } from '../config/errors.js';
 import { createLogger } from '../log.js';
 import { type LocalServer, setupInstructions, startLocalServer } from './server.js';
 
+/** True when nothing says which Slack workspace to talk to: a fresh clone. */
+function noSlackCredentials(env: NodeJS.ProcessEnv): boolean {
+  return !env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN;
+}
+
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
+  if (noSlackCredentials(process.env)) {
+    const { runSandboxCli } = await import('../sandbox/main.js');
+    return runSandboxCli();
+  }
   const dataDir = path.resolve(process.env.FOXOPS_DATA_DIR ?? '.foxops-data/dynamodb');
   mkdirSync(dataDir, { recursive: true });
   let server: LocalServer;

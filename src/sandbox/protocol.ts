@@ -68,6 +68,8 @@ export interface SandboxMessage {
   files?: SandboxFile[];
   /** How many times `chat.update` changed it (the page shows "(edited)"). */
   edits: number;
+  /** When Slack (the simulator) received its last post or update, in ms since the epoch: the page notes how soon it drew it. */
+  changedAt?: number;
 }
 
 /** An ephemeral message: only `user` sees it. From `chat.postEphemeral`, a command's answer or a `response_url`. */

@@ -92,6 +92,17 @@ describe('provenance', () => {
 });
 
 describe('ordering', () => {
+  it('passes the SHA that runs already as the same, without asking GitHub to compare it with itself', async () => {
+    const head = h.github.headOf(REPO, 'main');
+    await running(head);
+
+    const request = await ask('prod backend');
+
+    expect(request.status).toBe('awaiting_approval');
+    expect(request.preflight?.find((c) => c.check === 'ordering')).toMatchObject({ verdict: 'pass', code: 'same' });
+    expect(await card(request.id)).toContain(`✓ Ordering: the same SHA as what runs (\`${head.slice(0, 7)}\`).`);
+  });
+
   it('refuses a SHA behind what runs in production, with how many commits it takes out and whose', async () => {
     const old = h.github.headOf(REPO, 'main');
     const shipped = h.github.pushCommits(REPO, 'main', [

@@ -553,6 +553,23 @@ function askConfirm(confirm: unknown): Promise<boolean> {
 
 // ---- Block Kit buttons --------------------------------------------------------------------------------------------
 
+/**
+ * How soon each change of a message on screen was drawn after Slack (the simulator) received it, for the browser test's
+ * measure (`window.__foxopsSandbox.drawn`); the frame callback runs just before the browser paints it.
+ */
+const drawn: Array<{ key: string; lagMs: number }> = [];
+(window as unknown as { __foxopsSandbox: { drawn: typeof drawn } }).__foxopsSandbox = { drawn };
+function noteDrawn(m: SandboxMessage): void {
+  const changedAt = m.changedAt;
+  if (changedAt === undefined) return;
+  const el = document.querySelector(`[data-testid=message][data-channel="${CSS.escape(m.channel)}"][data-ts="${CSS.escape(m.ts)}"]`);
+  if (!el) return;
+  requestAnimationFrame(() => {
+    drawn.push({ key: `${m.channel}:${m.ts}`, lagMs: Date.now() - changedAt });
+    if (drawn.length > 500) drawn.shift();
+  });
+}
+
 function containerOf(el: HTMLElement): ActionRequest['container'] | undefined {
   const holder = el.closest<HTMLElement>('[data-testid=ephemeral], [data-testid=message], [data-testid=home-view], [data-testid=modal]');
   switch (holder?.dataset.testid) {
@@ -792,6 +809,7 @@ function applyChange(change: SandboxChange): void {
       const m = change.message;
       upsert(state.messages, m, (x) => x.channel === m.channel && x.ts === m.ts);
       showMessage(m);
+      noteDrawn(m);
       break;
     }
     case 'ephemeral': {

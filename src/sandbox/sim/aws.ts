@@ -102,9 +102,27 @@ export interface FakeLambda {
   moveAlias(functionName: string, alias: string, version: string): void;
   /** Makes the next matching request(s) fail with an AWS-style error. */
   failNext(failure?: LambdaFailure): void;
+  /** Publishes a new version of a function (as a deploy workflow does), with `description` (e.g. the SHA); returns its number. */
+  publishVersion(functionName: string, description?: string): string;
+  /** Published versions with their descriptions (without `$LATEST`), ascending. */
+  versionDetails(functionName: string): FakeVersion[];
+  /** Function names, in the order they were added. */
+  functionNames(): string[];
+  /** Calls `listener` after each change of versions or aliases (through the API or the methods above). */
+  onChange(listener: () => void): () => void;
+  /** Functions, versions and aliases as JSON; see {@link restore}. */
+  snapshot(): unknown;
+  /** Puts back what {@link snapshot} returned, replacing every function; throws on something else. */
+  restore(snapshot: unknown): void;
   /** Forgets invocations, requests, functions, handler and injections. */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** What {@link FakeLambda.snapshot} returns. */
+export interface LambdaSnapshot {
+  version: 1;
+  functions: Array<{ name: string; versions: FakeVersion[]; aliases: FakeAlias[] }>;
 }
 
 interface FunctionState {
@@ -148,6 +166,10 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
   const failures: Array<LambdaFailure & { times: number }> = [];
   let handler: LambdaHandler = () => null;
   let requestCount = 0;
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const listener of listeners) listener();
+  };
 
   const arn = (name: string, qualifier?: string): string => `arn:aws:lambda:${region}:${accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
 
@@ -327,6 +349,7 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
         if (update.Description !== undefined) alias.description = update.Description;
         if (update.RoutingConfig !== undefined) alias.routingConfig = update.RoutingConfig;
         alias.revisionId = newRevisionId();
+        changed();
         return sendJson(res, 200, aliasConfiguration(fn, alias), base);
       }
     }
@@ -341,6 +364,7 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
           lastModified: new Date().toISOString().replace('Z', '+0000'),
         };
         fn.versions.set(next, version);
+        changed();
         return sendJson(res, 201, functionConfiguration(fn, version), base);
       }
       if (method === 'GET') {
@@ -396,7 +420,10 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     waitForInvocation: (predicate = () => true, timeoutMs = 2000) => pollUntil(() => invocations.find(predicate), timeoutMs, 'a Lambda invocation'),
-    addFunction: (name, spec) => void createFunction(name, spec),
+    addFunction(name, spec) {
+      createFunction(name, spec);
+      changed();
+    },
     aliasVersion: (functionName, alias) => functions.get(functionName)?.aliases.get(alias)?.functionVersion,
     versionsOf: (functionName) =>
       [...(functions.get(functionName)?.versions.keys() ?? [])].filter((v) => v !== '$LATEST').sort((a, b) => Number(a) - Number(b)),
@@ -406,6 +433,45 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
       if (!alias) throw new Error(`no alias ${aliasName} of ${functionName}`);
       alias.functionVersion = version;
       alias.revisionId = newRevisionId();
+      changed();
+    },
+    publishVersion(functionName, description = '') {
+      const fn = functionOrThrow(functionName);
+      const next = String(Math.max(0, ...[...fn.versions.keys()].filter((v) => v !== '$LATEST').map(Number)) + 1);
+      fn.versions.set(next, {
+        version: next,
+        description,
+        codeSha256: fakeSha(fn.name, next),
+        lastModified: new Date().toISOString().replace('Z', '+0000'),
+      });
+      changed();
+      return next;
+    },
+    versionDetails: (functionName) =>
+      [...(functions.get(functionName)?.versions.values() ?? [])].filter((v) => v.version !== '$LATEST').sort((a, b) => Number(a.version) - Number(b.version)),
+    functionNames: () => [...functions.keys()],
+    onChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    snapshot(): LambdaSnapshot {
+      return {
+        version: 1,
+        functions: [...functions.values()].map((fn) => ({ name: fn.name, versions: [...fn.versions.values()], aliases: [...fn.aliases.values()] })),
+      };
+    },
+    restore(snapshot) {
+      const snap = snapshot as Partial<LambdaSnapshot> | null;
+      if (snap?.version !== 1 || !Array.isArray(snap.functions)) throw new Error('fake Lambda: not a snapshot of version 1');
+      functions.clear();
+      for (const fn of snap.functions) {
+        functions.set(fn.name, {
+          name: fn.name,
+          versions: new Map(fn.versions.map((v) => [v.version, { ...v }])),
+          aliases: new Map(fn.aliases.map((a) => [a.name, { ...a }])),
+        });
+      }
+      changed();
     },
     failNext: (failure = {}) => void failures.push({ ...failure, times: failure.times ?? 1 }),
     reset() {

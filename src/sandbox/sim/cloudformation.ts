@@ -102,7 +102,22 @@ export interface FakeCloudFormation {
   addStack(stack: Partial<FakeStack> & { StackName: string; StackStatus: string; TemplateBody: string }): FakeStack;
   /** The next execution fails on `logicalId` with `reason` and rolls back. */
   failNextExecution(logicalId: string, reason: string): void;
+  /** Calls `listener` after each action that may change a stack (create, execute, delete a change set; an execution settling). */
+  onChange(listener: () => void): () => void;
+  /** Stacks and change sets as JSON (dates as ISO text); see {@link restore}. */
+  snapshot(): unknown;
+  /** Puts back what {@link snapshot} returned, replacing every stack and change set; throws on something else. */
+  restore(snapshot: unknown): void;
+  /** Forgets calls, stacks, change sets, detections, executions and the injected failure. */
+  reset(): void;
   close(): Promise<void>;
+}
+
+/** What {@link FakeCloudFormation.snapshot} returns. */
+export interface CloudFormationSnapshot {
+  version: 1;
+  stacks: Array<Omit<FakeStack, 'events'> & { events: Array<Omit<FakeStackEvent, 'Timestamp'> & { Timestamp: string }> }>;
+  changeSets: FakeChangeSet[];
 }
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -186,6 +201,9 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
   const detections = new Map<string, { stack: FakeStack; polls: number }>();
   const executing = new Map<string, { polls: number; changeSet: FakeChangeSet; failure?: { logicalId: string; reason: string } }>();
   let nextFailure: { logicalId: string; reason: string } | undefined;
+  const listeners = new Set<() => void>();
+  /** Actions that may change what a stack looks like from outside. */
+  const CHANGING = new Set(['DescribeStacks', 'CreateChangeSet', 'ExecuteChangeSet', 'DeleteChangeSet']);
 
   const stackId = (name: string) => `arn:aws:cloudformation:${region}:${accountId}:stack/${name}/${randomUUID()}`;
   const findStack = (name: string | undefined) => {
@@ -357,6 +375,7 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
     try {
       if (!handler) throw new QueryError('InvalidAction', `The fake does not implement ${action || '(no Action)'}`);
       const result = handler(params);
+      if (CHANGING.has(action)) for (const listener of listeners) listener();
       sendXml(
         res,
         200,
@@ -387,6 +406,33 @@ export async function startFakeCloudFormation(options: FakeCloudFormationOptions
     },
     failNextExecution(logicalId, reason) {
       nextFailure = { logicalId, reason };
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    snapshot(): CloudFormationSnapshot {
+      return {
+        version: 1,
+        stacks: [...stacks.values()].map((stack) => ({ ...stack, events: stack.events.map((e) => ({ ...e, Timestamp: e.Timestamp.toISOString() })) })),
+        changeSets: [...changeSets.values()].map((cs) => ({ ...cs })),
+      };
+    },
+    restore(snapshot) {
+      const snap = snapshot as Partial<CloudFormationSnapshot> | null;
+      if (snap?.version !== 1 || !Array.isArray(snap.stacks)) throw new Error('fake CloudFormation: not a snapshot of version 1');
+      stacks.clear();
+      changeSets.clear();
+      for (const stack of snap.stacks) stacks.set(stack.StackName, { ...stack, events: stack.events.map((e) => ({ ...e, Timestamp: new Date(e.Timestamp) })) });
+      for (const cs of snap.changeSets ?? []) changeSets.set(`${cs.StackName}/${cs.ChangeSetName}`, { ...cs });
+    },
+    reset() {
+      calls.length = 0;
+      stacks.clear();
+      changeSets.clear();
+      detections.clear();
+      executing.clear();
+      nextFailure = undefined;
     },
     close: () => server.close(),
   };

@@ -1018,7 +1018,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     restore(snapshot) {
       const snap = snapshot as Partial<GitHubSnapshot> | null;
-      if (!snap || snap.version !== 1 || !Array.isArray(snap.repos) || !Array.isArray(snap.runs)) throw new Error('fake GitHub: not a snapshot of version 1');
+      if (snap?.version !== 1 || !Array.isArray(snap.repos) || !Array.isArray(snap.runs)) throw new Error('fake GitHub: not a snapshot of version 1');
       for (const saved of snap.repos) {
         const state = repoOrThrow(saved.fullName);
         state.branches = new Map(saved.branches);

@@ -33,6 +33,8 @@ export interface SlackMessage {
   user: string;
   /** How many times `chat.update` changed it. */
   updates: number;
+  /** When it was last posted or changed (ms since the epoch): the sandbox measures how soon the page shows a change. */
+  changedAt?: number;
 }
 
 /** An ephemeral message (`chat.postEphemeral`); Slack never lets the bot read these back, so they are only recorded. */
@@ -42,6 +44,10 @@ export interface SlackEphemeral {
   text?: string;
   blocks?: unknown;
   message_ts: string;
+  /** Set on ephemerals posted in a thread. */
+  thread_ts?: string;
+  /** Milliseconds since the epoch when it was posted (the sandbox orders messages by it). */
+  at?: number;
 }
 
 /**
@@ -66,6 +72,8 @@ export interface SlackUploadedFile {
   threadTs?: string;
   initialComment?: string;
   completed: boolean;
+  /** A ts for the file's message, between the messages posted before and after it (it does not use up a message ts). */
+  ts?: string;
 }
 
 /** A JSON body that the app POSTed to a `response_url` (Bolt's `respond()`). */
@@ -74,6 +82,38 @@ export interface SlackResponseUrlPost {
   body: unknown;
   at: Date;
 }
+
+/** Where a `response_url` was handed out: Slack applies posts to it there (see {@link FakeSlack.responseUrlFor}). */
+export interface SlackResponseContext {
+  channel: string;
+  /** The person who clicked or typed: ephemeral answers are theirs. */
+  user: string;
+  /** The message the action came from (`replace_original` / `delete_original` act on it). */
+  messageTs?: string;
+  /** Set when the action came from an ephemeral message: `replace_original` replaces that ephemeral. */
+  ephemeralTs?: string;
+  threadTs?: string;
+}
+
+/** A modal opened with `views.open` (or pushed), until it is closed. */
+export interface SlackOpenedView {
+  triggerId: string;
+  view: Record<string, unknown>;
+  /** Set once the modal was closed (`closeView`). */
+  closed?: boolean;
+}
+
+/** Something a person would see change in Slack; see {@link FakeSlack.onChange}. */
+export type SlackChange =
+  | { kind: 'message'; message: SlackMessage }
+  | { kind: 'message_deleted'; channel: string; ts: string }
+  | { kind: 'ephemeral'; ephemeral: SlackEphemeral }
+  | { kind: 'ephemeral_deleted'; ephemeral: SlackEphemeral }
+  | { kind: 'home'; user: string; view: unknown }
+  | { kind: 'view'; view: Record<string, unknown>; triggerId: string }
+  | { kind: 'view_closed'; id: string }
+  | { kind: 'file'; file: SlackUploadedFile }
+  | { kind: 'response'; response: SlackResponseUrlPost };
 
 /** What the next call(s) to a method should fail with; see {@link FakeSlack.failNext}. */
 export interface SlackFailure {
@@ -93,6 +133,11 @@ export interface FakeSlackOptions {
   teamName?: string;
   botUserId?: string;
   botId?: string;
+  /**
+   * Message timestamps from the clock, as Slack makes them (the sandbox shows them as times of day). Default: from a
+   * fixed base, 100 µs apart, so that tests see the same ids on every run.
+   */
+  clockTs?: boolean;
 }
 
 /** Minimal profile returned by `users.info`. */
@@ -119,7 +164,7 @@ export interface FakeSlack {
   /** Last `views.publish` view per user id (App Home). */
   readonly homeViews: Map<string, unknown>;
   /** Dialogs opened with `views.open`, in order. */
-  readonly openedViews: Array<{ triggerId: string; view: Record<string, unknown> }>;
+  readonly openedViews: SlackOpenedView[];
   /** Files uploaded through `files.getUploadURLExternal`, in the order their URLs were asked for. */
   readonly uploads: SlackUploadedFile[];
   /** The direct message channel `conversations.open` gave for a user id (`D` + the id without its first letter). */
@@ -159,9 +204,56 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   /** Posts received on one `response_url` id. */
   responsesTo(id: string): SlackResponseUrlPost[];
+  /**
+   * A `response_url` whose posts Slack applies where the action happened: `response_type: 'in_channel'` posts a message,
+   * otherwise an ephemeral for `context.user`; `replace_original: true` replaces the original message (or ephemeral),
+   * `delete_original: true` deletes it. Posts are recorded in {@link responses} as for {@link responseUrl}.
+   */
+  responseUrlFor(context: SlackResponseContext, id?: string): string;
+  /** Calls `listener` after every change a person would see (messages, ephemerals, App Home, modals, files, response_url posts). */
+  onChange(listener: (change: SlackChange) => void): () => void;
+  /** A message typed by a person (not the bot): it has the person's user id. */
+  postAs(user: string, channel: string, text: string, threadTs?: string): SlackMessage;
+  /** Records an ephemeral shown to `user`, e.g. a slash command's synchronous answer. */
+  addEphemeral(ephemeral: Omit<SlackEphemeral, 'message_ts' | 'at'>): SlackEphemeral;
+  /** Closes a modal opened with `views.open` (the person pressed Cancel, or it was submitted). */
+  closeView(id: string): boolean;
+  /** Replaces an open modal's view, as `response_action: 'update'` does. */
+  replaceView(id: string, view: Record<string, unknown>): boolean;
+  /** An uploaded file by id (its bytes are also served at `GET ${url}/files/<id>`). */
+  file(id: string): SlackUploadedFile | undefined;
+  /** Everything a person sees (messages, ephemerals, homes, modals, uploads, groups, users), as JSON; see {@link restore}. */
+  snapshot(): unknown;
+  /** Puts back what {@link snapshot} returned (after {@link reset}); throws on something that is not a snapshot. */
+  restore(snapshot: unknown): void;
   /** Forgets calls, messages, groups, users, injected failures and the token requirement. */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** What {@link FakeSlack.snapshot} returns: plain JSON (file bytes in base64). */
+export interface SlackSnapshot {
+  version: 1;
+  tsCounter: number;
+  responseUrlCounter: number;
+  messages: SlackMessage[];
+  ephemerals: SlackEphemeral[];
+  homeViews: Array<[string, unknown]>;
+  openedViews: SlackOpenedView[];
+  uploads: Array<Omit<SlackUploadedFile, 'content'> & { content?: string }>;
+  usedTriggers: string[];
+  userGroups: Array<[string, string[]]>;
+  users: Array<[string, SlackUserProfile]>;
+  responseContexts: Array<[string, SlackResponseContext]>;
+}
+
+/** The content type of a file, from its name: foxops uploads PNG graphs. */
+function mimeOf(filename: string): string {
+  if (/\.png$/i.test(filename)) return 'image/png';
+  if (/\.(jpe?g)$/i.test(filename)) return 'image/jpeg';
+  if (/\.json$/i.test(filename)) return 'application/json';
+  if (/\.(txt|csv|log)$/i.test(filename)) return 'text/plain; charset=utf-8';
+  return 'application/octet-stream';
 }
 
 /** Fields WebClient JSON-stringifies into the form body; decoded back so tests can assert on objects. */
@@ -190,7 +282,21 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const messages = new Map<string, SlackMessage>();
   const ephemerals: SlackEphemeral[] = [];
   const homeViews = new Map<string, unknown>();
-  const openedViews: Array<{ triggerId: string; view: Record<string, unknown> }> = [];
+  const openedViews: SlackOpenedView[] = [];
+  const responseContexts = new Map<string, SlackResponseContext>();
+  const listeners = new Set<(change: SlackChange) => void>();
+  // A listener that throws must not break the API answer foxops is waiting for.
+  const emit = (change: SlackChange): void => {
+    if (change.kind === 'message') change.message.changedAt = Date.now();
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch {
+        // ignored on purpose
+      }
+    }
+  };
+  let fileTsCounter = 0;
   const uploads: SlackUploadedFile[] = [];
   const dmChannel = (userId: string) => `D${userId.slice(1)}`;
   const usedTriggers = new Set<string>();
@@ -205,12 +311,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let tsCounter = 0;
   let responseUrlCounter = 0;
 
+  /** The microseconds of the last timestamp given, for a ts that must come right after it (an upload). */
+  let lastMicros = 0;
+  const tsOf = (micros: number): string => `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
   const nextTs = (): string => {
     // Step 100 µs per message: unique, strictly increasing and shaped like "1700000000.000100".
     tsCounter += 1;
-    const micros = tsCounter * 100;
-    const seconds = TS_BASE_SECONDS + Math.floor(micros / 1_000_000);
-    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+    lastMicros = options.clockTs ? Math.max(lastMicros + 100, Date.now() * 1000) : TS_BASE_SECONDS * 1_000_000 + tsCounter * 100;
+    return tsOf(lastMicros);
   };
   const key = (channel: string, ts: string): string => `${channel}:${ts}`;
   const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -268,6 +376,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         ...(str(args.thread_ts) ? { thread_ts: String(args.thread_ts) } : {}),
       };
       messages.set(key(channel, message.ts), message);
+      emit({ kind: 'message', message });
       return { channel, ts: message.ts, message: messageJson(message) };
     },
     'chat.update': (args) => {
@@ -282,6 +391,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (args.attachments !== undefined) message.attachments = args.attachments;
       if (args.metadata !== undefined) message.metadata = args.metadata;
       message.updates += 1;
+      emit({ kind: 'message', message });
       return { channel, ts: message.ts, text: message.text ?? '', message: messageJson(message) };
     },
     'chat.postEphemeral': (args) => {
@@ -293,10 +403,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         channel,
         user,
         message_ts: nextTs(),
+        at: Date.now(),
         ...(typeof args.text === 'string' ? { text: args.text } : {}),
         ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
+        ...(str(args.thread_ts) ? { thread_ts: String(args.thread_ts) } : {}),
       };
       ephemerals.push(ephemeral);
+      emit({ kind: 'ephemeral', ephemeral });
       return { message_ts: ephemeral.message_ts };
     },
     'chat.getPermalink': (args) => {
@@ -337,6 +450,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (!userId) return { ok: false, error: 'invalid_arguments' };
       if (typeof args.view !== 'object' || args.view === null) return { ok: false, error: 'invalid_arguments' };
       homeViews.set(userId, args.view);
+      emit({ kind: 'home', user: userId, view: args.view });
       return { view: { id: `V0HOME${userId}`, team_id: identity.teamId, ...(args.view as object) } };
     },
     'views.open': (args) => {
@@ -348,6 +462,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       usedTriggers.add(trigger);
       const view = { id: `V0MODAL${openedViews.length + 1}`, team_id: identity.teamId, ...(args.view as object) };
       openedViews.push({ triggerId: trigger, view });
+      emit({ kind: 'view', view, triggerId: trigger });
       return { view };
     },
     'conversations.info': (args) => {
@@ -400,6 +515,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         if (channel) upload.channel = channel;
         if (threadTs) upload.threadTs = threadTs;
         if (typeof args.initial_comment === 'string') upload.initialComment = args.initial_comment;
+        // Between the message before it and the next one, without taking a message ts (tests count those).
+        fileTsCounter = (fileTsCounter % 98) + 1;
+        upload.ts = tsOf((lastMicros || TS_BASE_SECONDS * 1_000_000) + fileTsCounter);
+        emit({ kind: 'file', file: upload });
       });
       return { files: found.map((u) => ({ id: u!.id, title: u!.title ?? u!.filename })) };
     },
@@ -447,14 +566,95 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return true;
   };
 
+  /** Applies a post to a `response_url` handed out by `responseUrlFor`, as Slack shows it. */
+  const applyResponse = (id: string, body: unknown): void => {
+    const context = responseContexts.get(id);
+    if (!context || typeof body !== 'object' || body === null) return;
+    const b = body as Record<string, unknown>;
+    const content = {
+      ...(typeof b.text === 'string' ? { text: b.text } : {}),
+      ...(Array.isArray(b.blocks) ? { blocks: b.blocks } : {}),
+      ...(Array.isArray(b.attachments) ? { attachments: b.attachments } : {}),
+    };
+    if (b.delete_original === true) {
+      if (context.ephemeralTs) {
+        const index = ephemerals.findIndex((e) => e.message_ts === context.ephemeralTs);
+        if (index >= 0) emit({ kind: 'ephemeral_deleted', ephemeral: ephemerals.splice(index, 1)[0]! });
+      } else if (context.messageTs && messages.delete(key(context.channel, context.messageTs))) {
+        emit({ kind: 'message_deleted', channel: context.channel, ts: context.messageTs });
+      }
+      return;
+    }
+    if (b.replace_original === true) {
+      if (context.ephemeralTs) {
+        const ephemeral = ephemerals.find((e) => e.message_ts === context.ephemeralTs);
+        if (ephemeral) {
+          delete ephemeral.text;
+          delete ephemeral.blocks;
+          Object.assign(ephemeral, content);
+          emit({ kind: 'ephemeral', ephemeral });
+          return;
+        }
+      }
+      const message = context.messageTs ? messages.get(key(context.channel, context.messageTs)) : undefined;
+      if (message) {
+        // Slack replaces the whole message with what was posted.
+        delete message.text;
+        delete message.blocks;
+        delete message.attachments;
+        Object.assign(message, content);
+        message.updates += 1;
+        emit({ kind: 'message', message });
+        return;
+      }
+    }
+    if (b.response_type === 'in_channel') {
+      const message: SlackMessage = {
+        channel: context.channel,
+        ts: nextTs(),
+        user: identity.botUserId,
+        updates: 0,
+        ...content,
+        ...(typeof b.thread_ts === 'string' ? { thread_ts: b.thread_ts } : context.threadTs ? { thread_ts: context.threadTs } : {}),
+      };
+      messages.set(key(message.channel, message.ts), message);
+      emit({ kind: 'message', message });
+      return;
+    }
+    const ephemeral: SlackEphemeral = {
+      channel: context.channel,
+      user: context.user,
+      message_ts: nextTs(),
+      at: Date.now(),
+      ...(content.text !== undefined ? { text: content.text } : {}),
+      ...(content.blocks !== undefined ? { blocks: content.blocks } : {}),
+      ...(context.threadTs ? { thread_ts: context.threadTs } : {}),
+    };
+    ephemerals.push(ephemeral);
+    emit({ kind: 'ephemeral', ephemeral });
+  };
+
   const server = await startLoopbackServer('slack', (req, res, body) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
 
     const respondMatch = /^\/respond\/([^/]+)$/.exec(path);
     if (respondMatch && req.method === 'POST') {
       const id = decodeURIComponent(respondMatch[1] ?? '');
-      responses.push({ id, body: parseJsonBody(body), at: new Date() });
-      if (!answerFailure(res, takeFailure('response_url'))) sendJson(res, 200, { ok: true });
+      const response: SlackResponseUrlPost = { id, body: parseJsonBody(body), at: new Date() };
+      responses.push(response);
+      if (answerFailure(res, takeFailure('response_url'))) return;
+      applyResponse(id, response.body);
+      emit({ kind: 'response', response });
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+
+    const fileMatch = /^\/files\/([A-Z0-9]+)$/.exec(path);
+    if (fileMatch && req.method === 'GET') {
+      const upload = uploads.find((u) => u.id === fileMatch[1]);
+      if (!upload?.content) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
+      res.writeHead(200, { 'content-type': mimeOf(upload.filename), 'content-length': upload.content.length });
+      res.end(upload.content);
       return;
     }
 
@@ -540,7 +740,87 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return `${server.url}/respond/${encodeURIComponent(id ?? `r${responseUrlCounter}`)}`;
     },
     responsesTo: (id) => responses.filter((response) => response.id === id),
+    responseUrlFor(context, id) {
+      responseUrlCounter += 1;
+      const name = id ?? `r${responseUrlCounter}`;
+      responseContexts.set(name, { ...context });
+      return `${server.url}/respond/${encodeURIComponent(name)}`;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    postAs(user, channel, text, threadTs) {
+      const message: SlackMessage = { channel, ts: nextTs(), user, updates: 0, text, ...(threadTs ? { thread_ts: threadTs } : {}) };
+      messages.set(key(channel, message.ts), message);
+      emit({ kind: 'message', message });
+      return message;
+    },
+    addEphemeral(input) {
+      const ephemeral: SlackEphemeral = { ...input, message_ts: nextTs(), at: Date.now() };
+      ephemerals.push(ephemeral);
+      emit({ kind: 'ephemeral', ephemeral });
+      return ephemeral;
+    },
+    closeView(id) {
+      const opened = openedViews.find((v) => v.view.id === id && !v.closed);
+      if (!opened) return false;
+      opened.closed = true;
+      emit({ kind: 'view_closed', id });
+      return true;
+    },
+    replaceView(id, view) {
+      const opened = openedViews.find((v) => v.view.id === id && !v.closed);
+      if (!opened) return false;
+      opened.view = { id, team_id: identity.teamId, ...view };
+      emit({ kind: 'view', view: opened.view, triggerId: opened.triggerId });
+      return true;
+    },
+    file: (id) => uploads.find((u) => u.id === id),
+    snapshot(): SlackSnapshot {
+      return {
+        version: 1,
+        tsCounter,
+        responseUrlCounter,
+        messages: [...messages.values()],
+        ephemerals,
+        homeViews: [...homeViews.entries()],
+        openedViews,
+        uploads: uploads.map((u) => ({ ...u, content: u.content?.toString('base64') })),
+        usedTriggers: [...usedTriggers],
+        userGroups: [...userGroups.entries()],
+        users: [...users.entries()],
+        responseContexts: [...responseContexts.entries()],
+      };
+    },
+    restore(snapshot) {
+      const snap = snapshot as Partial<SlackSnapshot> | null;
+      if (snap?.version !== 1 || !Array.isArray(snap.messages)) throw new Error('fake Slack: not a snapshot of version 1');
+      tsCounter = snap.tsCounter ?? 0;
+      lastMicros = options.clockTs ? 0 : TS_BASE_SECONDS * 1_000_000 + tsCounter * 100;
+      responseUrlCounter = snap.responseUrlCounter ?? 0;
+      messages.clear();
+      for (const m of snap.messages) messages.set(key(m.channel, m.ts), { ...m });
+      ephemerals.splice(0, ephemerals.length, ...(snap.ephemerals ?? []));
+      homeViews.clear();
+      for (const [user, view] of snap.homeViews ?? []) homeViews.set(user, view);
+      openedViews.splice(0, openedViews.length, ...(snap.openedViews ?? []));
+      uploads.splice(
+        0,
+        uploads.length,
+        ...(snap.uploads ?? []).map((u) => ({ ...u, content: u.content === undefined ? undefined : Buffer.from(u.content, 'base64') })),
+      );
+      usedTriggers.clear();
+      for (const t of snap.usedTriggers ?? []) usedTriggers.add(t);
+      userGroups.clear();
+      for (const [id, members] of snap.userGroups ?? []) userGroups.set(id, members);
+      users.clear();
+      for (const [id, profile] of snap.users ?? []) users.set(id, profile);
+      responseContexts.clear();
+      for (const [id, context] of snap.responseContexts ?? []) responseContexts.set(id, context);
+    },
     reset() {
+      responseContexts.clear();
       calls.length = 0;
       responses.length = 0;
       ephemerals.length = 0;

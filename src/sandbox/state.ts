@@ -1,0 +1,229 @@
+/**
+ * The simulators' state in the shapes the page draws (src/sandbox/protocol.ts), and each simulator change as the
+ * page's {@link SandboxChange}. Pure: reads the simulators, changes nothing.
+ */
+import type { FakeCloudFormation } from './sim/cloudformation.js';
+import type { FakeGitHub, FakeRun } from './sim/github.js';
+import type { FakeLambda } from './sim/aws.js';
+import type { FakeSlack, SlackChange, SlackEphemeral, SlackMessage, SlackUploadedFile } from './sim/slack.js';
+import type {
+  RunOutcome,
+  SandboxAws,
+  SandboxChange,
+  SandboxChannel,
+  SandboxEphemeral,
+  SandboxFile,
+  SandboxGitHub,
+  SandboxMessage,
+  SandboxModal,
+  SandboxPerson,
+  SandboxRun,
+  SandboxState,
+} from './protocol.js';
+
+/** A commit the sandbox pushed, with its CI as the side panel shows it. */
+export interface SandboxCommit {
+  sha: string;
+  message: string;
+  author: string;
+  date: string;
+  ci: 'success' | 'failure' | 'pending' | 'none';
+}
+
+/** A CloudWatch alarm of a deployed service, as the sandbox set it in the CloudWatch simulator. */
+export interface SandboxAlarm {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  service: string;
+  environment: string;
+  functionName: string;
+  metricName: string;
+  threshold: number;
+  description: string;
+}
+
+/** What the sandbox itself keeps besides the simulators (persisted with them). */
+export interface SandboxBook {
+  repo: string;
+  defaultBranch: string;
+  /** Oldest first. */
+  commits: SandboxCommit[];
+  alarms: SandboxAlarm[];
+  nextRun: RunOutcome;
+  /** What each dispatched run was told to do, by run id. */
+  outcomes: Record<string, RunOutcome>;
+  /** Who each generated trigger id belongs to (a modal opened with it is that person's). */
+  triggers: Record<string, string>;
+  /** The services' Lambda functions and the alias foxops moves, as the side panel lists them. */
+  functions: Array<{ name: string; alias: string }>;
+  /** The services' CloudFormation stacks. */
+  stacks: string[];
+}
+
+/** Everything {@link sandboxState} reads. */
+export interface StateSources {
+  botUserId: string;
+  people: SandboxPerson[];
+  groups: SandboxState['groups'];
+  channels: SandboxChannel[];
+  slack: FakeSlack;
+  github: FakeGitHub;
+  lambda: FakeLambda;
+  cloudformation: FakeCloudFormation;
+  book: SandboxBook;
+}
+
+const fileOf = (u: SlackUploadedFile): SandboxFile => ({
+  id: u.id,
+  name: u.filename,
+  ...(u.title ? { title: u.title } : {}),
+  url: `/api/files/${u.id}`,
+  mimetype: /\.png$/i.test(u.filename) ? 'image/png' : (u.headers?.contentType ?? 'application/octet-stream'),
+});
+
+/** A message as the page draws it. */
+export function messageOf(m: SlackMessage): SandboxMessage {
+  return {
+    channel: m.channel,
+    ts: m.ts,
+    ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+    user: m.user,
+    ...(m.text !== undefined ? { text: m.text } : {}),
+    ...(Array.isArray(m.blocks) ? { blocks: m.blocks } : {}),
+    ...(Array.isArray(m.attachments) ? { attachments: m.attachments } : {}),
+    edits: m.updates,
+    ...(m.changedAt !== undefined ? { changedAt: m.changedAt } : {}),
+  };
+}
+
+/** A completed upload as the message Slack shows for it (the file, with the comment). */
+export function fileMessageOf(u: SlackUploadedFile, botUserId: string): SandboxMessage | undefined {
+  if (!u.completed || !u.channel || !u.ts) return undefined;
+  return {
+    channel: u.channel,
+    ts: u.ts,
+    ...(u.threadTs ? { threadTs: u.threadTs } : {}),
+    user: botUserId,
+    ...(u.initialComment ? { text: u.initialComment } : {}),
+    files: [fileOf(u)],
+    edits: 0,
+  };
+}
+
+/** An ephemeral as the page draws it; its id is its `message_ts`. */
+export function ephemeralOf(e: SlackEphemeral): SandboxEphemeral {
+  return {
+    id: e.message_ts,
+    channel: e.channel,
+    user: e.user,
+    ...(e.thread_ts ? { threadTs: e.thread_ts } : {}),
+    ...(e.text !== undefined ? { text: e.text } : {}),
+    ...(Array.isArray(e.blocks) ? { blocks: e.blocks } : {}),
+    at: e.at ?? 0,
+  };
+}
+
+/** Open modals, oldest first; a modal whose trigger id the sandbox did not hand out is nobody's and left out. */
+export function modalsOf(slack: FakeSlack, triggers: Record<string, string>): SandboxModal[] {
+  const modals: SandboxModal[] = [];
+  for (const opened of slack.openedViews) {
+    const user = triggers[opened.triggerId];
+    if (opened.closed || !user) continue;
+    modals.push({ id: String(opened.view.id), user, view: opened.view });
+  }
+  return modals;
+}
+
+const runOf = (run: FakeRun, outcomes: Record<string, RunOutcome>): SandboxRun => ({
+  id: run.id,
+  title: run.displayTitle,
+  headSha: run.headSha,
+  status: run.status,
+  conclusion: run.conclusion,
+  outcome: outcomes[String(run.id)] ?? 'succeed',
+  jobs: run.jobs.map((job) => ({
+    name: job.name,
+    status: job.status,
+    conclusion: job.conclusion,
+    steps: job.steps.map((step) => ({ name: step.name, status: step.status, conclusion: step.conclusion })),
+  })),
+  createdAt: run.createdAt,
+});
+
+/** Simulated GitHub for the side panel: commits and runs newest first. */
+export function githubStateOf(github: FakeGitHub, book: SandboxBook): SandboxGitHub {
+  return {
+    repo: book.repo,
+    defaultBranch: book.defaultBranch,
+    commits: [...book.commits].reverse().map((c) => ({ sha: c.sha, message: c.message, author: c.author, date: c.date, ci: c.ci })),
+    runs: [...github.runs.values()].sort((a, b) => b.id - a.id).map((run) => runOf(run, book.outcomes)),
+    nextRun: book.nextRun,
+  };
+}
+
+/** Simulated AWS for the side panel. */
+export function awsStateOf(lambda: FakeLambda, cloudformation: FakeCloudFormation, book: SandboxBook): SandboxAws {
+  return {
+    functions: book.functions.map(({ name, alias }) => ({
+      name,
+      alias,
+      aliasVersion: lambda.aliasVersion(name, alias),
+      versions: lambda.versionDetails(name).map((v) => ({ version: v.version, description: v.description })),
+    })),
+    alarms: book.alarms.map((a) => ({ name: a.name, state: a.state, service: a.service, environment: a.environment })),
+    stacks: book.stacks.map((name) => ({ name, status: cloudformation.stacks.get(name)?.StackStatus ?? 'DOES_NOT_EXIST' })),
+  };
+}
+
+/** The whole state, as `GET /api/state` answers it. */
+export function sandboxState(s: StateSources): SandboxState {
+  const messages = [...s.slack.messages.values()].map(messageOf);
+  for (const upload of s.slack.uploads) {
+    const message = fileMessageOf(upload, s.botUserId);
+    if (message) messages.push(message);
+  }
+  messages.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  return {
+    botUserId: s.botUserId,
+    people: s.people,
+    groups: s.groups,
+    channels: s.channels,
+    messages,
+    ephemerals: s.slack.ephemerals.map(ephemeralOf),
+    homes: Object.fromEntries(s.slack.homeViews),
+    modals: modalsOf(s.slack, s.book.triggers),
+    github: githubStateOf(s.github, s.book),
+    aws: awsStateOf(s.lambda, s.cloudformation, s.book),
+  };
+}
+
+/**
+ * The page's change for one Slack simulator change, or undefined when the page draws nothing for it. A deleted message
+ * or ephemeral has no change of its own in the protocol: the page reloads (`reset`), which is rare enough.
+ */
+export function changeOfSlack(change: SlackChange, botUserId: string, triggers: Record<string, string>): SandboxChange | undefined {
+  switch (change.kind) {
+    case 'message':
+      return { kind: 'message', message: messageOf(change.message) };
+    case 'ephemeral':
+      return { kind: 'ephemeral', ephemeral: ephemeralOf(change.ephemeral) };
+    case 'home':
+      return { kind: 'home', user: change.user, view: change.view };
+    case 'view': {
+      const user = triggers[change.triggerId];
+      return user ? { kind: 'modal', modal: { id: String(change.view.id), user, view: change.view } } : undefined;
+    }
+    case 'view_closed':
+      return { kind: 'modal_closed', id: change.id };
+    case 'file': {
+      const message = fileMessageOf(change.file, botUserId);
+      return message ? { kind: 'message', message } : undefined;
+    }
+    case 'message_deleted':
+    case 'ephemeral_deleted':
+      return { kind: 'reset' };
+    case 'response':
+      // Applied as a message or an ephemeral, which made their own change.
+      return undefined;
+  }
+}
