@@ -43,7 +43,11 @@ export interface ContextParts extends ContextTuning {
   config: FoxopsConfig;
   logger: Logger;
   dynamo: DynamoDBClient;
-  slackClient: WebClient;
+  /**
+   * Slack's Web API client, or a function that makes it on first use: on Lambda the ack of a command never calls
+   * Slack through it, and its constructor builds the whole API method tree (about 2 ms of a cold start).
+   */
+  slackClient: WebClient | (() => WebClient);
   /** Where AWS endpoints and credentials for the deployed services' Lambda aliases come from (default `process.env`). */
   env?: Env;
   /**
@@ -150,7 +154,9 @@ export function createDeployContext(parts: ContextParts): Wired {
   const stackBackups = onFirstUse<StackBackups>(() =>
     import('./store/stack-backups.js').then(({ DynamoStackBackups }) => new DynamoStackBackups(parts.dynamo, config.tableName)),
   );
-  const files = onFirstUse<FileDelivery>(() => import('./slack/files.js').then(({ SlackFileDelivery }) => new SlackFileDelivery(parts.slackClient, logger)));
+  let client: WebClient | undefined;
+  const slackClient = (): WebClient => (client ??= typeof parts.slackClient === 'function' ? parts.slackClient() : parts.slackClient);
+  const files = onFirstUse<FileDelivery>(() => import('./slack/files.js').then(({ SlackFileDelivery }) => new SlackFileDelivery(slackClient(), logger)));
   const outbox = new DynamoJobOutbox(parts.dynamo, config.tableName);
   // Local delivery loads the job runner on first use, so the Lambda ack path never does.
   const deliver = parts.runJobsHere ? async (key: string) => (await import('./jobs/run.js')).runQueuedJob(context, outbox, key) : undefined;
@@ -160,8 +166,8 @@ export function createDeployContext(parts: ContextParts): Wired {
     ...store,
     outbox,
     jobs,
-    cards: lazyCards(() => import('./slack/cards.js').then(({ SlackCardPublisher }) => new SlackCardPublisher(parts.slackClient, store.requests, logger))),
-    directory: new SlackDirectory(parts.slackClient, logger),
+    cards: lazyCards(() => import('./slack/cards.js').then(({ SlackCardPublisher }) => new SlackCardPublisher(slackClient(), store.requests, logger))),
+    directory: new SlackDirectory(slackClient, logger),
     sourceControl,
     ...(appAuth ? { protectionRules } : {}),
     functionAliases,

@@ -317,7 +317,8 @@ function parseRollback(catalog: Catalog, words: string[]): DeployCommand | Comma
   const because = words.findIndex((w) => w.toLowerCase() === 'because');
   const reason = because >= 0 ? words.splice(because).slice(1).join(' ').slice(0, MAX_REASON_LENGTH) || undefined : undefined;
   // `--stack` (Slack may turn `--` into an em or en dash).
-  const stackFlag = words.findIndex((w) => /^(--|—|–)stack$/i.test(w));
+  // Em and en dash as escapes: a literal non-ASCII character makes the bundle's chunk a two-byte string in V8.
+  const stackFlag = words.findIndex((w) => /^(--|\u2014|\u2013)stack$/i.test(w));
   const stack = stackFlag >= 0 && words.splice(stackFlag, 1).length > 0;
   const to = words.findIndex((w) => w.toLowerCase() === 'to');
   const target = to >= 0 ? words.splice(to, 2)[1] : undefined;
@@ -416,7 +417,7 @@ function parseStatus(catalog: Catalog, words: string[]): DeployCommand | Command
 function unquote(text: string): string {
   return text
     .trim()
-    .replace(/^["“”'‘’]+|["“”'‘’]+$/g, '')
+    .replace(/^["\u201C\u201D'\u2018\u2019]+|["\u201C\u201D'\u2018\u2019]+$/g, '')
     .trim();
 }
 

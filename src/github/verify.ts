@@ -50,7 +50,9 @@ export function refusalReason(refusal: EnforcementRefusal): string {
   const deploy = `deploy ${refusal.deployId ?? ''}`.trim();
   switch (refusal.code) {
     case 'unknown_deploy':
-      return refusal.deployId ? `foxops has no ${deploy}` : 'no deploy_id: production runs must be requested and approved with /deploy';
+      return refusal.deployId
+        ? `foxops has no ${deploy}`
+        : 'no deploy_id: a run that deploys must be requested (and approved where the environment asks for it) with /deploy';
     case 'not_approved':
       return `${deploy} is ${refusal.status.replace(/_/g, ' ')}, not approved`;
     case 'wrong_repository':

@@ -13,10 +13,12 @@ import { type ContextTuning, createDeployContext } from '../wiring.js';
 
 /** Creates the deploy context for this function. */
 export function createLambdaContext(env: Env, config: FoxopsConfig, logger: Logger, options: ContextTuning): DeployContext {
-  const slackClient = new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    logger: slackLogger(logger, config.logLevel, 'slack.web_api'),
-  });
+  // Made on first use: the ack of a command does not call Slack through it (see ContextParts.slackClient).
+  const slackClient = () =>
+    new WebClient(config.slack.botToken, {
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      logger: slackLogger(logger, config.logLevel, 'slack.web_api'),
+    });
   // `env` also says where the deployed services' Lambda API is (AWS_ENDPOINT_URL_LAMBDA in tests), for rollback jobs.
   return createDeployContext({ config, logger, dynamo: new DynamoDBClient(awsClientConfig(env, 'DYNAMODB')), slackClient, env, ...options }).context;
 }

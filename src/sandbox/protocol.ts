@@ -16,6 +16,8 @@
  * - `POST /api/github/next-run` `{ outcome }` ({@link RunOutcome}: what the next dispatched run does)
  * - `POST /api/github/commits` `{ count?, message? }` (push commits to the default branch)
  * - `POST /api/github/ci` `{ sha?, state }` (CI of a commit, default the head: `success` | `failure` | `pending`)
+ * - `POST /api/github/manual-run` {@link ManualRunRequest} → `{ ok, runId }` (a run of deploy.yml started in GitHub by
+ *   hand, on the default branch's head, with no deploy id: foxops never approved it)
  * - `POST /api/aws/alarm` {@link AlarmRequest}
  * - `POST /api/reset` (forget everything: foxops' table and every simulator, then the page reloads its state)
  */
@@ -112,6 +114,20 @@ export interface SandboxRun {
   outcome: RunOutcome;
   jobs: Array<{ name: string; status: string; conclusion: string | null; steps: SandboxStep[] }>;
   createdAt: string;
+  /** Started in GitHub by hand ("Run workflow"), not dispatched by foxops: it names no deploy. */
+  manual?: boolean;
+  /** What foxops answered the run's verify job, once it asked. */
+  verification?: SandboxVerification;
+}
+
+/** foxops' answer to a run's verify job (`POST /github/verify`), as the job's log would show it. */
+export interface SandboxVerification {
+  /** The HTTP status: 200 lets the run go on. */
+  status: number;
+  /** foxops' `code` when it refused, e.g. `unknown_deploy`. */
+  code?: string;
+  /** foxops' `reason`, in words. */
+  reason?: string;
 }
 
 /** What a simulated run does. */
@@ -199,6 +215,14 @@ export interface ViewSubmitRequest {
   user: string;
   viewId: string;
   values: Record<string, Record<string, string>>;
+}
+
+/** `POST /api/github/manual-run`: someone clicks "Run workflow" on deploy.yml in GitHub, bypassing foxops. */
+export interface ManualRunRequest {
+  /** `staging` or `production`. */
+  environment: string;
+  /** Who clicks (a person's id), shown as the run's actor; default Dave. */
+  user?: string;
 }
 
 /** `POST /api/aws/alarm`: fire (or clear) a CloudWatch alarm through the path AWS uses. */

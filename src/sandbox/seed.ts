@@ -16,7 +16,8 @@ import type { SandboxAlarm, SandboxBook, SandboxCommit } from './state.js';
 export const BOT = { userId: 'U0FOXOPS', botId: 'B0FOXOPS' } as const;
 export const REPO = 'foxy-org/foxy-backend';
 export const SERVICE = 'foxy-backend';
-export const WORKFLOW_JOBS = ['build', 'deploy'];
+/** The jobs of deploy.yml, as a run lists them from its dispatch on: the run driver plays VERIFY_JOBS. */
+export const WORKFLOW_JOBS = ['verify', 'build', 'deploy'];
 
 /** The person switcher. */
 export const PEOPLE: SandboxPerson[] = [
@@ -119,6 +120,7 @@ export function freshBook(): SandboxBook {
     alarms: seedAlarms(),
     nextRun: 'succeed',
     outcomes: {},
+    verifications: {},
     triggers: {},
     functions: ENVIRONMENTS.map((e) => ({ name: e.functionName, alias: 'live' })),
     stacks: ENVIRONMENTS.map((e) => e.stack),

@@ -5,11 +5,13 @@
  *  - jobs: the handler writes them to the table's outbox (dynalite), the stream simulator delivers them back to it;
  *  - the reconciler: `handler({ foxops: 'reconcile' })` every minute, as the EventBridge schedule does;
  *  - alarms: SNS or EventBridge events handed to the handler, as AWS invokes it;
- *  - every outbound call of foxops reaches a simulator through its endpoint variable.
+ *  - every outbound call of foxops reaches a simulator through its endpoint variable;
+ *  - GitHub enforces the approvals: foxops is a GitHub App whose deployment protection rule guards `production`, and
+ *    each run's first job (`verify`) shows foxops its OIDC token, minted by the GitHub simulator as GitHub's issuer.
  * The page's port serves the page and the routes of ./protocol.ts; the server talks to foxops as Slack and GitHub do
  * (signed requests over HTTP). Everything binds to 127.0.0.1.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,8 +46,8 @@ import { type FakeLambda, startFakeLambda } from './sim/aws.js';
 import { type FakeCloudFormation, startFakeCloudFormation } from './sim/cloudformation.js';
 import { type FakeCloudWatch, startFakeCloudWatch } from './sim/cloudwatch.js';
 import { type FakeDynamoStream, type StreamResponse, startDynamoStream } from './sim/dynamodb-streams.js';
-import { type FakeGitHub, startFakeGitHub } from './sim/github.js';
-import { type RunDriver, startRunDriver } from './sim/run-driver.js';
+import { type FakeGitHub, type FakeRun, startFakeGitHub } from './sim/github.js';
+import { type RunDriver, startRunDriver, VERIFY_JOBS, type VerifyAnswer } from './sim/run-driver.js';
 import { type FakeSlack, startFakeSlack } from './sim/slack.js';
 import {
   appHomeOpenedBody,
@@ -58,7 +60,7 @@ import {
   viewClosedPayload,
   viewSubmissionPayload,
 } from './slack-requests.js';
-import { awsStateOf, changeOfSlack, ephemeralOf, githubStateOf, type SandboxBook, sandboxState } from './state.js';
+import { awsStateOf, changeOfSlack, ephemeralOf, githubStateOf, isManualRun, type SandboxBook, sandboxState } from './state.js';
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -109,7 +111,12 @@ class BadRequest extends Error {}
 
 const TABLE = 'foxops-sandbox';
 const BOT_TOKEN = 'xoxb-sandbox';
+/** The token the sandbox itself (a person's "Run workflow") uses; foxops is the GitHub App below and uses installation tokens. */
 const GITHUB_TOKEN = 'ghp_sandbox';
+const GITHUB_APP_ID = '424242';
+const GITHUB_INSTALLATION_ID = 4242;
+/** The environments whose runs wait for foxops' deployment protection rule, as set up in GitHub's environment settings. */
+const PROTECTED_ENVIRONMENTS = ['production'];
 const SNAPSHOT_FILE = 'simulators.json';
 const MAX_BODY = 1_000_000;
 
@@ -250,6 +257,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const signingSecret = randomBytes(24).toString('hex');
   const webhookSecret = randomBytes(24).toString('hex');
+  // The app's private key, PKCS#1 PEM as GitHub hands it out. Made afresh at each start like the other secrets: the
+  // simulator issues an installation token for any JWT, and foxops signs its JWTs with whatever key it is given.
+  const { privateKey: appPrivateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const env: Record<string, string> = {
     FOXOPS_CONFIG: path.join(sandboxDir(), 'foxops.yml'),
     FOXOPS_TABLE: TABLE,
@@ -258,9 +272,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     SLACK_BOT_ID: BOT.botId,
     SLACK_BOT_USER_ID: BOT.userId,
     SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN,
+    // A GitHub App, not a token: only an app can answer deployment protection rules.
+    GITHUB_APP_ID,
+    GITHUB_PRIVATE_KEY: appPrivateKey,
+    GITHUB_INSTALLATION_ID: String(GITHUB_INSTALLATION_ID),
     GITHUB_API_URL: github.url,
     GITHUB_WEBHOOK_SECRET: webhookSecret,
+    GITHUB_OIDC_ISSUER: github.oidcIssuer,
+    GITHUB_OIDC_JWKS_URL: github.oidcJwksUrl,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',
@@ -443,12 +462,47 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     if (answer.status >= 300) throw new Error(`foxops answered ${answer.status} to ${event}: ${answer.text.slice(0, 200)}`);
   };
+  /** Who clicked "Run workflow" for each run started by hand (their GitHub login, the token's `actor`). */
+  const manualActors = new Map<number, string>();
+
+  /**
+   * The verify job's curl: the run's OIDC token (audience foxops) and its deploy id, POSTed to foxops' `/github/verify`
+   * over HTTP as the workflow does; foxops' answer is kept for the side panel.
+   */
+  const verifyRun = async (run: FakeRun): Promise<VerifyAnswer> => {
+    const actor = manualActors.get(run.id);
+    const token = await github.mintIdToken(run.id, { audience: 'foxops', ...(actor ? { actor } : {}) });
+    const deployId = typeof run.inputs.deploy_id === 'string' ? run.inputs.deploy_id : '';
+    const answer = await postToFoxops('/github/verify', JSON.stringify({ deploy_id: deployId }), {
+      'content-type': 'application/json',
+      'user-agent': 'curl/8.5.0',
+      authorization: `Bearer ${token}`,
+    });
+    let parsed: Record<string, unknown> = {};
+    try {
+      const value = JSON.parse(answer.text) as unknown;
+      if (isRecord(value)) parsed = value;
+    } catch {
+      // Not JSON: the status says enough.
+    }
+    const code = typeof parsed.code === 'string' ? parsed.code : undefined;
+    const reason = typeof parsed.reason === 'string' ? parsed.reason : undefined;
+    book.verifications[String(run.id)] = { status: answer.status, ...(code ? { code } : {}), ...(reason ? { reason } : {}) };
+    pushGithub();
+    return { ok: answer.status === 200, status: answer.status, ...(reason ? { reason } : {}) };
+  };
   const startDriver = (): RunDriver =>
     startRunDriver({
       github,
       deliver,
       ...(options.runTotalMs !== undefined ? { totalMs: options.runTotalMs } : {}),
+      jobs: VERIFY_JOBS,
+      verify: verifyRun,
+      protection: { environments: PROTECTED_ENVIRONMENTS },
+      webhook: { installationId: GITHUB_INSTALLATION_ID },
       outcomeOf: (run) => {
+        // A run started by hand is not the "next run" foxops dispatches: it leaves that setting alone.
+        if (isManualRun(run)) return 'succeed';
         const outcome = book.nextRun;
         book.outcomes[String(run.id)] = outcome;
         // "Next run" means that one: the one after it succeeds again.
@@ -679,6 +733,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return { ok: true, sha: commit.sha };
   };
 
+  /** "Run workflow" on deploy.yml in GitHub: a run of the default branch's head that foxops never approved. */
+  const manualRun = async (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const environment = needString(body, 'environment');
+    if (!ENVIRONMENTS.some((e) => e.name === environment))
+      throw new BadRequest(`\`environment\` should be one of ${ENVIRONMENTS.map((e) => e.name).join(', ')}`);
+    const user = body.user === undefined ? PEOPLE[0]! : person(body.user);
+    const head = github.headOf(REPO, book.defaultBranch);
+    // Through GitHub's REST API with a person's token, as the Run workflow button does; the form's deploy_id is left empty.
+    const response = await fetch(`${github.url}/repos/${REPO}/actions/workflows/deploy.yml/dispatches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `token ${GITHUB_TOKEN}` },
+      body: JSON.stringify({
+        ref: book.defaultBranch,
+        inputs: { environment, sha: head, deploy_id: '', requested_by: user.name.toLowerCase() },
+        return_run_details: true,
+      }),
+    });
+    const answer = (await response.json()) as { workflow_run_id?: number; message?: string };
+    if (!response.ok || typeof answer.workflow_run_id !== 'number') throw new Error(`GitHub answered ${response.status}: ${answer.message ?? ''}`);
+    manualActors.set(answer.workflow_run_id, `${user.name.toLowerCase()}-foxy`);
+    pushGithub();
+    return { ok: true, runId: answer.workflow_run_id };
+  };
+
   const fireAlarm = async (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const name = needString(body, 'alarm');
     const alarm = book.alarms.find((a) => a.name === name);
@@ -723,7 +801,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await dynamoClient.send(new DeleteTableCommand({ TableName: TABLE })).catch(() => undefined);
     await ensureTable(dynamoClient, TABLE);
     slack.reset();
+    // GitHub does not forget the installation tokens it issued when the sandbox starts over: foxops keeps using its own.
+    const issued = [...github.installationTokens];
     github.reset();
+    github.installationTokens.push(...issued);
+    manualActors.clear();
     lambda.reset();
     cloudformation.reset();
     book = freshBook();
@@ -745,6 +827,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     'POST /api/github/next-run': nextRun,
     'POST /api/github/commits': addCommits,
     'POST /api/github/ci': setCommitCi,
+    'POST /api/github/manual-run': manualRun,
     'POST /api/aws/alarm': fireAlarm,
     'POST /api/reset': async () => {
       resetting ??= reset().finally(() => {

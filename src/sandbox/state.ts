@@ -19,6 +19,7 @@ import type {
   SandboxPerson,
   SandboxRun,
   SandboxState,
+  SandboxVerification,
 } from './protocol.js';
 
 /** A commit the sandbox pushed, with its CI as the side panel shows it. */
@@ -52,6 +53,8 @@ export interface SandboxBook {
   nextRun: RunOutcome;
   /** What each dispatched run was told to do, by run id. */
   outcomes: Record<string, RunOutcome>;
+  /** What foxops answered each run's verify job (`POST /github/verify`), by run id. */
+  verifications: Record<string, SandboxVerification>;
   /** Who each generated trigger id belongs to (a modal opened with it is that person's). */
   triggers: Record<string, string>;
   /** The services' Lambda functions and the alias foxops moves, as the side panel lists them. */
@@ -134,13 +137,15 @@ export function modalsOf(slack: FakeSlack, triggers: Record<string, string>): Sa
   return modals;
 }
 
-const runOf = (run: FakeRun, outcomes: Record<string, RunOutcome>): SandboxRun => ({
+const runOf = (run: FakeRun, book: SandboxBook): SandboxRun => ({
   id: run.id,
   title: run.displayTitle,
   headSha: run.headSha,
   status: run.status,
   conclusion: run.conclusion,
-  outcome: outcomes[String(run.id)] ?? 'succeed',
+  outcome: book.outcomes[String(run.id)] ?? 'succeed',
+  ...(isManualRun(run) ? { manual: true } : {}),
+  ...(book.verifications?.[String(run.id)] ? { verification: book.verifications[String(run.id)] } : {}),
   jobs: run.jobs.map((job) => ({
     name: job.name,
     status: job.status,
@@ -150,13 +155,16 @@ const runOf = (run: FakeRun, outcomes: Record<string, RunOutcome>): SandboxRun =
   createdAt: run.createdAt,
 });
 
+/** A run someone started in GitHub ("Run workflow"), not foxops: it carries no deploy id. */
+export const isManualRun = (run: FakeRun): boolean => typeof run.inputs.deploy_id !== 'string' || run.inputs.deploy_id === '';
+
 /** Simulated GitHub for the side panel: commits and runs newest first. */
 export function githubStateOf(github: FakeGitHub, book: SandboxBook): SandboxGitHub {
   return {
     repo: book.repo,
     defaultBranch: book.defaultBranch,
     commits: [...book.commits].reverse().map((c) => ({ sha: c.sha, message: c.message, author: c.author, date: c.date, ci: c.ci })),
-    runs: [...github.runs.values()].sort((a, b) => b.id - a.id).map((run) => runOf(run, book.outcomes)),
+    runs: [...github.runs.values()].sort((a, b) => b.id - a.id).map((run) => runOf(run, book)),
     nextRun: book.nextRun,
   };
 }

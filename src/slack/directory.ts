@@ -10,8 +10,9 @@ import type { Logger } from '../log.js';
 export class SlackDirectory implements Directory {
   private readonly cache = new Map<string, { users: Set<string>; until: number }>();
 
+  /** `client` is asked for on the first lookup only (see `ContextParts.slackClient`). */
   constructor(
-    private readonly client: WebClient,
+    private readonly client: () => WebClient,
     private readonly logger: Logger,
     private readonly ttlMs = 60_000,
   ) {}
@@ -20,7 +21,8 @@ export class SlackDirectory implements Directory {
     const hit = this.cache.get(groupId);
     if (hit && hit.until > Date.now()) return hit.users;
     try {
-      const result = await this.client.usergroups.users.list({ usergroup: groupId });
+      const client = this.client();
+      const result = await client.usergroups.users.list({ usergroup: groupId });
       const users = new Set(result.users ?? []);
       this.cache.set(groupId, { users, until: Date.now() + this.ttlMs });
       return users;

@@ -180,6 +180,7 @@ describe('the sandbox, in a browser, as npm start opens it', () => {
       .waitFor(SHOWS);
     // Regular expressions: a string would match case-insensitively (`succeeded` in a step line).
     await card.filter({ hasText: /Succeeded( in|:)/ }).waitFor({ timeout: RUN_MS * 4 });
+    await expect(card.textContent()).resolves.toContain('enforced by GitHub');
     await page.screenshot({ path: path.join(IMAGES, 'sandbox-succeeded.png') });
     const thread = card.locator('[data-testid=thread-link]');
     await thread.waitFor(SHOWS);
@@ -277,5 +278,22 @@ describe('the sandbox, in a browser, as npm start opens it', () => {
 
     // Assess
     await fn.filter({ hasText: new RegExp(`live\\D*${Number(live) - 1}(?!\\d)`) }).waitFor(SHOWS);
+  });
+
+  it('9. a run started by hand in GitHub, with no approval, is refused its credentials and the channel is told', async () => {
+    // Prepare
+    const before = (await page.locator('[data-testid=function-foxy-backend-production]').textContent()) ?? '';
+
+    // Act
+    await page.click('[data-testid=manual-run][data-environment=production]');
+
+    // Assess
+    await messageWith('C0PROD', /without approval/).waitFor(SHOWS);
+    await page
+      .locator('[data-testid=run]')
+      .first()
+      .filter({ hasText: /failure/ })
+      .waitFor({ timeout: RUN_MS * 4 });
+    await expect(page.locator('[data-testid=function-foxy-backend-production]').textContent()).resolves.toBe(before);
   });
 });

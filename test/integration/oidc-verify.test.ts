@@ -218,7 +218,12 @@ describe('a genuine run that may not use the approval gets 403, an audit entry a
 
   test.each([
     ['an unknown deploy id', 'd-zzzzzzzzzz', 'foxops has no deploy d-zzzzzzzzzz', 'deploy `d-zzzzzzzzzz` does not exist'],
-    ['no deploy id (a run started by hand)', '', 'no deploy_id: production runs must be requested and approved with /deploy', 'it named no foxops deploy'],
+    [
+      'no deploy id (a run started by hand)',
+      '',
+      'no deploy_id: a run that deploys must be requested (and approved where the environment asks for it) with /deploy',
+      'it named no foxops deploy',
+    ],
   ])('%s', async (_name, deployId, reason, words) => {
     // Prepare
     const seeded = await seedDeploy(h);

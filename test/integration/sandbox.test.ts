@@ -1,7 +1,8 @@
 /**
  * The sandbox through its HTTP API only, as the page uses it: the real Lambda handler behind signed Slack requests,
- * signed GitHub webhooks from the run driver, and SNS alarms, with every simulator on loopback. The sample foxops.yml
- * is validated by foxops' own loader.
+ * signed GitHub webhooks from the run driver, and SNS alarms, with every simulator on loopback. GitHub enforces the
+ * approvals: each run's verify job shows foxops an OIDC token minted by the GitHub simulator, and production's runs wait
+ * for foxops' deployment protection rule (foxops is a GitHub App). The sample foxops.yml is validated by foxops' own loader.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +160,30 @@ describe('sandbox', () => {
     });
     expect(done.edits).toBeGreaterThan(1);
     const s = await until('a thread reply under the card', (x) => x.messages.find((m) => m.threadTs === card.ts) && x);
-    expect(s.github.runs[0]).toMatchObject({ headSha: head, status: 'completed', conclusion: 'success', outcome: 'succeed' });
+    const run = s.github.runs[0]!;
+    expect(run).toMatchObject({ headSha: head, status: 'completed', conclusion: 'success', outcome: 'succeed', verification: { status: 200 } });
+    expect(run.manual).toBeUndefined();
+    expect(run.jobs.map((j) => `${j.name}:${j.conclusion}`)).toEqual(['verify:success', 'build:success', 'deploy:success']);
+    expect(run.jobs[0]!.steps.map((step) => step.name)).toEqual(['Set up job', 'Ask foxops (OIDC)']);
+    // The verify job's token: minted by the simulator (the issuer foxops trusts) with the claims foxops checks.
+    expect(sandbox.github.idTokens.find((t) => t.runId === run.id)?.claims).toMatchObject({
+      iss: sandbox.github.oidcIssuer,
+      aud: 'foxops',
+      repository: 'foxy-org/foxy-backend',
+      environment: 'production',
+      sha: head,
+      job_workflow_ref: 'foxy-org/foxy-backend/.github/workflows/deploy.yml@refs/heads/main',
+      run_id: String(run.id),
+    });
+    // GitHub asked foxops' protection rule before the deploy job, as the installation foxops authenticates as, and foxops said yes.
+    expect(sandbox.github.protectionAnswers.filter((a) => a.runId === run.id).map((a) => a.body)).toEqual([
+      expect.objectContaining({ environment_name: 'production', state: 'approved' }),
+    ]);
+    expect(sandbox.github.installationTokens.every((t) => t.installationId === 4242)).toBe(true);
+    expect(sandbox.github.installationTokens.length).toBeGreaterThan(0);
+    await until('the card to say GitHub enforced the approval', (x) =>
+      text(cardOf(x, 'C0PROD', deployId)).includes(`enforced by GitHub: run ${run.id} was checked against this approval`),
+    );
     // The workflow's deploy step published a version and moved `live` to it.
     const fn = s.aws.functions.find((f) => f.name === 'foxy-backend-production')!;
     expect(fn.aliasVersion).toBe('4');
@@ -171,6 +195,35 @@ describe('sandbox', () => {
 
     const status = await command('U0DAVE', 'C0PROD', '/deploy status');
     expect(text(status.ephemeral!)).toContain(head.slice(0, 7));
+  });
+
+  it('refuses a run started by hand in GitHub: its verify job fails, nothing is deployed, and #production hears of it', async () => {
+    const before = await state();
+    const versions = before.aws.functions.find((f) => f.name === 'foxy-backend-production')!.versions.length;
+    const nextRun = before.github.nextRun;
+
+    const started = await api('/api/github/manual-run', { environment: 'production', user: 'U0ERIN' });
+    expect(started).toMatchObject({ status: 200, json: { ok: true, runId: expect.any(Number) } });
+    const runId = started.json.runId as number;
+
+    const run = await until('the run by hand to complete', (s) => s.github.runs.find((r) => r.id === runId && r.status === 'completed'));
+    expect(run).toMatchObject({ manual: true, conclusion: 'failure', verification: { status: 403, code: 'unknown_deploy' } });
+    expect(run.verification?.reason).toMatch(/no deploy_id/);
+    expect(run.jobs.map((j) => `${j.name}:${j.conclusion}`)).toEqual(['verify:failure', 'build:skipped', 'deploy:skipped']);
+    expect(run.jobs[0]!.steps.map((step) => `${step.name}:${step.conclusion}`)).toEqual(['Set up job:success', 'Ask foxops (OIDC):failure']);
+    expect(sandbox.github.idTokens.find((t) => t.runId === runId)?.claims).toMatchObject({ actor: 'erin-foxy', environment: 'production' });
+    // The deploy job never started: no credentials, no version, and GitHub never had to ask the protection rule.
+    const after = await state();
+    expect(after.aws.functions.find((f) => f.name === 'foxy-backend-production')!.versions).toHaveLength(versions);
+    expect(sandbox.github.protectionAnswers.filter((a) => a.runId === runId)).toEqual([]);
+    // A run by hand does not use up "next run will".
+    expect(after.github.nextRun).toBe(nextRun);
+    // foxops tells the environment's channel.
+    const notice = await until('the notice in #production', (s) =>
+      s.messages.find((m) => m.channel === 'C0PROD' && (m.text ?? '').includes(`someone tried to deploy production without approval: run ${runId}`)),
+    );
+    expect(notice.user).toBe(after.botUserId);
+    expect(await api('/api/github/manual-run', { environment: 'qa' })).toMatchObject({ status: 400, json: { ok: false } });
   });
 
   it('rejects with a reason through the modal', async () => {
@@ -251,9 +304,11 @@ describe('sandbox', () => {
     expect(s.aws.alarms.every((a) => a.state === 'OK')).toBe(true);
     expect(changes.at(-1)).toEqual({ kind: 'reset' });
     expect(changes.filter((c) => c.kind === 'reset')).toHaveLength(1);
-    // foxops' table is empty too: a new request is the only one.
+    // foxops' table is empty too: a new request is the only one. And foxops, still holding the installation token
+    // it was issued before the reset, reads GitHub: the card pins the head.
     const deployId = deployIdOf(await command('U0DAVE', 'C0PROD', '/deploy prod'));
-    await until('the new card', (x) => cardOf(x, 'C0PROD', deployId));
+    const head = s.github.commits[0]!.sha;
+    await until('the new card, pinned to the head', (x) => text(cardOf(x, 'C0PROD', deployId)).includes(head.slice(0, 7)));
   });
 });
 

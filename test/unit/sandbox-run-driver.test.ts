@@ -1,11 +1,20 @@
 /**
  * The sandbox's run driver (src/sandbox/sim/run-driver.ts) over the GitHub simulator, with hand-driven timers:
- * the webhooks of each outcome in GitHub's order, REST state agreeing with them, cancels, stop() and protection rules.
+ * the webhooks of each outcome in GitHub's order, REST state agreeing with them, cancels, stop(), protection rules
+ * and the verify job that asks foxops first.
  */
 import { runUpdateFromJob, webhookSchemas } from '../../src/github/run-payloads.js';
 import type { RunOutcome } from '../../src/sandbox/protocol.js';
 import { type FakeGitHub, type FakeRun, startFakeGitHub } from '../../src/sandbox/sim/github.js';
-import { type RunDriver, type RunDriverOptions, startRunDriver } from '../../src/sandbox/sim/run-driver.js';
+import {
+  DEFAULT_JOBS,
+  type RunDriver,
+  type RunDriverOptions,
+  startRunDriver,
+  VERIFY_JOBS,
+  VERIFY_STEP,
+  type VerifyAnswer,
+} from '../../src/sandbox/sim/run-driver.js';
 
 const REPO = 'foxy/foxy-backend';
 
@@ -358,5 +367,114 @@ describe('with GitHub enforcing the approvals (deployment protection rule)', () 
     await timers.runAll(d);
     expect(summary().some((line) => line.startsWith('deployment_protection_rule'))).toBe(false);
     expect(summary().at(-1)).toBe('run completed completed success');
+  });
+});
+
+describe('with a verify job that asks foxops first (the OIDC check)', () => {
+  it('plays verify before build, asks once at its step, and goes on when foxops says yes', async () => {
+    const asked: Array<{ runId: number; deliveries: number; jobs: string[] }> = [];
+    const succeeded: FakeRun[] = [];
+    const d = start('succeed', {
+      jobs: VERIFY_JOBS,
+      verify: async (run) => {
+        const jobs = (await rest(`/actions/runs/${run.id}/jobs`)).body.jobs as any[];
+        asked.push({ runId: run.id, deliveries: deliveries.length, jobs: jobs.map((j) => `${j.name}:${j.status}`) });
+        return { ok: true, status: 200 };
+      },
+      onSucceeded: (run) => void succeeded.push(run),
+    });
+    const runId = await dispatch();
+    await timers.runAll(d);
+
+    // While foxops is asked, the verify job runs and the others wait.
+    expect(asked).toEqual([{ runId, deliveries: 4, jobs: ['verify:in_progress', 'build:queued', 'deploy:queued'] }]);
+    expect(summary()).toEqual([
+      'run requested queued null',
+      'job verify queued null',
+      'run in_progress in_progress null',
+      'job verify in_progress null',
+      'job verify completed success',
+      'job build queued null',
+      'job build in_progress null',
+      'job build completed success',
+      'job deploy queued null',
+      'job deploy in_progress null',
+      'job deploy completed success',
+      'run completed completed success',
+    ]);
+    const jobs = (await rest(`/actions/runs/${runId}/jobs`)).body.jobs;
+    expect(stepsOf(jobs[0])).toEqual(['Set up job:completed:success', `${VERIFY_STEP}:completed:success`]);
+    expect(succeeded.map((r) => r.id)).toEqual([runId]);
+    expect(lines).toContainEqual({ line: 'run driver: foxops verified the run', data: { runId, status: 200 } });
+    // Still about totalMs of virtual time, with one job more.
+    expect(timers.now).toBeLessThanOrEqual(20_000);
+  });
+
+  it.each<[string, RunDriverOptions['verify'], object]>([
+    ['foxops refuses (403)', async () => ({ ok: false, status: 403, reason: 'no deploy_id' }), { status: 403, reason: 'no deploy_id' }],
+    [
+      'foxops cannot be asked',
+      async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      { status: 0, reason: 'connect ECONNREFUSED' },
+    ],
+  ])('fails the verify job at its step when %s: later jobs are skipped, nothing is deployed, the run fails', async (_, verify, logged) => {
+    const succeeded: FakeRun[] = [];
+    const d = start('succeed', { jobs: VERIFY_JOBS, verify, onSucceeded: (run) => void succeeded.push(run) });
+    const runId = await dispatch();
+    await timers.runAll(d);
+
+    expect(summary()).toEqual([
+      'run requested queued null',
+      'job verify queued null',
+      'run in_progress in_progress null',
+      'job verify in_progress null',
+      'job verify completed failure',
+      'run completed completed failure',
+    ]);
+    expect(runUpdateFromJob(webhookSchemas.workflow_job.parse(deliveries[4]![1]).workflow_job).job).toMatchObject({ failedStep: VERIFY_STEP });
+    const jobs = (await rest(`/actions/runs/${runId}/jobs`)).body.jobs as any[];
+    expect(jobs.map((j) => `${j.name}:${j.conclusion}`)).toEqual(['verify:failure', 'build:skipped', 'deploy:skipped']);
+    expect(stepsOf(jobs[0])).toEqual(['Set up job:completed:success', `${VERIFY_STEP}:completed:failure`]);
+    expect((await rest(`/actions/runs/${runId}`)).body).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(succeeded).toEqual([]);
+    expect(lines).toContainEqual({ line: 'run driver: foxops refused the run, so its verify job fails', data: { runId, ...logged } });
+    expect(timers.pending.size).toBe(0);
+  });
+
+  it('asks foxops before the protection rule is asked, and both must say yes', async () => {
+    const order: string[] = [];
+    const d = start('succeed', {
+      jobs: VERIFY_JOBS,
+      protection: { environments: ['production'], pollMs: 100 },
+      verify: async () => {
+        order.push('verify');
+        return { ok: true, status: 200 } satisfies VerifyAnswer;
+      },
+      deliver: async (event, payload) => {
+        if (event === 'deployment_protection_rule') order.push('protection rule');
+        deliveries.push([event, payload as Record<string, any>]);
+      },
+    });
+    const runId = await dispatch();
+    while (!order.includes('protection rule')) if (!(await timers.fireNext(d))) throw new Error('never asked');
+    await fetch(`${github.url}/repos/${REPO}/actions/runs/${runId}/deployment_protection_rule`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ environment_name: 'production', state: 'approved' }),
+    });
+    await timers.runAll(d);
+    expect(order).toEqual(['verify', 'protection rule']);
+    expect(summary().at(-1)).toBe('run completed completed success');
+  });
+
+  it('plays a verify job as any other when no verify is given, and keeps the default plan without one', async () => {
+    const d = start('succeed', { jobs: VERIFY_JOBS });
+    const runId = await dispatch();
+    await timers.runAll(d);
+    const jobs = (await rest(`/actions/runs/${runId}/jobs`)).body.jobs as any[];
+    expect(jobs.map((j) => `${j.name}:${j.conclusion}`)).toEqual(['verify:success', 'build:success', 'deploy:success']);
+    expect(DEFAULT_JOBS.map((j) => j.name)).toEqual(['build', 'deploy']);
   });
 });

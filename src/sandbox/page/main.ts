@@ -20,7 +20,8 @@
  * - `[data-testid=confirm-dialog]`, `[data-testid=confirm-ok]`, `[data-testid=confirm-cancel]`.
  * - `[data-testid=sim-panel]`, `[data-testid=sim-toggle]`, `[data-testid=sim-github]`, `[data-testid=sim-aws]`,
  *   `[data-testid=push-commit]`, `[data-testid=ci-pass]`, `[data-testid=ci-fail]`, `[data-testid=next-run]` (select),
- *   `[data-testid=commit]`, `[data-testid=run]` (data-run-id), `[data-testid=function-<name>]`, `[data-testid=alarm-via]` (select),
+ *   `[data-testid=manual-run]` (a button per environment, data-environment: a run started by hand in GitHub),
+ *   `[data-testid=commit]`, `[data-testid=run]` (data-run-id, data-manual on a run by hand), `[data-testid=run-verification]`, `[data-testid=function-<name>]`, `[data-testid=alarm-via]` (select),
  *   `[data-testid=alarm-<name>]`, `[data-testid=fire-alarm-<name>]`, `[data-testid=clear-alarm-<name>]`, `[data-testid=stack-<name>]`,
  *   `[data-testid=reset]`.
  * - `[data-testid=toast]` (`.error` for failed requests). `body[data-ready]` once the first state is drawn.
@@ -715,10 +716,15 @@ function renderGitHub(): void {
               .join('')}</ol></div>`,
         )
         .join('');
+      // What the verify job's curl printed: foxops' status and, when it refused, why.
+      const verification = r.verification
+        ? `<div class="small verification ${r.verification.status === 200 ? 'ok' : 'refused'}" data-testid="run-verification">foxops answered ${r.verification.status}` +
+          `${r.verification.code ? ` <code>${escapeHtml(r.verification.code)}</code>` : ''}${r.verification.reason ? `: ${escapeHtml(r.verification.reason)}` : ''}</div>`
+        : '';
       return (
-        `<details class="run" data-testid="run" data-run-id="${r.id}"${openRuns.has(r.id) ? ' open' : ''}><summary>${badge(r.conclusion ?? r.status, toneOf(r.status, r.conclusion))} ` +
-        `<span class="run-title">${escapeHtml(r.title)}</span><div class="muted small">#${r.id} · <code>${escapeHtml(r.headSha.slice(0, 7))}</code> · told to ${escapeHtml(r.outcome)}</div></summary>` +
-        `${jobs || '<div class="muted small">no jobs yet</div>'}</details>`
+        `<details class="run" data-testid="run" data-run-id="${r.id}"${r.manual ? ' data-manual="true"' : ''}${openRuns.has(r.id) ? ' open' : ''}><summary>${badge(r.conclusion ?? r.status, toneOf(r.status, r.conclusion))} ` +
+        `<span class="run-title">${escapeHtml(r.title)}</span><div class="muted small">#${r.id} · <code>${escapeHtml(r.headSha.slice(0, 7))}</code> · ${r.manual ? 'started by hand' : `told to ${escapeHtml(r.outcome)}`}</div></summary>` +
+        `${verification}${jobs || '<div class="muted small">no jobs yet</div>'}</details>`
       );
     })
     .join('');
@@ -731,6 +737,10 @@ function renderGitHub(): void {
     `<button type="button" class="sim-button danger" data-sim="ci" data-state="failure" data-testid="ci-fail">fail</button></div>` +
     `<ul class="commits">${commits || '<li class="muted">no commits</li>'}</ul>` +
     `<h4>Workflow runs</h4><label class="sim-row small">Next run will <select data-testid="next-run" id="next-run">${option('succeed', 'succeed')}${option('fail', 'fail')}${option('hang', 'hang (never finish)')}</select></label>` +
+    // "Run workflow" in GitHub, around foxops: its verify job is refused and it deploys nothing.
+    `<div class="sim-row small" title="As if someone clicked Run workflow on deploy.yml in GitHub: no deploy id, never approved in Slack">Start a run by hand:` +
+    `<button type="button" class="sim-button danger" data-sim="manual-run" data-environment="production" data-testid="manual-run">production</button>` +
+    `<button type="button" class="sim-button" data-sim="manual-run" data-environment="staging" data-testid="manual-run">staging</button></div>` +
     `<div class="runs">${runs || '<div class="muted small">No runs yet: approve a deploy to dispatch one.</div>'}</div>`;
 }
 
@@ -778,6 +788,9 @@ async function simClick(button: HTMLButtonElement): Promise<void> {
         break;
       case 'ci':
         await post('/api/github/ci', { state: button.dataset.state });
+        break;
+      case 'manual-run':
+        await post('/api/github/manual-run', { environment: button.dataset.environment, user: me });
         break;
       case 'alarm': {
         const via = (document.getElementById('alarm-via') as HTMLSelectElement | null)?.value ?? 'sns';

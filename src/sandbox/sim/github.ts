@@ -1,13 +1,16 @@
 /**
  * Loopback fake of the GitHub REST API subset foxops uses: commits, compare, workflows,
- * workflow_dispatch and workflow runs/jobs.
+ * workflow_dispatch and workflow runs/jobs. It is also the Actions OIDC issuer: it serves its key set at
+ * `GET /.well-known/jwks` and mints a job's ID token ({@link FakeGitHub.mintIdToken}), as
+ * `token.actions.githubusercontent.com` does for a job with `id-token: write`.
  *
  * Point the real client at it: `new Octokit({ auth: 'ghp_test', baseUrl: fake.url })`. Answers mimic
  * GitHub closely enough for plugin-retry / plugin-throttling to react as in production: JSON bodies,
  * real status codes, `x-github-request-id`, rate-limit headers and `{ message, documentation_url }` errors.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SignJWT } from 'jose';
 import { parseJsonBody, pollUntil, sendEmpty, sendJson, startLoopbackServer } from './http.js';
 
 /** Inputs of a `workflow_dispatch`, as sent by the client. */
@@ -158,6 +161,24 @@ export interface GitHubFailure {
   hangMs?: number;
 }
 
+/** What {@link FakeGitHub.mintIdToken} may change from what the run gives. */
+export interface FakeIdTokenOptions {
+  /** `aud`; default `foxops`. */
+  audience?: string;
+  /** The job's GitHub environment; default the run's `environment` input (empty: a job without one, no claim). */
+  environment?: string;
+  /** Who started the run; default the simulator's actor. */
+  actor?: string;
+  /** Seconds the token lives; default 300. */
+  ttlSeconds?: number;
+}
+
+/** One ID token minted by {@link FakeGitHub.mintIdToken}: its claims (the token itself is not kept). */
+export interface FakeIdToken {
+  runId: number;
+  claims: Record<string, unknown>;
+}
+
 /** Options of {@link startFakeGitHub}. */
 export interface FakeGitHubOptions {
   /** Whether dispatch supports `return_run_details` (GitHub added it in 2025; GHES may not have it). Default true. */
@@ -182,6 +203,19 @@ export interface FakeGitHub {
   readonly installationTokens: Array<{ installationId: number; token: string; jwt: string | undefined }>;
   /** Toggle `return_run_details` support at runtime. */
   runDetails: boolean;
+  /** The OIDC issuer (`iss` of the tokens it mints): the simulator's base URL, as GHES's is `https://<host>/_services/token`. */
+  readonly oidcIssuer: string;
+  /** Where the issuer's public keys are (`GET /.well-known/jwks`, no token needed, as on GitHub). */
+  readonly oidcJwksUrl: string;
+  /** The claims of every ID token minted, in order. */
+  readonly idTokens: FakeIdToken[];
+  /**
+   * An Actions OIDC ID token for a job of run `runId` (RS256, signed with the issuer's key, `kid` in the header), with
+   * the claims GitHub puts in one: `iss`, `aud`, `sub`, `repository`, `repository_owner`, `environment`, `sha`, `ref`,
+   * `workflow_ref` / `job_workflow_ref` (the run's workflow file at its ref), `run_id`, `run_attempt`, `run_number`,
+   * `event_name`, `actor`, `iat` / `nbf` / `exp`, and more. Throws for an unknown run.
+   */
+  mintIdToken(runId: number, options?: FakeIdTokenOptions): Promise<string>;
   /** Creates a repo (`owner/name`) whose default branch has one initial commit. */
   addRepo(repo: string, options?: FakeRepoOptions): void;
   /** Adds a workflow to an existing repo. */
@@ -225,7 +259,6 @@ export interface FakeGitHub {
   repoInfo(repo: string): { id: number; fullName: string; defaultBranch: string } | undefined;
   /** A stored commit (for a webhook's `head_commit`); undefined when unknown. */
   commit(repo: string, sha: string): FakeCommit | undefined;
-  /** Forgets requests, dispatches, runs, repos, injections and the token requirement. */
   /**
    * The data of every repository (commits, branches, tags), runs, CI and counters, as JSON; see {@link restore}.
    * Workflows are not in it: they hold functions (`runName`), so `addRepo` declares them again before a restore.
@@ -233,6 +266,7 @@ export interface FakeGitHub {
   snapshot(): unknown;
   /** Puts back what {@link snapshot} returned, into repositories already added with `addRepo`; throws on anything else. */
   restore(snapshot: unknown): void;
+  /** Forgets requests, dispatches, runs, repos, injections, issued tokens and the token requirement (the OIDC key stays). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -322,7 +356,8 @@ const defaultRunName = (inputs: DispatchInputs): string =>
  * `GET /commits/{sha}/check-runs`, `GET /commits/{sha}/status`, `GET /branches/{branch}` (with its protection's required checks),
  * `GET /actions/runs`, `GET /actions/runs/{id}`, `GET /actions/runs/{id}/jobs`, `POST /actions/runs/{id}/deployment_protection_rule`,
  * `POST /actions/runs/{id}/cancel` and `…/force-cancel` (the run ends `cancelled` at once, no webhook; 409 once completed);
- * and `POST /app/installations/{id}/access_tokens` (a GitHub App's installation token, accepted afterwards).
+ * `POST /app/installations/{id}/access_tokens` (a GitHub App's installation token, accepted afterwards); and, without
+ * a token, the OIDC issuer's `GET /.well-known/jwks` and `GET /.well-known/openid-configuration`.
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const now = options.now ?? (() => new Date());
@@ -351,6 +386,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
   };
   let requiredToken: string | undefined;
+  const idTokens: FakeIdToken[] = [];
+  /** The issuer's signing key, made on first use: most tests never need one, and a 2048-bit key takes a moment. */
+  let oidcKey: { privateKey: KeyObject; jwk: Record<string, unknown> } | undefined;
+  const issuerKey = () => {
+    if (!oidcKey) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+      const kid = createHash('sha256').update(String(jwk.n)).digest('hex').slice(0, 16);
+      oidcKey = { privateKey, jwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
+    }
+    return oidcKey;
+  };
   let nextRunId = FIRST_RUN_ID;
   let nextJobId = FIRST_JOB_ID;
   let commitCount = 0;
@@ -661,6 +708,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const route = (req: IncomingMessage, url: URL, body: unknown): { status: number; json?: unknown } => {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
+    // The OIDC issuer's discovery document and key set, public as on GitHub.
+    if (method === 'GET' && url.pathname === '/.well-known/jwks') return { status: 200, json: { keys: [issuerKey().jwk] } };
+    if (method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
+      return {
+        status: 200,
+        json: {
+          issuer: baseUrl,
+          jwks_uri: `${baseUrl}/.well-known/jwks`,
+          subject_types_supported: ['public', 'pairwise'],
+          response_types_supported: ['id_token'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          scopes_supported: ['openid'],
+        },
+      };
+    }
     // GitHub App: an installation token for the app's JWT (not checked here; tests read it from installationTokens).
     if (method === 'POST' && parts[0] === 'app' && parts[1] === 'installations' && parts[3] === 'access_tokens' && parts.length === 4) {
       const installationId = Number(parts[2]);
@@ -904,7 +966,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const match = /^(?:token|bearer)\s+(.+)$/i.exec(authorization ?? '');
       const issued = installationTokens.some((t) => t.token === match?.[1]);
       const tokenRequest = /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname);
-      if (match?.[1] !== requiredToken && !issued && !tokenRequest) return sendError(res, headers, 401, 'Bad credentials');
+      const publicKeys = url.pathname.startsWith('/.well-known/');
+      if (match?.[1] !== requiredToken && !issued && !tokenRequest && !publicKeys) return sendError(res, headers, 401, 'Bad credentials');
     }
     try {
       const result = route(req, url, body);
@@ -924,6 +987,66 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     protectionAnswers,
     installationTokens,
     runDetails: options.runDetails ?? true,
+    get oidcIssuer() {
+      return baseUrl;
+    },
+    get oidcJwksUrl() {
+      return `${baseUrl}/.well-known/jwks`;
+    },
+    idTokens,
+    async mintIdToken(runId, tokenOptions = {}) {
+      const run = runs.get(runId);
+      if (!run) throw new Error(`fake GitHub: unknown run ${runId}`);
+      const state = repoOrThrow(run.repo);
+      const [owner] = run.repo.split('/');
+      // A dispatch names a branch or a tag; the run's ref says which.
+      const ref = state.tags.has(run.headBranch) && !state.branches.has(run.headBranch) ? `refs/tags/${run.headBranch}` : `refs/heads/${run.headBranch}`;
+      const environment = tokenOptions.environment ?? (typeof run.inputs.environment === 'string' ? run.inputs.environment : '');
+      const login = tokenOptions.actor ?? actor;
+      const workflowRef = `${run.repo}/.github/workflows/${run.workflowFile}@${ref}`;
+      const claims: Record<string, unknown> = {
+        jti: randomUUID(),
+        sub: environment ? `repo:${run.repo}:environment:${environment}` : `repo:${run.repo}:ref:${ref}`,
+        ...(environment ? { environment } : {}),
+        ref,
+        sha: run.headSha,
+        repository: run.repo,
+        repository_owner: owner,
+        repository_owner_id: String(90_000 + state.id),
+        repository_id: String(state.id),
+        repository_visibility: 'private',
+        run_id: String(run.id),
+        run_number: String(run.runNumber),
+        run_attempt: String(run.attempt ?? 1),
+        actor: login,
+        actor_id: String(1000 + Math.max(0, AUTHORS.indexOf(login))),
+        workflow: run.workflowName,
+        head_ref: '',
+        base_ref: '',
+        event_name: 'workflow_dispatch',
+        ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+        workflow_ref: workflowRef,
+        workflow_sha: run.headSha,
+        job_workflow_ref: workflowRef,
+        job_workflow_sha: run.headSha,
+        runner_environment: 'github-hosted',
+      };
+      const iat = Math.floor(now().getTime() / 1000);
+      const key = issuerKey();
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: String(key.jwk.kid) })
+        .setIssuer(baseUrl)
+        .setAudience(tokenOptions.audience ?? 'foxops')
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + (tokenOptions.ttlSeconds ?? 300))
+        .sign(key.privateKey);
+      idTokens.push({
+        runId,
+        claims: { ...claims, iss: baseUrl, aud: tokenOptions.audience ?? 'foxops', iat, nbf: iat, exp: iat + (tokenOptions.ttlSeconds ?? 300) },
+      });
+      return token;
+    },
     addRepo(repo, repoOptions = {}) {
       if (!/^[^/]+\/[^/]+$/.test(repo)) throw new Error(`fake GitHub: repo must be owner/name, got ${repo}`);
       const defaultBranch = repoOptions.defaultBranch ?? 'main';
@@ -1046,6 +1169,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       dispatches.length = 0;
       protectionAnswers.length = 0;
       installationTokens.length = 0;
+      idTokens.length = 0;
       failures.length = 0;
       runs.clear();
       checkRuns.clear();

@@ -7,7 +7,10 @@
  * A run that is cancelled over REST (the simulator ends it at once and sends nothing) is noticed through the
  * simulator's `onRunChange`: the driver stops playing it and delivers the `completed` / `cancelled` webhooks, as
  * GitHub does. With `protection`, a run deploying to a listed environment waits before its deploy job for foxops'
- * answer to a `deployment_protection_rule` delivery, as GitHub does for a custom deployment protection rule.
+ * answer to a `deployment_protection_rule` delivery, as GitHub does for a custom deployment protection rule. With
+ * `verify` and a plan that has a {@link VERIFY_JOB} job (as {@link VERIFY_JOBS}), that job asks foxops at
+ * {@link VERIFY_STEP}, as the example workflow's first job does with its OIDC token: anything but yes fails it, and
+ * the jobs after it never run.
  */
 import type { RunOutcome } from '../protocol.js';
 import { deploymentProtectionRulePayload, type WebhookOptions, workflowJobPayload, workflowRunPayload } from './github-webhooks.js';
@@ -33,6 +36,22 @@ export const DEFAULT_JOBS: readonly JobPlan[] = [
   { name: 'build', steps: ['Set up job', 'Checkout', 'Install', 'Test'] },
   { name: 'deploy', steps: ['Set up job', 'Checkout', DEPLOY_STEP, 'Smoke test'] },
 ];
+
+/** The job that asks foxops before anything else runs (the example workflow's `verify`), and its step that asks. */
+export const VERIFY_JOB = 'verify';
+export const VERIFY_STEP = 'Ask foxops (OIDC)';
+
+/** The example workflow with its first job: `verify` (foxops says yes to the run's OIDC token), then build and deploy. */
+export const VERIFY_JOBS: readonly JobPlan[] = [{ name: VERIFY_JOB, steps: ['Set up job', VERIFY_STEP] }, ...DEFAULT_JOBS];
+
+/** foxops' answer to a run's verify job: `ok` only for a 200. */
+export interface VerifyAnswer {
+  ok: boolean;
+  /** The HTTP status foxops answered (0 when it could not be asked). */
+  status: number;
+  /** foxops' `reason`, for the job's log. */
+  reason?: string;
+}
 
 /** Options of {@link startRunDriver}. */
 export interface RunDriverOptions {
@@ -63,6 +82,12 @@ export interface RunDriverOptions {
    * (polled from the simulator every `pollMs`, default 500): approved, it runs; rejected, it fails without starting.
    */
   protection?: { environments: string[]; pollMs?: number };
+  /**
+   * Asks foxops about the run, as the verify job does (`POST /github/verify` with the job's OIDC token). Called at
+   * {@link VERIFY_STEP} of the {@link VERIFY_JOB} job, when the plan has one: not `ok` (or a throw) fails that step, the
+   * later jobs are skipped and the run fails, before any AWS credential (`onSucceeded` is never called).
+   */
+  verify?(run: FakeRun): Promise<VerifyAnswer>;
 }
 
 /** Handle on a running driver. */
@@ -260,6 +285,22 @@ export function startRunDriver(options: RunDriverOptions): RunDriver {
     return 'rejected';
   };
 
+  /** The verify step: whether foxops said yes to the run. */
+  const askFoxops = async (d: Driven): Promise<boolean> => {
+    let answer: VerifyAnswer;
+    try {
+      answer = await (options.verify as NonNullable<RunDriverOptions['verify']>)(d.run);
+    } catch (err) {
+      answer = { ok: false, status: 0, reason: (err as Error)?.message ?? String(err) };
+    }
+    log(answer.ok ? 'run driver: foxops verified the run' : 'run driver: foxops refused the run, so its verify job fails', {
+      runId: d.run.id,
+      status: answer.status,
+      ...(answer.reason ? { reason: answer.reason } : {}),
+    });
+    return answer.ok;
+  };
+
   /** Plays one run to its end (or until cancelled, stopped, or hanging). */
   const play = async (d: Driven): Promise<void> => {
     if (!(await sleep(d, interval))) return;
@@ -296,6 +337,10 @@ export function startRunDriver(options: RunDriverOptions): RunDriver {
         if (!(await sleep(d, interval))) return;
         const atPivot = index === deployIndex && s === pivot;
         let failed = d.outcome === 'fail' && atPivot;
+        if (options.verify && job.name === VERIFY_JOB && step.name === VERIFY_STEP) {
+          failed = !(await askFoxops(d));
+          if (!alive(d)) return;
+        }
         if (atPivot && d.outcome === 'succeed' && options.onSucceeded) {
           try {
             await options.onSucceeded(d.run);
