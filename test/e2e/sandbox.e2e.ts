@@ -266,7 +266,11 @@ describe('the sandbox, in a browser, as npm start opens it', () => {
     await alarm.waitFor(SHOWS);
     await alarm.filter({ hasText: /likely|Likely/ }).waitFor(SHOWS);
     await alarm.locator('button[data-action-id=alarm_rollback]').waitFor(SHOWS);
+    // The graph of the metric arrives in the alarm's thread.
+    await alarm.locator('[data-testid=thread-link]').click();
+    await page.locator('[data-testid=thread-pane] img').first().waitFor(SHOWS);
     await page.screenshot({ path: path.join(IMAGES, 'sandbox-alarm.png') });
+    await page.click('[data-testid=thread-close]');
 
     // Act: Bob asks for the rollback from the alarm, Alice approves it.
     await actAs('U0BOB');
