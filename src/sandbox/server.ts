@@ -192,6 +192,20 @@ const optionalString = (body: Record<string, unknown>, key: string): string | un
   return value;
 };
 
+/**
+ * Why a request to the page's port is not the page's own, or undefined when it is. Binding to 127.0.0.1 keeps other
+ * machines out, not other web sites open in the same browser: a site could post to the sandbox (a simple cross-site
+ * POST needs no preflight), or reach it under its own name through DNS rebinding. So the Host must be the loopback
+ * address, and a POST must be JSON (which a cross-site page can only send after a preflight that nobody answers).
+ */
+export function refuseForeignRequest(req: http.IncomingMessage): string | undefined {
+  const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
+    return `the sandbox answers only on 127.0.0.1, not ${JSON.stringify(req.headers.host ?? '')}`;
+  if (req.method === 'POST' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return 'a POST to the sandbox must be application/json';
+  return undefined;
+}
+
 /** The placeholder page until the page's assets are there (or when they cannot be built). */
 const placeholder = (why: string) =>
   new Map([
@@ -859,6 +873,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = req.method ?? 'GET';
+      const refused = refuseForeignRequest(req);
+      if (refused) return sendJson(res, 403, { ok: false, error: refused });
       if (method === 'GET' && url.pathname === '/api/state') return sendJson(res, 200, state());
       if (method === 'GET' && url.pathname === '/api/events') return events(req, res);
       const file = /^\/api\/files\/([A-Za-z0-9]+)$/.exec(url.pathname);

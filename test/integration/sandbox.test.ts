@@ -5,6 +5,7 @@
  * for foxops' deployment protection rule (foxops is a GitHub App). The sample foxops.yml is validated by foxops' own loader.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
@@ -291,6 +292,33 @@ describe('sandbox', () => {
     expect(await api('/api/github/next-run', { outcome: 'explode' })).toMatchObject({ status: 400 });
     expect(await api('/api/aws/alarm', { alarm: 'nope' })).toMatchObject({ status: 400 });
     expect(await api('/api/nothing', {})).toMatchObject({ status: 404 });
+  });
+
+  it('refuses what another web site in the same browser could send: a non-JSON POST, or a foreign Host name', async () => {
+    // Prepare: raw requests, since fetch sets Host itself.
+    const send = (headers: Record<string, string>, method = 'POST') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${sandbox.url}/api/reset`, { method, headers }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? '{}' : undefined);
+      });
+    const messagesBefore = sandbox.state().messages.length;
+    await api('/api/command', { user: 'U0DAVE', channel: 'C0STAGING', text: 'hello' });
+
+    // Act
+    const formPost = await send({ 'content-type': 'text/plain' });
+    const rebound = await send({ 'content-type': 'application/json', host: 'evil.example:3000' });
+    const reboundRead = await send({ host: 'evil.example' }, 'GET');
+
+    // Assess
+    expect(formPost).toMatchObject({ status: 403, body: expect.stringContaining('application/json') });
+    expect(rebound).toMatchObject({ status: 403, body: expect.stringContaining('only on 127.0.0.1') });
+    expect(reboundRead.status).toBe(403);
+    expect(sandbox.state().messages.length).toBe(messagesBefore + 1);
   });
 
   it('resets everything', async () => {
