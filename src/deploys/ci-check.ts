@@ -7,7 +7,7 @@
  * requires. Anything GitHub does not answer fails closed (`unreadable`, with what was read and why not).
  */
 import { scheduleCardUpdate } from '../cards/sync.js';
-import { environmentNamed } from '../domain/catalog.js';
+import { environmentNamed, sameRepo } from '../domain/catalog.js';
 import { type CiUnreadable, ciCheck, ciCheckOf, ciUnreadable } from '../domain/ci-check.js';
 import { SourceControlError } from '../domain/errors.js';
 import type { SourceControl } from '../domain/ports.js';
@@ -103,7 +103,7 @@ export async function recheckCi(ctx: DeployContext, requestId: string): Promise<
  * the path that answers GitHub's webhook). `because` makes the job key unique per delivery. Returns the request ids.
  */
 export async function queueCiChecks(ctx: DeployContext, repo: string, sha: string, because: string): Promise<string[]> {
-  const waiting = (await ctx.requests.listActive(500)).filter((r) => r.sha === sha && r.repo.toLowerCase() === repo.toLowerCase() && waitsForCi(r));
+  const waiting = (await ctx.requests.listActive(500)).filter((r) => r.sha === sha && sameRepo(r.repo, repo) && waitsForCi(r));
   await Promise.all(waiting.map((r) => ctx.jobs.enqueue({ type: 'ci_check', requestId: r.id }, { key: `ci-check:${r.id}:${because}` })));
   return waiting.map((r) => r.id);
 }

@@ -6,7 +6,7 @@
  *
  * A re-run of the run that used the approval (`run_attempt` > 1) is approved again; any other run is refused.
  */
-import { findEnvironment } from '../domain/catalog.js';
+import { findEnvironment, sameRepo } from '../domain/catalog.js';
 import type { EnforcementRefusal, RunClaims } from '../domain/enforcement.js';
 import type { ProtectionRuleJob, ProtectionRules, ProtectionVerdict, UndecidedReason, WaitingRun } from '../domain/ports.js';
 import { type DeployRequest, findDeployIds, isDeployId } from '../domain/request.js';
@@ -144,7 +144,7 @@ function undecided(ctx: DeployContext, job: ProtectionRuleJob, reason: Undecided
 
 /** The one service deployed from `repo`, when exactly one is. */
 function serviceOf(ctx: DeployContext, repo: string): string | undefined {
-  const services = ctx.catalog.services.filter((s) => s.repo.toLowerCase() === repo.toLowerCase());
+  const services = ctx.catalog.services.filter((s) => sameRepo(s.repo, repo));
   return services.length === 1 ? services[0]!.name : undefined;
 }
 

@@ -3,7 +3,7 @@
  * apply the news with a conditional write, then record the outcome, queue the threaded reply and the card edit.
  * Only the write that made a change does the rest, so repeated news has no effect beyond the store reads.
  */
-import { findService } from '../domain/catalog.js';
+import { findService, sameRepo } from '../domain/catalog.js';
 import type { DeploymentRecord } from '../domain/ports.js';
 import { type DeployRequest, findDeployIds, isFinal } from '../domain/request.js';
 import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
@@ -21,8 +21,6 @@ export type RunNewsSource = 'webhook' | 'reconciler';
 
 /** How a run was matched to its request. */
 export type RunMatch = { request: DeployRequest; via: 'run-link' | 'run-name' };
-
-const sameRepo = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** True when `path` (`.github/workflows/deploy.yml`) is the request's workflow, or the workflow is given by id. */
 function sameWorkflow(request: DeployRequest, path: string | undefined): boolean {

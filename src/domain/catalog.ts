@@ -5,6 +5,14 @@
 import type { PreflightSettings } from './preflight-rules.js';
 import type { NotifyLevel } from './notify.js';
 
+/**
+ * Whether two `owner/name` repository names are the same repository: GitHub compares them without case, and its
+ * payloads and tokens may spell them otherwise than foxops.yml does.
+ */
+export function sameRepo(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
 /** Where a service runs in one environment; used by rollback, alarms and IAM scoping. */
 export interface DeployTarget {
   functionName?: string;

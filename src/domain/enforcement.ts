@@ -8,6 +8,7 @@
  * that claimed it. A re-run of that same run (a higher `run_attempt`) may use it again.
  */
 import type { ServiceDefinition } from './catalog.js';
+import { sameRepo } from './catalog.js';
 import type { DeployRequest, RequestStatus } from './request.js';
 
 /** What a run says about itself, from a verified source (the protection rule event, or an OIDC token). */
@@ -68,8 +69,7 @@ export function refuseRun(
   const deployId = request.id;
   // A request reaches `approved` only with its last approval (src/domain/request.ts), so the status says it all.
   if (!APPROVED.includes(request.status)) return { code: 'not_approved', deployId, status: request.status };
-  if (claims.repository.toLowerCase() !== request.repo.toLowerCase())
-    return { code: 'wrong_repository', deployId, expected: request.repo, got: claims.repository };
+  if (!sameRepo(claims.repository, request.repo)) return { code: 'wrong_repository', deployId, expected: request.repo, got: claims.repository };
   if (claims.environment !== request.environment) return { code: 'wrong_environment', deployId, expected: request.environment, got: claims.environment };
   // A run's `sha` is the head of the ref it runs on, which may have moved on since the approval (or, for a SHA asked
   // for as the ref, is the default branch's head). The run foxops dispatched itself carries the approved SHA as its

@@ -11,6 +11,7 @@ import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import { type HttpResult, json } from '../http.js';
 import type { Logger } from '../log.js';
+import { sameRepo } from '../domain/catalog.js';
 
 const repository = z.object({ full_name: z.string().check(z.maxLength(200)) });
 const sha = z.string().check(z.regex(/^[0-9a-f]{40}$/i, 'expected a commit SHA'));
@@ -56,7 +57,7 @@ export async function handleCiEvent(
     logger.debug('github.webhook_ignored', { ...fields, reason: 'CI not settled yet' });
     return json(200, { ok: true, ignored: 'event' });
   }
-  if (!config.catalog.services.some((s) => s.repo.toLowerCase() === news.repo.toLowerCase())) {
+  if (!config.catalog.services.some((s) => sameRepo(s.repo, news.repo))) {
     logger.debug('github.webhook_ignored', { ...fields, repo: news.repo, reason: 'repository of no service in the configuration' });
     return json(200, { ok: true, ignored: 'repository' });
   }

@@ -12,6 +12,7 @@ import type { DeployContext } from '../deploys/context.js';
 import type { ProtectionRuleJob } from '../domain/ports.js';
 import { type HttpResult, json } from '../http.js';
 import type { Logger } from '../log.js';
+import { sameRepo } from '../domain/catalog.js';
 
 /** The fields foxops uses; GitHub sends more (`deployment`, `pull_requests`, `sender`, …). */
 const protectionRuleSchema = z.object({
@@ -30,7 +31,7 @@ const CALLBACK_PATH = /\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d{1,16})\/dep
 export function runIdOfCallback(url: string, repo: string): number | undefined {
   if (!URL.canParse(url)) return undefined;
   const match = CALLBACK_PATH.exec(new URL(url).pathname);
-  if (!match || `${match[1]}/${match[2]}`.toLowerCase() !== repo.toLowerCase()) return undefined;
+  if (!match || !sameRepo(`${match[1]}/${match[2]}`, repo)) return undefined;
   const runId = Number(match[3]);
   return Number.isSafeInteger(runId) && runId > 0 ? runId : undefined;
 }

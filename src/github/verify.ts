@@ -27,6 +27,7 @@ import { type DeployRequest, isDeployId } from '../domain/request.js';
 import { type HttpEvent, type HttpResult, header, json } from '../http.js';
 import { clip, type Logger } from '../log.js';
 import { verifyRunToken } from './oidc.js';
+import { sameRepo } from '../domain/catalog.js';
 
 /** The body is one deploy id; anything longer than this is not a request from the workflow. */
 export const MAX_VERIFY_BODY_BYTES = 4096;
@@ -113,7 +114,7 @@ export async function handleGitHubVerify(config: FoxopsConfig, context: () => Pr
       return json(401, { ok: false, code: check.code, reason: check.reason });
     }
     const claims = check.claims;
-    const ours = config.catalog.services.some((s) => s.repo.toLowerCase() === claims.repository.toLowerCase());
+    const ours = config.catalog.services.some((s) => sameRepo(s.repo, claims.repository));
     if (!ours && !(isDeployId(deployId) && (await ctx.requests.get(deployId)))) {
       // Any repository on GitHub can get a token for audience foxops: one of no service, naming no deploy, is noise.
       logger.warn('github.verify_refused', { code: 'unknown_deploy', deployId: shownId, repository: clip(claims.repository, 200), runId: claims.runId });
