@@ -119,6 +119,8 @@ const GITHUB_INSTALLATION_ID = 4242;
 const PROTECTED_ENVIRONMENTS = ['production'];
 const SNAPSHOT_FILE = 'simulators.json';
 const MAX_BODY = 1_000_000;
+/** Trigger ids remembered (to show a modal to the person who clicked); Slack's expire after 3 s. */
+const MAX_TRIGGERS = 200;
 
 /** This folder, for the sample foxops.yml (jest runs the sources as CommonJS, where `import.meta.url` is rewritten). */
 function sandboxDir(): string {
@@ -559,6 +561,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     triggerCount += 1;
     const id = `${Date.now()}.${triggerCount}.${randomBytes(4).toString('hex')}`;
     book.triggers[id] = user;
+    // Slack's trigger ids expire within seconds: the book keeps the newest ones only, so it does not grow for ever.
+    const ids = Object.keys(book.triggers);
+    for (const old of ids.slice(0, Math.max(0, ids.length - MAX_TRIGGERS))) delete book.triggers[old];
     return id;
   };
 
