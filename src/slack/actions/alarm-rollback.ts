@@ -11,6 +11,7 @@ import { ACTION_IDS } from '../blocks/action-ids.js';
 import { BAD_BUTTON_TEXT } from '../blocks/input-errors.js';
 import type { SlackDeps } from '../deps.js';
 import { reportFailure } from '../failure.js';
+import { whisperTo } from './whisper.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -20,7 +21,7 @@ export function registerAlarmRollback(app: App, deps: SlackDeps): void {
     await ack();
     const userId = body.user.id;
     const deployId = action.value ?? '';
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = whisperTo({ body, respond }, deps.logger, 'alarm.rollback');
     try {
       // The value is whatever the button carried: only a well-formed deploy id reaches the store.
       if (!isDeployId(deployId)) {

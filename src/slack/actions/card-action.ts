@@ -10,6 +10,7 @@ import { clip } from '../../log.js';
 import type { SlackDeps } from '../deps.js';
 import { BAD_BUTTON_TEXT, FOREIGN_BUTTON_TEXT } from '../blocks/input-errors.js';
 import { reportFailure } from '../failure.js';
+import { whisperTo } from './whisper.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -35,7 +36,7 @@ export function cardAction(
     await ack();
     const userId = body.user.id;
     const requestId = action.value ?? '';
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = whisperTo({ body, respond }, deps.logger, `card.${name}`);
     try {
       // The value is whatever the button carried: only a well-formed deploy id reaches the store.
       if (!isDeployId(requestId)) {
