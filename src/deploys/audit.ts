@@ -10,14 +10,22 @@ export type RequestAudit = Pick<AuditEntry, 'actor' | 'action' | 'outcome' | 'de
  * Records an audit entry about `request`, with its id, environment and service, so that the entry is found both
  * with the request and in its environment's export.
  */
-export function auditRequest(ctx: DeployContext, request: Pick<DeployRequest, 'id' | 'environment' | 'service'>, audit: RequestAudit): Promise<void> {
+export function auditRequest(
+  ctx: DeployContext,
+  request: Pick<DeployRequest, 'id' | 'environment' | 'service'>,
+  audit: RequestAudit,
+  options?: { once?: string },
+): Promise<void> {
   const { at, detail, ...rest } = audit;
-  return ctx.audit.record({
-    requestId: request.id,
-    environment: request.environment,
-    service: request.service,
-    at: at ?? ctx.now().toISOString(),
-    ...rest,
-    ...(detail !== undefined ? { detail } : {}),
-  });
+  return ctx.audit.record(
+    {
+      requestId: request.id,
+      environment: request.environment,
+      service: request.service,
+      at: at ?? ctx.now().toISOString(),
+      ...rest,
+      ...(detail !== undefined ? { detail } : {}),
+    },
+    options,
+  );
 }

@@ -270,17 +270,21 @@ async function accept(
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
   // The audit entry and the job are independent writes: send them together to keep the ack short.
-  // The job is queued again on a retry too: if the first attempt died before queueing, this one rescues
-  // it, and a prepare job that finds the request already prepared does nothing.
+  // Both are written again on a retry: if the first attempt died before writing them, this one rescues them. The
+  // entry is recorded `once` (at the request's own time), so a repeat is a no-op, and a prepare job that finds the
+  // request already prepared does nothing.
   await Promise.all([
-    created
-      ? auditRequest(ctx, request, {
-          at: now.toISOString(),
-          ...audited,
-          outcome: 'ok',
-          detail: `${service.name} ${shape.what} ${env.name}${shape.auto ? `: ${shape.auto.detail}` : ''}`,
-        })
-      : undefined,
+    auditRequest(
+      ctx,
+      stored,
+      {
+        at: stored.createdAt,
+        ...audited,
+        outcome: 'ok',
+        detail: `${service.name} ${shape.what} ${env.name}${shape.auto ? `: ${shape.auto.detail}` : ''}`,
+      },
+      { once: 'requested' },
+    ),
     stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
     created && request.breakGlass ? breakGlassRequested(ctx, request, env) : undefined,
   ]);

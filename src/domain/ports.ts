@@ -49,7 +49,12 @@ export interface AuditQuery {
 
 /** The append-only audit trail. */
 export interface AuditLog {
-  record(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends an entry. With `once`, a name for it unique within its request (or environment) and time, recording the
+   * same entry again is a no-op: a retried ack writes its entry without a duplicate, and without a gap when the first
+   * attempt died before writing it.
+   */
+  record(entry: AuditEntry, options?: { once?: string }): Promise<void>;
   /** The entries of one request, oldest first. */
   list(requestId: string): Promise<AuditEntry[]>;
   /**

@@ -154,25 +154,32 @@ export class DynamoAuditLog implements AuditLog {
   ) {}
 
   /** {@inheritDoc AuditLog.record} */
-  async record(entry: AuditEntry): Promise<void> {
-    // The sequence and a random suffix keep two events in the same millisecond apart.
-    const unique = `${String(++this.sequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+  async record(entry: AuditEntry, options: { once?: string } = {}): Promise<void> {
+    // The sequence and a random suffix keep two events in the same millisecond apart; a `once` name is the same on
+    // every attempt, so the condition below turns a repeat into a no-op. It sorts before the sequence (000000…), so an
+    // entry recorded once (a request's first) stays first among the events of its instant.
+    const unique = options.once ? `000000${options.once}` : `${String(++this.sequence).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
     const environment = entry.environment ?? NO_ENVIRONMENT;
     const retentionSeconds = (this.options.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_SECONDS;
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          PK: S(entry.requestId ? `REQ#${entry.requestId}` : `ENVLOG#${environment}`),
-          SK: S(`AUDIT#${entry.at}#${unique}`),
-          GSI2PK: S(`AUDIT#${environment}#${monthOf(entry.at)}`),
-          GSI2SK: S(`${entry.at}#${unique}`),
-          data: S(JSON.stringify(entry)),
-          ttl: N(epochSeconds(entry.at) + retentionSeconds),
-        },
-        ConditionExpression: 'attribute_not_exists(SK)',
-      }),
-    );
+    await this.client
+      .send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            PK: S(entry.requestId ? `REQ#${entry.requestId}` : `ENVLOG#${environment}`),
+            SK: S(`AUDIT#${entry.at}#${unique}`),
+            GSI2PK: S(`AUDIT#${environment}#${monthOf(entry.at)}`),
+            GSI2SK: S(`${entry.at}#${unique}`),
+            data: S(JSON.stringify(entry)),
+            ttl: N(epochSeconds(entry.at) + retentionSeconds),
+          },
+          ConditionExpression: 'attribute_not_exists(SK)',
+        }),
+      )
+      .catch((err: unknown) => {
+        if (options.once && isConditionFailure(err)) return;
+        throw err;
+      });
   }
 
   /** {@inheritDoc AuditLog.list} */

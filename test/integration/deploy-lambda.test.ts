@@ -3,6 +3,7 @@
  * Bolt's AwsLambdaReceiver, async jobs through the Lambda API back into the handler, the real
  * WebClient and Octokit against loopback fakes, and dynalite.
  */
+import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { blocksText, deployIdFrom, REPO, startHarness, TEST_CONFIG, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -123,6 +124,40 @@ describe('the command', () => {
     expect(deployIdFrom(first)).toBe(deployIdFrom(retry));
     expect(await h.store.requests.listActive()).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    const requested = (await h.store.audit.list(deployIdFrom(first))).filter((e) => e.action === 'request');
+    expect(requested).toHaveLength(1);
+  });
+
+  test('a Slack retry writes the audit entry that a first attempt died before writing, once', async () => {
+    // Prepare: the first attempt stored the request and its job, then died before its audit entry landed.
+    const triggerId = 'trigger-died';
+    const first = await h.command('prod', { triggerId });
+    await h.idle();
+    const id = deployIdFrom(first);
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: h.env.AWS_ENDPOINT_URL_DYNAMODB,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: h.env.FOXOPS_TABLE,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :audit)',
+        ExpressionAttributeValues: { ':pk': { S: `REQ#${id}` }, ':audit': { S: 'AUDIT#' } },
+      }),
+    );
+    for (const item of Items ?? []) await client.send(new DeleteItemCommand({ TableName: h.env.FOXOPS_TABLE, Key: { PK: item.PK!, SK: item.SK! } }));
+    client.destroy();
+    expect(await h.store.audit.list(id)).toEqual([]);
+
+    // Act: Slack retries, twice.
+    for (const retryNum of ['1', '2'])
+      await h.command('prod', { triggerId, headers: { 'x-slack-retry-num': retryNum, 'x-slack-retry-reason': 'http_timeout' } });
+    await h.idle();
+
+    // Assess
+    const request = await h.store.requests.get(id);
+    expect(await h.store.audit.list(id)).toEqual([expect.objectContaining({ action: 'request', actor: 'U0DAVE', outcome: 'ok', at: request!.createdAt })]);
   });
 });
 
