@@ -19,7 +19,7 @@ import { slackLogger } from '../slack/logger.js';
 import { buildApp } from '../slack/app.js';
 import { ensureTable } from '../store/table.js';
 import { type ContextTuning, createDeployContext } from '../wiring.js';
-import { startEmbeddedDynamo } from './embedded-dynamo.js';
+import { startEmbeddedDynamo } from '../store/embedded-dynamo.js';
 
 /** Options for {@link startLocalServer}. */
 export interface LocalServerOptions extends ContextTuning {

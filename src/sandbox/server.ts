@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler, type HttpEvent, type HttpResult } from '../lambda/index.js';
 import { dynamoStore } from '../store/dynamo-store.js';
+import { startEmbeddedDynamo } from '../store/embedded-dynamo.js';
 import { ensureTable } from '../store/table.js';
 import type { ActionRequest, AlarmRequest, CommandAnswer, CommandRequest, RunOutcome, SandboxChange, SandboxState, ViewSubmitRequest } from './protocol.js';
 import {
@@ -129,27 +130,6 @@ function sandboxDir(): string {
   } catch {
     return path.resolve(process.cwd(), 'src/sandbox');
   }
-}
-
-/** dynalite on a free loopback port, in memory or in `dir`. */
-async function startDynalite(dir: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
-  const specifier: string = 'dynalite';
-  const mod = (await import(specifier)) as { default: (o: Record<string, unknown>) => http.Server };
-  const server = mod.default({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dir ? { path: dir } : {}) });
-  server.keepAliveTimeout = 10 * 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 /** Listens on 127.0.0.1; a busy port rejects with the listen error (code `EADDRINUSE`). */
@@ -262,7 +242,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           });
 
   const [dynamo, slack, github, lambda, cloudformation, cloudwatch] = await Promise.all([
-    startDynalite(dataDir ? path.join(dataDir, 'dynamodb') : undefined),
+    startEmbeddedDynamo(dataDir ? path.join(dataDir, 'dynamodb') : undefined),
     startFakeSlack({ botUserId: BOT.userId, botId: BOT.botId, clockTs: true }),
     startFakeGitHub({ actor: 'foxops[bot]' }),
     startFakeLambda({ region: 'eu-west-1' }),
