@@ -11,6 +11,8 @@
  * The page's port serves the page and the routes of ./protocol.ts; the server talks to foxops as Slack and GitHub do
  * (signed requests over HTTP). Everything binds to 127.0.0.1.
  */
+// First: it turns off the AWS SDK's Node version warning before any client is made (Node 20 here, 22 on Lambda).
+import '../aws/client-config.js';
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -120,6 +122,8 @@ const GITHUB_INSTALLATION_ID = 4242;
 const PROTECTED_ENVIRONMENTS = ['production'];
 const SNAPSHOT_FILE = 'simulators.json';
 const MAX_BODY = 1_000_000;
+/** The one slash command foxops declares (manifest.yml). */
+const SLASH_COMMAND = '/deploy';
 /** Trigger ids remembered (to show a modal to the person who clicked); Slack's expire after 3 s. */
 const MAX_TRIGGERS = 200;
 
@@ -557,6 +561,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!slash) {
       slack.postAs(user.id, channel, text, threadTs);
       return { ok: true };
+    }
+    // Slack sends an app only the commands it declared (manifest.yml: /deploy); anything else Slack answers itself.
+    if (slash.command !== SLASH_COMMAND) {
+      const ephemeral = slack.addEphemeral({
+        channel,
+        user: user.id,
+        text: `\`${slash.command}\` is not a valid command. In this sandbox, foxops answers \`${SLASH_COMMAND}\`: try \`${SLASH_COMMAND} help\`.`,
+      });
+      return { ok: true, ephemeral: ephemeralOf(ephemeral) };
     }
     const form = slashCommandBody({
       command: slash.command,

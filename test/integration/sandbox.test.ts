@@ -292,6 +292,9 @@ describe('sandbox', () => {
     expect(await api('/api/github/next-run', { outcome: 'explode' })).toMatchObject({ status: 400 });
     expect(await api('/api/aws/alarm', { alarm: 'nope' })).toMatchObject({ status: 400 });
     expect(await api('/api/nothing', {})).toMatchObject({ status: 404 });
+    // A command foxops never declared is answered as Slack answers it, without reaching foxops.
+    const unknown = await api('/api/command', { user: 'U0DAVE', channel: 'C0PROD', text: '/depoy prod' });
+    expect(unknown).toMatchObject({ status: 200, json: { ok: true, ephemeral: { text: expect.stringContaining('`/depoy` is not a valid command') } } });
   });
 
   it('refuses what another web site in the same browser could send: a non-JSON POST, or a foreign Host name', async () => {
