@@ -6,15 +6,18 @@
 import type { DeploymentLedger } from '../domain/ports.js';
 import type { FakeCloudFormation } from './sim/cloudformation.js';
 import type { FakeCloudWatch } from './sim/cloudwatch.js';
-import type { FakeGitHub } from './sim/github.js';
+import type { FakeCommitSpec, FakeGitHub } from './sim/github.js';
 import type { FakeLambda, LambdaSnapshot } from './sim/aws.js';
 import type { FakeSlack } from './sim/slack.js';
 import type { SandboxChannel, SandboxPerson, SandboxState } from './protocol.js';
-import type { SandboxAlarm, SandboxBook, SandboxCommit } from './state.js';
+import type { SandboxAlarm, SandboxBook } from './state.js';
 
 /** foxops' bot in the sandbox. */
 export const BOT = { userId: 'U0FOXOPS', botId: 'B0FOXOPS' } as const;
 export const REPO = 'foxy-org/foxy-backend';
+export const DEFAULT_BRANCH = 'main';
+/** The alias foxops moves in each environment's function. */
+export const LIVE_ALIAS = 'live';
 export const SERVICE = 'foxy-backend';
 /** The jobs of deploy.yml, as a run lists them from its dispatch on: the run driver plays VERIFY_JOBS. */
 export const WORKFLOW_JOBS = ['verify', 'build', 'deploy'];
@@ -111,20 +114,9 @@ export function seedAlarms(): SandboxAlarm[] {
   ]);
 }
 
-/** The sandbox's own book at the start: no commits yet (they are pushed by {@link seedGitHub}). */
+/** The sandbox's own book at the start. */
 export function freshBook(): SandboxBook {
-  return {
-    repo: REPO,
-    defaultBranch: 'main',
-    commits: [],
-    alarms: seedAlarms(),
-    nextRun: 'succeed',
-    outcomes: {},
-    verifications: {},
-    triggers: {},
-    functions: ENVIRONMENTS.map((e) => ({ name: e.functionName, alias: 'live' })),
-    stacks: ENVIRONMENTS.map((e) => e.stack),
-  };
+  return { alarms: seedAlarms(), nextRun: 'succeed', outcomes: {}, verifications: {}, triggers: {} };
 }
 
 /** The people, the release group and the bot token in the Slack simulator. */
@@ -135,67 +127,62 @@ export function seedSlack(slack: FakeSlack, botToken: string): void {
 }
 
 /** Sets the CI of `sha` in the simulator: one check run (`pending` is one in progress). */
-export function setCi(github: FakeGitHub, repo: string, sha: string, state: SandboxCommit['ci']): void {
-  if (state === 'none') return;
-  github.setCheckRuns(repo, sha, [
+export function setCi(github: FakeGitHub, sha: string, state: 'success' | 'failure' | 'pending'): void {
+  github.setCheckRuns(REPO, sha, [
     state === 'pending' ? { name: 'ci / test', status: 'in_progress', conclusion: null } : { name: 'ci / test', status: 'completed', conclusion: state },
   ]);
 }
 
 /**
- * The repository, its workflow and its commits. With `commits` (a restart whose GitHub simulator could not be
- * restored) those are pushed again: SHAs are deterministic, so they come out the same. Returns the commits pushed.
+ * The repository, its workflow and its first commits (an hour apart, the last an hour ago; the first of them is the
+ * repository's first), with green CI; returns their SHAs, oldest first.
  */
-export function seedGitHub(github: FakeGitHub, token: string, commits?: SandboxCommit[]): SandboxCommit[] {
-  declareRepo(github, token);
-  const wanted =
-    commits ??
-    FIRST_COMMITS.map((c, i) => ({ ...c, sha: '', date: new Date(Date.now() - (FIRST_COMMITS.length - i) * 3_600_000).toISOString(), ci: 'success' as const }));
-  const shas = github.pushCommits(
-    REPO,
-    'main',
-    wanted.map((c) => ({ message: c.message, author: c.author })),
-  );
-  return wanted.map((c, i) => {
-    const commit = { ...c, sha: shas[i]! };
-    setCi(github, REPO, commit.sha, commit.ci);
-    return commit;
-  });
+export function seedGitHub(github: FakeGitHub, token: string, now = Date.now()): string[] {
+  const [first, ...rest] = FIRST_COMMITS.map((c, i) => ({ ...c, date: new Date(now - (FIRST_COMMITS.length - i) * 3_600_000) }));
+  declareRepo(github, token, first);
+  const initial = github.headOf(REPO, DEFAULT_BRANCH);
+  setCi(github, initial, 'success');
+  return [initial, ...pushCommits(github, rest)];
 }
 
-/** The repository and its workflow, without commits (before restoring the simulator's snapshot), and the token it takes. */
-export function declareRepo(github: FakeGitHub, token: string): void {
-  github.addRepo(REPO, { defaultBranch: 'main', workflows: [{ file: 'deploy.yml', name: 'Deploy', jobs: WORKFLOW_JOBS }] });
+/** The repository and its workflow (before restoring the simulator's snapshot: commits and all), and the token it takes. */
+export function declareRepo(github: FakeGitHub, token: string, initialCommit?: FakeCommitSpec): void {
+  github.addRepo(REPO, {
+    defaultBranch: DEFAULT_BRANCH,
+    workflows: [{ file: 'deploy.yml', name: 'Deploy', jobs: WORKFLOW_JOBS }],
+    ...(initialCommit ? { initialCommit } : {}),
+  });
   github.requireToken(token);
 }
 
-/** Pushes `specs` to the default branch with green CI; returns them as the book keeps them. */
-export function pushCommits(github: FakeGitHub, specs: Array<{ message: string; author: string }>): SandboxCommit[] {
-  const shas = github.pushCommits(REPO, 'main', specs);
-  return specs.map((spec, i) => {
-    const commit: SandboxCommit = { ...spec, sha: shas[i]!, date: new Date().toISOString(), ci: 'success' };
-    setCi(github, REPO, commit.sha, commit.ci);
-    return commit;
-  });
+/** Pushes `specs` to the default branch (dated now unless they say otherwise) with green CI; returns their SHAs. */
+export function pushCommits(github: FakeGitHub, specs: Array<{ message: string; author: string; date?: Date }>): string[] {
+  const shas = github.pushCommits(
+    REPO,
+    DEFAULT_BRANCH,
+    specs.map((spec) => ({ ...spec, date: spec.date ?? new Date() })),
+  );
+  for (const sha of shas) setCi(github, sha, 'success');
+  return shas;
 }
 
 /**
  * Each environment's function, as the deploys of {@link seedHistory} left it: production's versions 1–3 (described by the
  * three oldest SHAs) with `live` on 3; staging one deploy ahead, versions 1–4 with `live` on 4.
  */
-export function seedLambda(lambda: FakeLambda, commits: SandboxCommit[]): void {
+export function seedLambda(lambda: FakeLambda, shas: string[]): void {
   const snapshot = lambda.snapshot() as LambdaSnapshot;
   const lastModified = new Date(Date.now() - 86_400_000).toISOString().replace('Z', '+0000');
   for (const env of ENVIRONMENTS) {
     const live = liveVersionOf(env.name);
     const versions = ['$LATEST', ...Array.from({ length: live }, (_, i) => String(i + 1))].map((version, i) => ({
       version,
-      description: version === '$LATEST' ? '' : (commits[i - 1]?.sha ?? ''),
+      description: version === '$LATEST' ? '' : (shas[i - 1] ?? ''),
       codeSha256: Buffer.from(`${env.functionName}@${version}`).toString('base64'),
       lastModified,
     }));
     const alias = {
-      name: 'live',
+      name: LIVE_ALIAS,
       functionVersion: String(live),
       description: '',
       revisionId: `00000000-0000-4000-8000-5eed${env.name === 'staging' ? '00000001' : '00000002'}`,
@@ -231,10 +218,10 @@ const liveVersionOf = (environment: string): number => (environment === 'staging
  * deploy (the commit its `live` version was built from, a day ago, by Alice with Bob's and Carol's approval). So the
  * first card lists the commits since then, a rollback has a version to go back to, and a promotion has a staging SHA.
  */
-export async function seedHistory(ledger: DeploymentLedger, commits: SandboxCommit[], now = Date.now()): Promise<void> {
+export async function seedHistory(ledger: DeploymentLedger, shas: string[], now = Date.now()): Promise<void> {
   for (const [i, env] of ENVIRONMENTS.entries()) {
     const version = liveVersionOf(env.name);
-    const sha = commits[version - 1]?.sha;
+    const sha = shas[version - 1];
     if (!sha) continue;
     const finishedAt = new Date(now - (2 - i) * 3_600_000 - 86_400_000);
     await ledger.record({
@@ -242,7 +229,7 @@ export async function seedHistory(ledger: DeploymentLedger, commits: SandboxComm
       environment: env.name,
       sha,
       shaUrl: `https://github.com/${REPO}/commit/${sha}`,
-      ref: 'main',
+      ref: DEFAULT_BRANCH,
       requestId: `d-seed${env.name.slice(0, 6).padEnd(6, '0')}`,
       kind: 'deploy',
       requester: 'U0ALICE',

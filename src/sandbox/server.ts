@@ -29,9 +29,11 @@ import {
   BOT,
   CHANNELS,
   declareRepo,
+  DEFAULT_BRANCH,
   ENVIRONMENTS,
   freshBook,
   GROUPS,
+  LIVE_ALIAS,
   MORE_COMMITS,
   PEOPLE,
   pushCommits,
@@ -63,7 +65,7 @@ import {
   viewClosedPayload,
   viewSubmissionPayload,
 } from './slack-requests.js';
-import { awsStateOf, changeOfSlack, ephemeralOf, githubStateOf, isManualRun, type SandboxBook, sandboxState } from './state.js';
+import { awsStateOf, changeOfSlack, ephemeralOf, githubStateOf, isManualRun, type SandboxBook, type SandboxLayout, sandboxState } from './state.js';
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -122,6 +124,8 @@ const GITHUB_INSTALLATION_ID = 4242;
 const PROTECTED_ENVIRONMENTS = ['production'];
 const SNAPSHOT_FILE = 'simulators.json';
 const MAX_BODY = 1_000_000;
+/** Where the side panels look (src/sandbox/seed.ts seeds these). */
+const LAYOUT: SandboxLayout = { repo: REPO, defaultBranch: DEFAULT_BRANCH, alias: LIVE_ALIAS, environments: ENVIRONMENTS };
 /** The one slash command foxops declares (manifest.yml). */
 const SLASH_COMMAND = '/deploy';
 /** Trigger ids remembered (to show a modal to the person who clicked); Slack's expire after 3 s. */
@@ -307,11 +311,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let restored = false;
   const seed = async () => {
     seedSlack(slack, BOT_TOKEN);
-    book.commits = seedGitHub(github, GITHUB_TOKEN);
-    seedLambda(lambda, book.commits);
+    const shas = seedGitHub(github, GITHUB_TOKEN);
+    seedLambda(lambda, shas);
     seedStacks(cloudformation);
     seedAlarmStates(cloudwatch, book.alarms);
-    await seedHistory(dynamoStore(dynamoClient, TABLE).ledger, book.commits);
+    await seedHistory(dynamoStore(dynamoClient, TABLE).ledger, shas);
   };
   if (saved) {
     try {
@@ -320,15 +324,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       seedSlack(slack, BOT_TOKEN);
       lambda.restore(saved.lambda);
       cloudformation.restore(saved.cloudformation);
-      if (saved.github !== undefined) {
-        declareRepo(github, GITHUB_TOKEN);
-        github.restore(saved.github);
-        // Nobody plays a run that was under way when the sandbox stopped: it ends cancelled, and the reconciler tells foxops.
-        for (const run of github.runs.values()) if (run.status !== 'completed') github.setRunState(run.id, { status: 'completed', conclusion: 'cancelled' });
-      } else {
-        // The GitHub simulator keeps no snapshot: its commits come back (SHAs are deterministic), its runs do not.
-        book.commits = seedGitHub(github, GITHUB_TOKEN, book.commits);
-      }
+      declareRepo(github, GITHUB_TOKEN);
+      github.restore(saved.github);
+      // Nobody plays a run that was under way when the sandbox stopped: it ends cancelled, and the reconciler tells foxops.
+      for (const run of github.runs.values()) if (run.status !== 'completed') github.setRunState(run.id, { status: 'completed', conclusion: 'cancelled' });
       seedAlarmStates(cloudwatch, book.alarms);
       restored = true;
     } catch (err) {
@@ -396,8 +395,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     };
   };
-  const pushGithub = coalesced(() => ({ kind: 'github', github: githubStateOf(github, book) }));
-  const pushAws = coalesced(() => ({ kind: 'aws', aws: awsStateOf(lambda, cloudformation, book) }));
+  const pushGithub = coalesced(() => ({ kind: 'github', github: githubStateOf(github, book, LAYOUT) }));
+  const pushAws = coalesced(() => ({ kind: 'aws', aws: awsStateOf(lambda, cloudformation, book, LAYOUT) }));
   slack.onChange((change) => {
     const mapped = changeOfSlack(change, BOT.userId, book.triggers);
     if (mapped) push(mapped);
@@ -727,22 +726,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const specs = message
       ? [{ message: message.trim().slice(0, 200), author: 'dave-foxy' }]
       : Array.from({ length: count }, () => MORE_COMMITS[moreCommits++ % MORE_COMMITS.length]!);
-    const pushed = pushCommits(github, specs);
-    book.commits.push(...pushed);
+    const shas = pushCommits(github, specs);
     pushGithub();
-    return { ok: true, shas: pushed.map((c) => c.sha) };
+    return { ok: true, shas };
   };
 
   const setCommitCi = (body: Record<string, unknown>): Record<string, unknown> => {
     const state = body.state;
     if (state !== 'success' && state !== 'failure' && state !== 'pending') throw new BadRequest('`state` should be success, failure or pending');
-    const sha = optionalString(body, 'sha') ?? book.commits.at(-1)?.sha;
-    const commit = book.commits.find((c) => c.sha === sha || (sha !== undefined && sha.length >= 7 && c.sha.startsWith(sha)));
-    if (!commit) throw new BadRequest(`no commit ${JSON.stringify(sha)} in ${REPO}`);
-    commit.ci = state;
-    setCi(github, REPO, commit.sha, state);
+    const asked = optionalString(body, 'sha');
+    // A full SHA or a prefix of at least 7, as GitHub resolves them; none: the default branch's head.
+    const sha = asked === undefined ? github.headOf(REPO, DEFAULT_BRANCH) : /^[0-9a-f]{7,40}$/i.test(asked) ? github.resolve(REPO, asked) : undefined;
+    if (!sha) throw new BadRequest(`no commit ${JSON.stringify(asked)} in ${REPO}`);
+    setCi(github, sha, state);
     pushGithub();
-    return { ok: true, sha: commit.sha };
+    return { ok: true, sha };
   };
 
   /** "Run workflow" on deploy.yml in GitHub: a run of the default branch's head that foxops never approved. */
@@ -751,13 +749,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!ENVIRONMENTS.some((e) => e.name === environment))
       throw new BadRequest(`\`environment\` should be one of ${ENVIRONMENTS.map((e) => e.name).join(', ')}`);
     const user = body.user === undefined ? PEOPLE[0]! : person(body.user);
-    const head = github.headOf(REPO, book.defaultBranch);
+    const head = github.headOf(REPO, DEFAULT_BRANCH);
     // Through GitHub's REST API with a person's token, as the Run workflow button does; the form's deploy_id is left empty.
     const response = await fetch(`${github.url}/repos/${REPO}/actions/workflows/deploy.yml/dispatches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `token ${GITHUB_TOKEN}` },
       body: JSON.stringify({
-        ref: book.defaultBranch,
+        ref: DEFAULT_BRANCH,
         inputs: { environment, sha: head, deploy_id: '', requested_by: user.name.toLowerCase() },
         return_run_details: true,
       }),
@@ -851,7 +849,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const state = (): SandboxState =>
-    sandboxState({ botUserId: BOT.userId, people: PEOPLE, groups: GROUPS, channels: CHANNELS, slack, github, lambda, cloudformation, book });
+    sandboxState({ botUserId: BOT.userId, people: PEOPLE, groups: GROUPS, channels: CHANNELS, slack, github, lambda, cloudformation, book, layout: LAYOUT });
 
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const events = (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -3,7 +3,7 @@
  * page's {@link SandboxChange}. Pure: reads the simulators, changes nothing.
  */
 import type { FakeCloudFormation } from './sim/cloudformation.js';
-import type { FakeGitHub, FakeRun } from './sim/github.js';
+import type { FakeCheckRun, FakeCommit, FakeGitHub, FakeRun } from './sim/github.js';
 import type { FakeLambda } from './sim/aws.js';
 import type { FakeSlack, SlackChange, SlackEphemeral, SlackMessage, SlackUploadedFile } from './sim/slack.js';
 import type {
@@ -22,15 +22,6 @@ import type {
   SandboxVerification,
 } from './protocol.js';
 
-/** A commit the sandbox pushed, with its CI as the side panel shows it. */
-export interface SandboxCommit {
-  sha: string;
-  message: string;
-  author: string;
-  date: string;
-  ci: 'success' | 'failure' | 'pending' | 'none';
-}
-
 /** A CloudWatch alarm of a deployed service, as the sandbox set it in the CloudWatch simulator. */
 export interface SandboxAlarm {
   name: string;
@@ -45,10 +36,6 @@ export interface SandboxAlarm {
 
 /** What the sandbox itself keeps besides the simulators (persisted with them). */
 export interface SandboxBook {
-  repo: string;
-  defaultBranch: string;
-  /** Oldest first. */
-  commits: SandboxCommit[];
   alarms: SandboxAlarm[];
   nextRun: RunOutcome;
   /** What each dispatched run was told to do, by run id. */
@@ -57,10 +44,33 @@ export interface SandboxBook {
   verifications: Record<string, SandboxVerification>;
   /** Who each generated trigger id belongs to (a modal opened with it is that person's). */
   triggers: Record<string, string>;
-  /** The services' Lambda functions and the alias foxops moves, as the side panel lists them. */
-  functions: Array<{ name: string; alias: string }>;
-  /** The services' CloudFormation stacks. */
-  stacks: string[];
+}
+
+/** Where the side panels look: the repository and its branch, and each environment's function (its alias) and stack. */
+export interface SandboxLayout {
+  repo: string;
+  defaultBranch: string;
+  alias: string;
+  environments: ReadonlyArray<{ functionName: string; stack: string }>;
+}
+
+/** A commit's CI as the side panel shows it, from its check runs in the simulator. */
+function ciOf(checkRuns: FakeCheckRun[]): SandboxGitHub['commits'][number]['ci'] {
+  if (checkRuns.length === 0) return 'none';
+  if (checkRuns.some((c) => c.status !== 'completed')) return 'pending';
+  return checkRuns.every((c) => (c.conclusion ?? 'success') === 'success' || c.conclusion === 'skipped' || c.conclusion === 'neutral') ? 'success' : 'failure';
+}
+
+/** The default branch's history in the simulator, newest first (the panel shows the newest `limit`). */
+function historyOf(github: FakeGitHub, layout: SandboxLayout, limit = 50): FakeCommit[] {
+  const commits: FakeCommit[] = [];
+  for (let sha: string | undefined = github.headOf(layout.repo, layout.defaultBranch); sha && commits.length < limit; ) {
+    const commit = github.commit(layout.repo, sha);
+    if (!commit) break;
+    commits.push(commit);
+    sha = commit.parent;
+  }
+  return commits;
 }
 
 /** Everything {@link sandboxState} reads. */
@@ -74,6 +84,7 @@ export interface StateSources {
   lambda: FakeLambda;
   cloudformation: FakeCloudFormation;
   book: SandboxBook;
+  layout: SandboxLayout;
 }
 
 const fileOf = (u: SlackUploadedFile): SandboxFile => ({
@@ -159,27 +170,33 @@ const runOf = (run: FakeRun, book: SandboxBook): SandboxRun => ({
 export const isManualRun = (run: FakeRun): boolean => typeof run.inputs.deploy_id !== 'string' || run.inputs.deploy_id === '';
 
 /** Simulated GitHub for the side panel: commits and runs newest first. */
-export function githubStateOf(github: FakeGitHub, book: SandboxBook): SandboxGitHub {
+export function githubStateOf(github: FakeGitHub, book: SandboxBook, layout: SandboxLayout): SandboxGitHub {
   return {
-    repo: book.repo,
-    defaultBranch: book.defaultBranch,
-    commits: [...book.commits].reverse().map((c) => ({ sha: c.sha, message: c.message, author: c.author, date: c.date, ci: c.ci })),
+    repo: layout.repo,
+    defaultBranch: layout.defaultBranch,
+    commits: historyOf(github, layout).map((c) => ({
+      sha: c.sha,
+      message: c.message,
+      author: c.authorLogin,
+      date: c.date,
+      ci: ciOf(github.checkRunsOf(layout.repo, c.sha)),
+    })),
     runs: [...github.runs.values()].sort((a, b) => b.id - a.id).map((run) => runOf(run, book)),
     nextRun: book.nextRun,
   };
 }
 
 /** Simulated AWS for the side panel. */
-export function awsStateOf(lambda: FakeLambda, cloudformation: FakeCloudFormation, book: SandboxBook): SandboxAws {
+export function awsStateOf(lambda: FakeLambda, cloudformation: FakeCloudFormation, book: SandboxBook, layout: SandboxLayout): SandboxAws {
   return {
-    functions: book.functions.map(({ name, alias }) => ({
+    functions: layout.environments.map(({ functionName: name }) => ({
       name,
-      alias,
-      aliasVersion: lambda.aliasVersion(name, alias),
+      alias: layout.alias,
+      aliasVersion: lambda.aliasVersion(name, layout.alias),
       versions: lambda.versionDetails(name).map((v) => ({ version: v.version, description: v.description })),
     })),
     alarms: book.alarms.map((a) => ({ name: a.name, state: a.state, service: a.service, environment: a.environment })),
-    stacks: book.stacks.map((name) => ({ name, status: cloudformation.stacks.get(name)?.StackStatus ?? 'DOES_NOT_EXIST' })),
+    stacks: layout.environments.map(({ stack: name }) => ({ name, status: cloudformation.stacks.get(name)?.StackStatus ?? 'DOES_NOT_EXIST' })),
   };
 }
 
@@ -200,8 +217,8 @@ export function sandboxState(s: StateSources): SandboxState {
     ephemerals: s.slack.ephemerals.map(ephemeralOf),
     homes: Object.fromEntries(s.slack.homeViews),
     modals: modalsOf(s.slack, s.book.triggers),
-    github: githubStateOf(s.github, s.book),
-    aws: awsStateOf(s.lambda, s.cloudformation, s.book),
+    github: githubStateOf(s.github, s.book, s.layout),
+    aws: awsStateOf(s.lambda, s.cloudformation, s.book, s.layout),
   };
 }
 

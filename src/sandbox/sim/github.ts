@@ -35,10 +35,15 @@ export interface FakeRepoOptions {
   /** Default `main`; it gets one "Initial commit" so it always has a head. */
   defaultBranch?: string;
   workflows?: Array<string | FakeWorkflowSpec>;
+  /** The default branch's first commit; default "Initial commit". */
+  initialCommit?: FakeCommitSpec;
 }
 
-/** A commit to push: a message, or a message with the author's login and the files it writes (path → content). */
-export type FakeCommitSpec = string | { message: string; author?: string; files?: Record<string, string> };
+/**
+ * A commit to push: a message, or a message with the author's login, the files it writes (path → content) and its date
+ * (default: a fixed date a minute after the previous commit's, so that tests see the same dates on every run).
+ */
+export type FakeCommitSpec = string | { message: string; author?: string; files?: Record<string, string>; date?: Date };
 
 /** Stored commit. */
 export interface FakeCommit {
@@ -229,10 +234,14 @@ export interface FakeGitHub {
   tag(repo: string, name: string, ref: string): string;
   /** Head SHA of a branch; throws for unknown repo/branch. */
   headOf(repo: string, branch: string): string;
+  /** The SHA a ref names as GitHub resolves it (branch, tag, full SHA or a unique prefix of 7 or more); undefined when none. */
+  resolve(repo: string, ref: string): string | undefined;
   /** Moves a run (and its jobs, unless given) to a new state. `completed` without conclusion means `success`. */
   setRunState(runId: number, state: { status: RunStatus; conclusion?: RunConclusion | null; jobs?: FakeJobState[] }): FakeRun;
   /** The check runs on `sha` (`GET …/commits/{sha}/check-runs`), replacing earlier ones of the same names. */
   setCheckRuns(repo: string, sha: string, checkRuns: FakeCheckRun[]): void;
+  /** The check runs of a commit, as {@link FakeGitHub.setCheckRuns} left them (empty when none). */
+  checkRunsOf(repo: string, sha: string): FakeCheckRun[];
   /** The commit statuses on `sha` (`GET …/commits/{sha}/status`), replacing earlier ones of the same contexts. */
   setStatuses(repo: string, sha: string, statuses: FakeCommitStatus[]): void;
   /** Protects `branch` requiring `contexts` as status checks (`GET …/branches/{branch}` shows them); `[]` lifts the protection. */
@@ -431,7 +440,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const sha = createHash('sha1').update(`${state.fullName}\n${branch}\n${n}`).digest('hex');
     const message = typeof spec === 'string' ? spec : spec.message;
     const authorLogin = (typeof spec === 'string' ? undefined : spec.author) ?? AUTHORS[commitCount % AUTHORS.length] ?? 'alice';
-    const date = isoSeconds(new Date(COMMIT_EPOCH_MS + commitCount * 60_000));
+    const date = isoSeconds((typeof spec === 'string' ? undefined : spec.date) ?? new Date(COMMIT_EPOCH_MS + commitCount * 60_000));
     commitCount += 1;
     const files = typeof spec === 'string' ? undefined : spec.files;
     state.commits.set(sha, { sha, message, authorLogin, date, parent: state.branches.get(branch), ...(files ? { files } : {}) });
@@ -1061,7 +1070,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         workflows: new Map(),
       };
       repos.set(repo.toLowerCase(), state);
-      commitOn(state, defaultBranch, 'Initial commit');
+      commitOn(state, defaultBranch, repoOptions.initialCommit ?? 'Initial commit');
       for (const workflow of repoOptions.workflows ?? []) addWorkflow(repo, workflow);
     },
     addWorkflow,
@@ -1083,6 +1092,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       state.tags.set(name, sha);
       return sha;
     },
+    resolve: (repo, ref) => resolveRef(repoOrThrow(repo), ref),
     headOf(repo, branch) {
       const sha = repoOrThrow(repo).branches.get(branch);
       if (!sha) throw new Error(`fake GitHub: unknown branch ${branch} in ${repo}`);
@@ -1094,6 +1104,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const names = new Set(list.map((r) => r.name));
       checkRuns.set(key, [...(checkRuns.get(key) ?? []).filter((r) => !names.has(r.name)), ...list]);
     },
+    checkRunsOf: (repo, sha) => [...(checkRuns.get(`${repoOrThrow(repo).fullName.toLowerCase()}@${sha}`) ?? [])],
     setStatuses(repo, sha, list) {
       const key = `${repoOrThrow(repo).fullName.toLowerCase()}@${sha}`;
       const contexts = new Set(list.map((s) => s.context));
