@@ -6,7 +6,7 @@
  * Signatures are not checked (SigV4 with dummy credentials is still sent and simply ignored).
  */
 import type { ServerResponse } from 'node:http';
-import { parseJsonBody, pollUntil, sendEmpty, sendJson, startLoopbackServer } from './http.js';
+import { parseJsonBody, pollUntil, sendEmpty, sendJson, startLoopbackServer, takeQueuedFailure } from './http.js';
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
 
@@ -379,14 +379,7 @@ export async function startFakeLambda(options: FakeLambdaOptions = {}): Promise<
     throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
   };
 
-  const takeFailure = (method: string, path: string): LambdaFailure | undefined => {
-    const index = failures.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || path.includes(f.pathIncludes)));
-    const failure = failures[index];
-    if (!failure) return undefined;
-    failure.times -= 1;
-    if (failure.times <= 0) failures.splice(index, 1);
-    return failure;
-  };
+  const takeFailure = (method: string, path: string): LambdaFailure | undefined => takeQueuedFailure(failures, method, path);
 
   const sendAwsError = (res: ServerResponse, base: Record<string, string>, status: number, errorType: string, message: string): void => {
     // Lambda's error shapes disagree on `Message` vs `message`; sending both lets every one deserialise.

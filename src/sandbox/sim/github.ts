@@ -11,7 +11,7 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
-import { parseJsonBody, pollUntil, sendEmpty, sendJson, startLoopbackServer } from './http.js';
+import { parseJsonBody, pollUntil, sendEmpty, sendJson, startLoopbackServer, takeQueuedFailure } from './http.js';
 
 /** Inputs of a `workflow_dispatch`, as sent by the client. */
 export type DispatchInputs = Record<string, unknown>;
@@ -932,14 +932,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     throw new GitHubError(404, 'Not Found');
   };
 
-  const takeFailure = (method: string, path: string): GitHubFailure | undefined => {
-    const index = failures.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || path.includes(f.pathIncludes)));
-    const failure = failures[index];
-    if (!failure) return undefined;
-    failure.times -= 1;
-    if (failure.times <= 0) failures.splice(index, 1);
-    return failure;
-  };
+  const takeFailure = (method: string, path: string): GitHubFailure | undefined => takeQueuedFailure(failures, method, path);
 
   const sendError = (res: ServerResponse, headers: Record<string, string>, status: number, message: string, extra: Record<string, string> = {}): void => {
     sendJson(res, status, { message, documentation_url: DOCS, status: String(status) }, { ...headers, ...extra });

@@ -106,3 +106,23 @@ export async function pollUntil<T>(predicate: () => T | undefined, timeoutMs: nu
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A failure queued with `failNext` that matches requests by method and part of the path, `times` more times. */
+export interface QueuedFailure {
+  method?: string;
+  pathIncludes?: string;
+  times: number;
+}
+
+/**
+ * Takes the first queued failure that matches a request (method and path), counting it down and dropping it once
+ * used up; undefined when none matches. The GitHub and Lambda simulators share it.
+ */
+export function takeQueuedFailure<F extends QueuedFailure>(failures: F[], method: string, path: string): F | undefined {
+  const index = failures.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || path.includes(f.pathIncludes)));
+  const failure = failures[index];
+  if (!failure) return undefined;
+  failure.times -= 1;
+  if (failure.times <= 0) failures.splice(index, 1);
+  return failure;
+}
