@@ -1,4 +1,5 @@
-/** A fresh production request of foxy-backend for unit tests; each test overrides what it is about. */
+/** Fresh production requests and ledger entries of foxy-backend for unit tests; each test overrides what it is about. */
+import type { DeploymentRecord } from '../../src/domain/ports.js';
 import { type DeployRequest, type NewRequestInput, newRequest } from '../../src/domain/request.js';
 
 /** `newRequest` with the defaults every unit test shares: `d-0123456789`, foxy-backend `main` to production from C0PROD. */
@@ -18,4 +19,21 @@ export function productionRequest(overrides: Partial<NewRequestInput> = {}): Dep
     now: new Date(),
     ...overrides,
   });
+}
+
+/** A succeeded production deploy of foxy-backend as the ledger records it: `d-6666666666`, SHA 666…, by Dave. */
+export function deploymentRecord(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  return {
+    service: 'foxy-backend',
+    environment: 'production',
+    sha: '6'.repeat(40),
+    ref: 'main',
+    requestId: 'd-6666666666',
+    kind: 'deploy',
+    requester: 'U0DAVE',
+    approvers: ['U0ALICE'],
+    outcome: 'succeeded',
+    finishedAt: '2026-11-28T09:50:00.000Z',
+    ...overrides,
+  };
 }

@@ -16,6 +16,7 @@ import { channelNoticeMessage } from '../../src/slack/blocks/channel-notice.js';
 import { deployCard } from '../../src/slack/blocks/deploy-card.js';
 import { refusalText } from '../../src/slack/blocks/refusals.js';
 import { blocksText } from '../support/blocks.js';
+import { deploymentRecord } from '../support/requests.js';
 
 const ALARM_AT = '2026-11-28T10:00:00.000Z';
 const alarm = (over: Partial<AlarmNotice> = {}): AlarmNotice => ({
@@ -26,20 +27,7 @@ const alarm = (over: Partial<AlarmNotice> = {}): AlarmNotice => ({
   ...over,
 });
 const minutesBefore = (minutes: number) => new Date(Date.parse(ALARM_AT) - minutes * 60_000).toISOString();
-const record = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
-  service: 'foxy-backend',
-  environment: 'production',
-  sha: '6'.repeat(40),
-  ref: 'main',
-  requestId: 'd-6666666666',
-  kind: 'deploy',
-  requester: 'U0DAVE',
-  approvers: ['U0ALICE'],
-  outcome: 'succeeded',
-  finishedAt: minutesBefore(10),
-  version: '6',
-  ...over,
-});
+const record = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => deploymentRecord({ finishedAt: minutesBefore(10), version: '6', ...over });
 const previous = record({ sha: '5'.repeat(40), requestId: 'd-5555555555', version: '5', finishedAt: minutesBefore(120) });
 const report = (over: Partial<AlarmReport> = {}): AlarmReport => ({
   alarm: alarm(),

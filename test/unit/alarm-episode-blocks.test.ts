@@ -8,6 +8,7 @@ import { type AlarmEpisode, applyAlarmChange, DEFAULT_EPISODE_SETTINGS, digestLi
 import type { DeploymentRecord } from '../../src/domain/ports.js';
 import { alarmChangesReply, alarmDigestMessage, alarmEpisodeMessage } from '../../src/slack/blocks/alarm-episode.js';
 import { blocksText } from '../support/blocks.js';
+import { deploymentRecord } from '../support/requests.js';
 
 const target = { service: 'foxy-backend', environment: 'production' };
 const at = (minutes: number) => new Date(Date.parse('2026-11-28T10:00:00.000Z') + minutes * 60_000).toISOString();
@@ -18,19 +19,8 @@ const notice = (state: AlarmNotice['state'], minutes: number, name = 'foxy-backe
   at: at(minutes),
   region: 'eu-west-1',
 });
-const deploy = (requestId: string, version: string): DeploymentRecord => ({
-  service: 'foxy-backend',
-  environment: 'production',
-  sha: `${version}`.padEnd(40, 'a'),
-  ref: 'main',
-  requestId,
-  kind: 'deploy',
-  requester: 'U0DAVE',
-  approvers: ['U0ALICE'],
-  outcome: 'succeeded',
-  finishedAt: at(-12),
-  version,
-});
+const deploy = (requestId: string, version: string): DeploymentRecord =>
+  deploymentRecord({ sha: `${version}`.padEnd(40, 'a'), requestId, finishedAt: at(-12), version });
 
 /** Applies `notices` in order, the first with the report of a likely-cause deploy that can be rolled back. */
 function episodeOf(notices: AlarmNotice[]): AlarmEpisode {

@@ -19,6 +19,7 @@ import {
 } from '../../src/domain/alarm.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 import type { DeploymentRecord } from '../../src/domain/ports.js';
+import { deploymentRecord } from '../support/requests.js';
 
 const YAML = `
 services:
@@ -179,18 +180,8 @@ describe('alarmDestination', () => {
 });
 
 describe('isLikelyCause and alarms.window', () => {
-  const deploy = (finishedAt: string): DeploymentRecord => ({
-    service: 'foxy-backend',
-    environment: 'production',
-    sha: 'a'.repeat(40),
-    ref: 'main',
-    requestId: 'd-1',
-    kind: 'deploy',
-    requester: 'U0D',
-    approvers: [],
-    outcome: 'succeeded',
-    finishedAt,
-  });
+  const deploy = (finishedAt: string): DeploymentRecord =>
+    deploymentRecord({ sha: 'a'.repeat(40), requestId: 'd-1', requester: 'U0D', approvers: [], finishedAt });
   const at = '2026-11-28T10:00:00.000Z';
 
   test('the window is 60 minutes unless foxops.yml says otherwise', () => {

@@ -3,6 +3,7 @@ import type { Catalog } from '../../src/domain/catalog.js';
 import type { DeploymentRecord } from '../../src/domain/ports.js';
 import { parseAlarmMessage } from '../../src/alarms/envelope.js';
 import { parseJob } from '../../src/jobs/parse.js';
+import { deploymentRecord } from '../support/requests.js';
 
 const catalog: Catalog = {
   services: [
@@ -25,18 +26,8 @@ const catalog: Catalog = {
   ],
 };
 const alarm = (over: Partial<AlarmNotice> = {}): AlarmNotice => ({ name: 'x', state: 'ALARM', reason: 'r', at: '2026-11-28T10:00:00.000Z', ...over });
-const deploy = (finishedAt: string): DeploymentRecord => ({
-  service: 'foxy-backend',
-  environment: 'production',
-  sha: 'a'.repeat(40),
-  ref: 'main',
-  requestId: 'd-1',
-  kind: 'deploy',
-  requester: 'U0D',
-  approvers: [],
-  outcome: 'succeeded',
-  finishedAt,
-});
+const deploy = (finishedAt: string): DeploymentRecord =>
+  deploymentRecord({ sha: 'a'.repeat(40), requestId: 'd-1', requester: 'U0D', approvers: [], finishedAt });
 
 describe('alarmTarget', () => {
   test('the FunctionName dimension names a configured target', () => {

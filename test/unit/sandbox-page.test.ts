@@ -19,7 +19,7 @@ import { deployCard } from '../../src/slack/blocks/deploy-card.js';
 import { notificationBlocks } from '../../src/slack/blocks/home-notifications.js';
 import { rejectModal } from '../../src/slack/blocks/reject-modal.js';
 import { historyMessage, statusBlocks } from '../../src/slack/blocks/status.js';
-import { productionRequest } from '../support/requests.js';
+import { productionRequest, deploymentRecord } from '../support/requests.js';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
@@ -45,20 +45,7 @@ function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}):
   };
 }
 
-const record = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
-  service: 'foxy-backend',
-  environment: 'production',
-  sha: '6'.repeat(40),
-  ref: 'main',
-  requestId: 'd-6666666666',
-  kind: 'deploy',
-  requester: 'U0DAVE',
-  approvers: ['U0ALICE'],
-  outcome: 'succeeded',
-  finishedAt: '2030-01-01T11:50:00.000Z',
-  version: '6',
-  ...over,
-});
+const record = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => deploymentRecord({ finishedAt: '2030-01-01T11:50:00.000Z', version: '6', ...over });
 
 const alarmReport: AlarmReport = {
   alarm: { name: 'foxy-backend-production-errors', state: 'ALARM', reason: 'Threshold <crossed> & more', at: NOW.toISOString() },
