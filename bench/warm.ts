@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { JOB_STREAM_FILTERS } from '../src/jobs/stream.js';
 import { ensureTable } from '../src/store/table.js';
 import type * as Fakes from '../test/fakes/index.js';
 
@@ -56,7 +57,7 @@ export async function measureWarm(
   workDir: string,
 ): Promise<{ samples: number; prod: Percentiles; approve: Percentiles }> {
   const [dynamo, slack, github] = await Promise.all([fakes.startDynalite(), fakes.startFakeSlack(), fakes.startFakeGitHub()]);
-  const stream = await fakes.startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
+  const stream = await fakes.startDynamoStream(dynamo.url, { filters: JOB_STREAM_FILTERS });
   const repo = 'foxy-org/foxy-backend';
   github.addRepo(repo, { defaultBranch: 'main', workflows: ['deploy.yml'] });
   github.pushCommits(repo, 'main', 5);

@@ -29,3 +29,26 @@ export function auditRequest(
     options,
   );
 }
+
+/**
+ * The audit entry of a request being made, from the request as stored: who asked (foxops itself for an automatic
+ * rollback), and what, e.g. `foxy-backend main to production`. Written by the prepare job, `once`, at the
+ * request's own time (the ack stores the request alone).
+ */
+export function requestedAudit(request: DeployRequest): RequestAudit {
+  const auto = request.kind === 'rollback' && request.rollback?.auto === true;
+  const target = request.rollback?.target;
+  const what =
+    request.kind === 'rollback'
+      ? `rollback${target ? ` to ${target}` : ''} in`
+      : request.kind === 'promote'
+        ? `promotion from ${request.promotion?.from ?? '?'} to`
+        : `${request.ref} to`;
+  return {
+    at: request.createdAt,
+    actor: auto ? 'foxops' : request.requester,
+    action: auto ? 'auto_rollback' : 'request',
+    outcome: 'ok',
+    detail: `${request.service} ${what} ${request.environment}${auto && request.rollback?.reason ? `: ${request.rollback.reason}` : ''}`,
+  };
+}

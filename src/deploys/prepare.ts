@@ -10,7 +10,7 @@ import { type DeployRequest, isFinal } from '../domain/request.js';
 import { rollbackNoteOf } from '../domain/rollback.js';
 import type { DeployContext } from './context.js';
 import { dispatchRequest } from './dispatch.js';
-import { auditRequest } from './audit.js';
+import { auditRequest, requestedAudit } from './audit.js';
 import { computePreflight } from './preflight.js';
 import { evaluateCiCheck } from './ci-check.js';
 import { withCheck } from '../domain/preflight.js';
@@ -31,6 +31,9 @@ export const CARD_COMMIT_LIMIT = 10;
  */
 export async function prepareRequest(ctx: DeployContext, requestId: string): Promise<void> {
   let current = await ctx.requests.get(requestId);
+  // The request's own audit entry, which the ack leaves to this job (it stores the request alone). Recorded `once`,
+  // at the request's own time: a repeated job writes nothing new, and the trail's order is the requests' order.
+  if (current) await auditRequest(ctx, current, requestedAudit(current), { once: 'requested' });
   if (current && current.status !== 'preparing' && current.sha && !current.cardTs && !isFinal(current.status)) {
     ctx.logger.warn('prepare.resumed', { requestId, status: current.status, left: 'post the card' });
     return postCard(ctx, current);

@@ -1,7 +1,9 @@
 /**
  * `/deploy <env> [service] [ref]` and `/deploy rollback <env> [service] [to <x>] [because <reason>]`: checks who asks
  * from where, stores the request and queues the slow part (resolving the ref or planning the rollback, posting the
- * card). Runs inside Slack's 3-second ack: no GitHub, no Lambda, one policy check and two writes.
+ * card). Runs inside Slack's 3-second ack: no GitHub, no Lambda, one policy check and one write. On AWS the request's
+ * item is also its prepare job (the table's stream delivers it, src/jobs/stream.ts); the prepare job writes the
+ * request's audit entry.
  */
 import { createHash } from 'node:crypto';
 import { type EnvironmentDefinition, environmentNamed, rollbackApprovalsOf, type ServiceDefinition, serviceNamed } from '../domain/catalog.js';
@@ -54,7 +56,7 @@ export interface RollbackAsk {
 
 /** Validates and stores a deploy request, then queues its preparation. */
 export function requestDeploy(ctx: DeployContext, ask: DeployAsk): Promise<DeployAskOutcome> {
-  return accept(ctx, ask, { kind: 'deploy', ref: () => ask.ref, approvals: (env) => env.approvals, what: `${ask.ref} to` });
+  return accept(ctx, ask, { kind: 'deploy', ref: () => ask.ref, approvals: (env) => env.approvals });
 }
 
 /**
@@ -91,12 +93,12 @@ export function requestAutoRollback(ctx: DeployContext, ask: AutoRollbackAsk): P
   return accept(
     ctx,
     { environment: ask.environment, service: ask.service, userId: ask.requester, channelId: ask.channelId, triggerId: ask.id },
-    { ...rollbackShape(ask), approvals: () => 0, id: ask.id, auto: { action: 'auto_rollback', detail: ask.reason } },
+    { ...rollbackShape(ask, true), approvals: () => 0, id: ask.id, auto: true },
   );
 }
 
-/** What a rollback stores beyond a plain request: its mode, target and reason (`/deploy rollback`, or foxops itself). */
-function rollbackShape(ask: Pick<RollbackAsk, 'target' | 'reason' | 'stack'>): RequestShape {
+/** What a rollback stores beyond a plain request: its mode, target and reason (`/deploy rollback`, or foxops itself: `auto`). */
+function rollbackShape(ask: Pick<RollbackAsk, 'target' | 'reason' | 'stack'>, auto = false): RequestShape {
   return {
     kind: 'rollback',
     // The ref of the deploy it goes back to replaces it once planned.
@@ -107,9 +109,9 @@ function rollbackShape(ask: Pick<RollbackAsk, 'target' | 'reason' | 'stack'>): R
         mode: ask.stack ? 'stack' : rollbackModeOf(service, env.name),
         ...(ask.target ? { target: ask.target } : {}),
         ...(ask.reason ? { reason: ask.reason } : {}),
+        ...(auto ? { auto } : {}),
       },
     }),
-    what: `rollback${ask.target ? ` to ${ask.target}` : ''} in`,
   };
 }
 
@@ -140,7 +142,6 @@ export function requestPromotion(ctx: DeployContext, ask: PromotionAsk): Promise
     ref: (service) => service.defaultRef,
     approvals: (env) => env.approvals,
     extra: () => ({ promotion: { from: ask.from } }),
-    what: `promotion from ${ask.from} to`,
   });
 }
 
@@ -196,15 +197,13 @@ interface RequestShape {
   approvals: (env: EnvironmentDefinition) => number;
   /** What the kind stores beyond a plain request (the rollback's details, the promotion's source). */
   extra?: (env: EnvironmentDefinition, service: ServiceDefinition) => Partial<DeployRequest>;
-  /** The audit entry's words between the service and the environment. */
-  what: string;
   /** Its id, when it is not derived from a Slack trigger (see {@link requestIdForTrigger}). */
   id?: string;
-  /** foxops makes it itself: no who-and-where check, and audited as foxops' `action` with `detail`. */
-  auto?: { action: string; detail: string };
+  /** foxops makes it itself: no who-and-where check, and audited as foxops' `auto_rollback`. */
+  auto?: boolean;
 }
 
-/** The shared ack path: policy, one request per Slack trigger, the audit entry and the prepare job. */
+/** The shared ack path: policy, then one request per Slack trigger (and, where no stream delivers it, its prepare job). */
 async function accept(
   ctx: DeployContext,
   ask: Pick<DeployAsk, 'environment' | 'service' | 'userId' | 'channelId' | 'triggerId' | 'breakGlass'>,
@@ -215,7 +214,7 @@ async function accept(
   const now = ctx.now();
   const id = shape.id ?? requestIdForTrigger(ask.triggerId);
   // Who decided, for the audit trail: the person who asked, or foxops itself.
-  const audited = { actor: shape.auto ? 'foxops' : ask.userId, action: shape.auto?.action ?? 'request' };
+  const audited = { actor: shape.auto ? 'foxops' : ask.userId, action: shape.auto ? 'auto_rollback' : 'request' };
   // Who the user is, and what holds the environment: independent reads, side by side to keep the ack short.
   const [groups, locks, freeze] = await Promise.all([
     env.requesters === 'any' || shape.auto ? [] : ctx.directory.groupsOf(ask.userId, groupIds(env.requesters)),
@@ -269,23 +268,12 @@ async function accept(
   };
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
-  // The audit entry and the job are independent writes: send them together to keep the ack short.
-  // Both are written again on a retry: if the first attempt died before writing them, this one rescues them. The
-  // entry is recorded `once` (at the request's own time), so a repeat is a no-op, and a prepare job that finds the
-  // request already prepared does nothing.
+  // On AWS the new item is its own prepare job: the stream delivers it (src/jobs/stream.ts), so the ack writes
+  // nothing more, and the prepare job writes the request's audit entry (requestedAudit). Elsewhere, and on a retry
+  // (the first attempt may have died before queueing), the job is queued here: its key makes a repeat a no-op.
+  const queuePrepare = stored.status === 'preparing' && !(created && ctx.jobs.deliversNewRequests);
   await Promise.all([
-    auditRequest(
-      ctx,
-      stored,
-      {
-        at: stored.createdAt,
-        ...audited,
-        outcome: 'ok',
-        detail: `${service.name} ${shape.what} ${env.name}${shape.auto ? `: ${shape.auto.detail}` : ''}`,
-      },
-      { once: 'requested' },
-    ),
-    stored.status === 'preparing' ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
+    queuePrepare ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
     created && request.breakGlass ? breakGlassRequested(ctx, request, env) : undefined,
   ]);
   if (created)

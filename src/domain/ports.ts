@@ -527,6 +527,12 @@ export interface EnqueueOptions {
 export interface JobQueue {
   /** Stores `job` to run soon; resolves once it is stored (not run). False when its key was queued before. */
   enqueue(job: Job, options?: EnqueueOptions): Promise<boolean>;
+  /**
+   * True when a newly stored request reaches the jobs by itself, as its own prepare job: on AWS the table's stream
+   * delivers the request's item too (src/jobs/stream.ts), so the ack of a command stores the request and nothing
+   * else. False where jobs run in this process (npm start): the ack queues the prepare job.
+   */
+  readonly deliversNewRequests: boolean;
 }
 
 /** A stored job and how often it was started. */
@@ -535,6 +541,8 @@ export interface StoredJob {
   job: Job;
   attempts: number;
   createdAt: string;
+  /** Until when a runner holds it, if one does (a job stored leased to its writer carries it from the start). */
+  leaseUntil?: string;
 }
 
 /** The answer of {@link JobOutbox.lease}. */
@@ -548,8 +556,11 @@ export type Lease =
 
 /** The job items behind {@link JobQueue}: stored once per key, leased to one runner at a time, then closed. */
 export interface JobOutbox {
-  /** Stores a pending job; false when `key` exists already (pending, done or buried). */
-  add(key: string, job: Job, now: Date): Promise<boolean>;
+  /**
+   * Stores a pending job; false when `key` exists already (pending, done or buried). With `leaseMs`, the job is
+   * stored already leased to the caller, who runs it at once (see `queueAndRun` in src/jobs/run.ts).
+   */
+  add(key: string, job: Job, now: Date, leaseMs?: number): Promise<boolean>;
   /** Takes the pending job `key` for `leaseMs`, unless someone holds it or it is closed. */
   lease(key: string, now: Date, leaseMs: number): Promise<Lease>;
   /** Closes the job after it ran to the end: later deliveries find it done. */

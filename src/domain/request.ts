@@ -282,8 +282,10 @@ export interface RollbackDetails {
   mode: 'alias' | 'redeploy' | 'stack';
   /** What `to` named (a Lambda version, a SHA or a deploy id); absent: the last known good deploy. */
   target?: string;
-  /** The words after `because`. */
+  /** The words after `because`; for a rollback foxops started, why it did. */
   reason?: string;
+  /** foxops started it itself: `auto_rollback` after an alarm during the bake window (src/alarms/act.ts). */
+  auto?: boolean;
   /** What runs now (the newest success in the ledger). */
   from?: RollbackSide;
   /** The earlier success it goes back to. */

@@ -1,7 +1,8 @@
 /**
- * The job queue over the outbox (see src/store/job-outbox.ts): `enqueue` is one conditional put. On AWS the
- * table's stream delivers the new item to the function; locally (npm start, the sandbox) `deliver` runs it in
- * this process, through the same lease as on AWS.
+ * The job queue over the outbox (see src/store/job-outbox.ts): `enqueue` is one conditional put. On AWS (and in
+ * the sandbox, which runs the Lambda handler behind a simulated stream) the table's stream delivers the new item to
+ * the function, and a new request's item as its prepare job; with `npm start`, `deliver` runs each job in this
+ * process, through the same lease as on AWS.
  */
 import type { EnqueueOptions, Job, JobOutbox, JobQueue } from '../domain/ports.js';
 import type { Logger } from '../log.js';
@@ -17,6 +18,11 @@ export class OutboxJobQueue implements JobQueue {
     private readonly logger: Logger,
     private readonly deliver?: (key: string) => Promise<unknown>,
   ) {}
+
+  /** {@inheritDoc JobQueue.deliversNewRequests} Without `deliver`, the table's stream delivers. */
+  get deliversNewRequests(): boolean {
+    return this.deliver === undefined;
+  }
 
   /** {@inheritDoc JobQueue.enqueue} */
   async enqueue(job: Job, options: EnqueueOptions = {}): Promise<boolean> {

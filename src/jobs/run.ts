@@ -9,6 +9,7 @@ import type { DeployContext } from '../deploys/context.js';
 import { dispatchRequest } from '../deploys/dispatch.js';
 import { prepareRequest } from '../deploys/prepare.js';
 import type { Job, JobOutbox } from '../domain/ports.js';
+import { jobKey } from './keys.js';
 
 /** How long a delivery holds a job: longer than the function's timeout (30 s), so only a dead runner loses it. */
 export const JOB_LEASE_MS = 60_000;
@@ -112,8 +113,25 @@ export async function runQueuedJob(ctx: DeployContext, outbox: JobOutbox, key: s
     return 'skipped';
   }
   if (lease.state === 'busy') throw new JobBusyError(key, lease.until);
+  return runLeased(ctx, outbox, key, lease.job);
+}
+
+/**
+ * Queues `job` leased to this caller and runs it at once: for a delivery that is itself the job's cause (a new
+ * request's item, delivered by the table's stream as its prepare job), so that the job does not wait for a second
+ * trip through the stream. The stream's delivery of the job's own item finds it stored leased and skips it
+ * (src/jobs/stream.ts); should this runner die, its lease runs out and the reconciler's sweep runs the job. When the
+ * key was queued before (a repeated delivery), it runs as any queued job: once, under its lease.
+ */
+export async function queueAndRun(ctx: DeployContext, outbox: JobOutbox, job: Job, key = jobKey(job)): Promise<'ran' | 'skipped'> {
+  if (!(await outbox.add(key, job, ctx.now(), JOB_LEASE_MS))) return runQueuedJob(ctx, outbox, key);
+  return runLeased(ctx, outbox, key, job);
+}
+
+/** Runs a job this caller holds the lease of, then closes it; a failure gives the lease back and throws. */
+async function runLeased(ctx: DeployContext, outbox: JobOutbox, key: string, job: Job): Promise<'ran'> {
   try {
-    await runJob(ctx, lease.job);
+    await runJob(ctx, job);
   } catch (err) {
     await outbox.release(key).catch(() => undefined);
     throw err;

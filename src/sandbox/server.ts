@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { JOB_STREAM_FILTERS } from '../jobs/stream.js';
 import { createHandler, type HttpEvent, type HttpResult } from '../lambda/index.js';
 import { dynamoStore } from '../store/dynamo-store.js';
 import { startEmbeddedDynamo } from '../store/embedded-dynamo.js';
@@ -257,7 +258,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     startFakeCloudFormation({ region: 'eu-west-1' }),
     startFakeCloudWatch({ graph: 'rendered' }),
   ]);
-  const stream: FakeDynamoStream = await startDynamoStream(dynamo.url, { keyPrefix: 'JOB#' });
+  const stream: FakeDynamoStream = await startDynamoStream(dynamo.url, { filters: JOB_STREAM_FILTERS });
 
   const signingSecret = randomBytes(24).toString('hex');
   const webhookSecret = randomBytes(24).toString('hex');

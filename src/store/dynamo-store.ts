@@ -39,6 +39,16 @@ function requestItem(request: DeployRequest): Item {
   return item;
 }
 
+/**
+ * The id of the request a table item holds, when the item is a request's own (`REQ#<id>`, `#REQ`) and the request
+ * still waits for its prepare job: how the job stream tells a new request from the other items it delivers.
+ */
+export function preparingRequestIdOf(item: Item | undefined): string | undefined {
+  const pk = item?.PK?.S;
+  if (!pk?.startsWith('REQ#') || item?.SK?.S !== '#REQ' || item.status?.S !== 'preparing') return undefined;
+  return pk.slice(4) || undefined;
+}
+
 function parseData<T>(item: Item | undefined): T | undefined {
   const data = item?.data?.S;
   return data ? (JSON.parse(data) as T) : undefined;

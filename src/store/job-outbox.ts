@@ -17,14 +17,18 @@ const JOB_RETENTION_SECONDS = 7 * 86_400;
 const keyOf = (key: string): Item => ({ PK: S(`JOB#${key}`), SK: S('#JOB') });
 const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
-/** The table item of a new job: what {@link DynamoJobOutbox.add} writes and the stream delivers. */
-export function jobItem(key: string, job: Job, now: Date): Item {
+/**
+ * The table item of a new job: what {@link DynamoJobOutbox.add} writes and the stream delivers. With `leaseMs` it
+ * is stored leased to its writer, as one started once (`attempts` 1); the stream's delivery of it then skips it.
+ */
+export function jobItem(key: string, job: Job, now: Date, leaseMs?: number): Item {
   const createdAt = now.toISOString();
   return {
     ...keyOf(key),
     job: S(JSON.stringify(job)),
     state: S('pending'),
-    attempts: N(0),
+    attempts: N(leaseMs === undefined ? 0 : 1),
+    ...(leaseMs === undefined ? {} : { leaseUntil: S(new Date(now.getTime() + leaseMs).toISOString()) }),
     createdAt: S(createdAt),
     GSI1PK: S(PENDING_JOBS),
     GSI1SK: S(`${createdAt}#${key}`),
@@ -43,7 +47,13 @@ export function storedJobOf(item: Item | undefined): StoredJob | undefined {
   } catch {
     return undefined;
   }
-  return { key: pk.slice(4), job, attempts: Number(item?.attempts?.N ?? 0), createdAt: item?.createdAt?.S ?? '' };
+  return {
+    key: pk.slice(4),
+    job,
+    attempts: Number(item?.attempts?.N ?? 0),
+    createdAt: item?.createdAt?.S ?? '',
+    ...(item?.leaseUntil?.S ? { leaseUntil: item.leaseUntil.S } : {}),
+  };
 }
 
 /** {@link JobOutbox} over DynamoDB. */
@@ -54,9 +64,11 @@ export class DynamoJobOutbox implements JobOutbox {
   ) {}
 
   /** {@inheritDoc JobOutbox.add} */
-  async add(key: string, job: Job, now: Date): Promise<boolean> {
+  async add(key: string, job: Job, now: Date, leaseMs?: number): Promise<boolean> {
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: jobItem(key, job, now), ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: jobItem(key, job, now, leaseMs), ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;

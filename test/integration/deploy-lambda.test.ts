@@ -1,9 +1,8 @@
 /**
  * The whole `/deploy prod` loop through the real Lambda handler: signed Function URL events into
- * Bolt's AwsLambdaReceiver, async jobs through the Lambda API back into the handler, the real
+ * Bolt's AwsLambdaReceiver, async jobs through the table's (fake) stream back into the handler, the real
  * WebClient and Octokit against loopback fakes, and dynalite.
  */
-import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { blocksText, deployIdFrom, REPO, startHarness, TEST_CONFIG, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -128,36 +127,46 @@ describe('the command', () => {
     expect(requested).toHaveLength(1);
   });
 
-  test('a Slack retry writes the audit entry that a first attempt died before writing, once', async () => {
-    // Prepare: the first attempt stored the request and its job, then died before its audit entry landed.
-    const triggerId = 'trigger-died';
-    const first = await h.command('prod', { triggerId });
-    await h.idle();
-    const id = deployIdFrom(first);
-    const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: h.env.AWS_ENDPOINT_URL_DYNAMODB,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    const { Items } = await client.send(
-      new QueryCommand({
-        TableName: h.env.FOXOPS_TABLE,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :audit)',
-        ExpressionAttributeValues: { ':pk': { S: `REQ#${id}` }, ':audit': { S: 'AUDIT#' } },
-      }),
-    );
-    for (const item of Items ?? []) await client.send(new DeleteItemCommand({ TableName: h.env.FOXOPS_TABLE, Key: { PK: item.PK!, SK: item.SK! } }));
-    client.destroy();
-    expect(await h.store.audit.list(id)).toEqual([]);
+  test("the ack stores the request alone: its own item is its prepare job, which writes the request's audit entry", async () => {
+    // Prepare: the stream holds its deliveries, so what the ack wrote can be seen before any job runs
+    h.stream.pause();
 
-    // Act: Slack retries, twice.
-    for (const retryNum of ['1', '2'])
-      await h.command('prod', { triggerId, headers: { 'x-slack-retry-num': retryNum, 'x-slack-retry-reason': 'http_timeout' } });
+    // Act
+    const answer = await h.command('prod');
+    const id = deployIdFrom(answer);
+    const writtenByAck = h.stream.records.map((r) => `${r.dynamodb.Keys.PK?.S} ${r.dynamodb.Keys.SK?.S}`);
+    const auditByAck = await h.store.audit.list(id);
+    h.stream.resume();
     await h.idle();
 
     // Assess
+    expect(answerText(answer)).toContain('Resolving `main`');
+    expect(writtenByAck).toEqual([`REQ#${id} #REQ`]);
+    expect(auditByAck).toEqual([]);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
     const request = await h.store.requests.get(id);
-    expect(await h.store.audit.list(id)).toEqual([expect.objectContaining({ action: 'request', actor: 'U0DAVE', outcome: 'ok', at: request!.createdAt })]);
+    expect(await h.store.audit.list(id)).toEqual([
+      expect.objectContaining({ action: 'request', actor: 'U0DAVE', outcome: 'ok', at: request!.createdAt }),
+      expect.objectContaining({ action: 'pin', actor: 'foxops' }),
+    ]);
+  });
+
+  test('the prepare job writes the audit entry once, though it runs again after a failure', async () => {
+    // Prepare: Slack refuses the first card post, so the prepare job fails once and is delivered again
+    h.slack.failNext('chat.postMessage', { error: 'internal_error' });
+
+    // Act
+    const id = deployIdFrom(await h.command('prod'));
+    await h.idle();
+
+    // Assess
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(2);
+    const request = await h.store.requests.get(id);
+    expect(request!.cardTs).toEqual(expect.any(String));
+    expect(await h.store.audit.list(id)).toEqual([
+      expect.objectContaining({ action: 'request', actor: 'U0DAVE', outcome: 'ok', at: request!.createdAt, detail: 'foxy-backend main to production' }),
+      expect.objectContaining({ action: 'pin', actor: 'foxops' }),
+    ]);
   });
 });
 

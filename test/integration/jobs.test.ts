@@ -33,6 +33,8 @@ function outbox(): DynamoJobOutbox {
 }
 /** The stream records of the jobs whose key starts with `prefix`. */
 const recordsOf = (prefix: string): StreamRecord[] => h.stream.records.filter((r) => r.dynamodb.Keys.PK?.S?.startsWith(`JOB#${prefix}`));
+/** The stream record of a new request's own item: its prepare job. */
+const requestRecordsOf = (id: string): StreamRecord[] => h.stream.records.filter((r) => r.dynamodb.Keys.PK?.S === `REQ#${id}`);
 /** Delivers every record again, as the stream does after a crash; returns what the handler reported failed. */
 async function redeliver(records: StreamRecord[]): Promise<unknown[]> {
   const failures = [];
@@ -43,20 +45,22 @@ async function redeliver(records: StreamRecord[]): Promise<unknown[]> {
 const approve = async (id: string, user: string) => h.click('deploy_approve', id, { user });
 
 describe('each job type delivered twice does its work once', () => {
-  test('prepare: one card', async () => {
+  test("prepare: one card and one audit entry, whether the request's own item or its job item comes again", async () => {
     // Prepare
     const id = deployIdFrom(await h.command('prod'));
     await h.idle();
     const posts = h.slack.callsTo('chat.postMessage').length;
 
     // Act
-    const failures = await redeliver(recordsOf(`prepare:${id}`));
+    const failures = await redeliver([...requestRecordsOf(id), ...recordsOf(`prepare:${id}`)]);
 
     // Assess
+    expect(requestRecordsOf(id)).toHaveLength(1);
     expect(recordsOf(`prepare:${id}`)).toHaveLength(1);
     expect(failures).toEqual([]);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(posts);
     expect(posts).toBe(1);
+    expect((await h.store.audit.list(id)).filter((e) => e.action === 'request')).toHaveLength(1);
   });
 
   test('dispatch and card edits: one workflow run, no extra edit', async () => {
@@ -130,25 +134,28 @@ describe('a delivery that fails or dies', () => {
   });
 
   test('a prepare killed after pinning the SHA, before the card was posted, posts the card once its lease runs out (the sweep)', async () => {
-    // Prepare: the runner pinned the SHA and died holding the lease (Slack never got the post)
+    // Prepare: the delivery of the new request queued its job leased to itself (as queueAndRun does), pinned the
+    // SHA and died holding the lease (Slack never got the post)
     h.stream.pause();
     const id = deployIdFrom(await h.command('prod'));
     const key = `prepare:${id}`;
-    await outbox().lease(key, h.clock.now, 60_000);
+    await outbox().add(key, { type: 'prepare', requestId: id }, h.clock.now, 60_000);
     const pinned = { ...(await h.store.requests.get(id))!, status: 'awaiting_approval' as const, sha: h.github.headOf(REPO, 'main'), commits: [] };
     await h.store.requests.save(pinned, pinned.version);
 
-    // Act 1: the stream's deliveries find the job busy and give up (the batch goes to the dead-letter queue)
+    // Act 1: the stream delivers the request's item again, and the job's own item: both find the job held by its
+    // runner, which is the one to finish it; nothing is parked in the dead-letter queue
     h.stream.resume();
     await h.idle();
-    const parked = h.stream.failed.length;
+    const postsWhileHeld = h.slack.callsTo('chat.postMessage').length;
     // Act 2: minutes later the reconciler's sweep runs the job, whose lease has run out
     later(6 * MINUTE);
     await h.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
     await h.idle();
 
     // Assess
-    expect(parked).toBe(1);
+    expect(postsWhileHeld).toBe(0);
+    expect(h.stream.failed).toEqual([]);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect((await h.store.requests.get(id))!.cardTs).toEqual(expect.any(String));
     expect(h.logs.take('job.swept')).toEqual([]); // at `warn`, below the captured level

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { JOB_STREAM_FILTERS } from '../../src/jobs/stream.js';
 import { createHandler, type HttpResult } from '../../src/lambda/index.js';
 import { dynamoStore } from '../../src/store/dynamo-store.js';
 import { ensureTable } from '../../src/store/table.js';
@@ -168,7 +169,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startFakeCloudFormation({ region: 'us-east-1' }),
   ]);
   const stream = await startDynamoStream(dynamo.url, {
-    keyPrefix: 'JOB#',
+    filters: JOB_STREAM_FILTERS,
     ...(options.streamBatchesInFlight ? { maxBatchesInFlight: options.streamBatchesInFlight } : {}),
   });
   const cloudwatch = await startFakeCloudWatch();

@@ -113,7 +113,8 @@ export function memoryContext(options: MemoryContextOptions = {}): MemoryContext
       release: async (key) => void keys.delete(key),
     },
     ledger: { record: async () => undefined, current: async () => undefined, history: async () => [], since: async () => [] },
-    jobs: { enqueue: async (job) => (jobs.push(job), true) },
+    // As with `npm start`: the ack queues a new request's prepare job itself (no stream delivers the request).
+    jobs: { enqueue: async (job) => (jobs.push(job), true), deliversNewRequests: false },
     outbox: {
       add: async () => true,
       lease: async () => ({ state: 'done' }),

@@ -86,7 +86,7 @@ describe('queueAlarmGraph', () => {
   it('logs a queue that failed and does not throw: the alarm job must not post its message again', async () => {
     // Prepare
     const m = memoryContext();
-    m.ctx.jobs = { enqueue: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')) };
+    m.ctx.jobs = { enqueue: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')), deliversNewRequests: false };
 
     // Act
     const queued = await queueAlarmGraph(m.ctx, { alarm: alarm(), channel: 'C0PROD', threadTs: '1700000000.000100' });

@@ -5,8 +5,8 @@
  * becomes a stream record in the shape Lambda delivers (`{ Records: [{ eventName, eventSource: 'aws:dynamodb',
  * dynamodb: { Keys, NewImage, SequenceNumber, StreamViewType } }] }`).
  *
- * Like the event source mapping in infra/foxops/template.yml it applies a filter (INSERTs whose PK starts with
- * `keyPrefix`), sends batches to the subscriber, honours `batchItemFailures` (the partial-batch response) by
+ * Like the event source mapping in infra/foxops/template.yml it applies the mapping's filter patterns (`filters`,
+ * the subset of Lambda's event filtering that foxops uses: exact values and `prefix`), sends batches to the subscriber, honours `batchItemFailures` (the partial-batch response) by
  * delivering the failed records again up to `maxRetries` times, and then parks them in `failed` (the mapping's
  * on-failure destination). Only PutItem creates records: that is how foxops writes its job outbox.
  */
@@ -34,8 +34,12 @@ export type StreamSubscriber = (event: { Records: StreamRecord[] }) => Promise<S
 
 /** Options of {@link startDynamoStream}. */
 export interface DynamoStreamOptions {
-  /** Only items whose `PK` starts with this become records (the mapping's filter); default all. */
-  keyPrefix?: string;
+  /**
+   * The mapping's filter patterns (JSON, as in the template's `FilterCriteria`): a record is delivered when one of
+   * them matches it; default every record. Only exact values and `{"prefix": …}` are understood; anything else is
+   * refused at start, so that the fake never passes what Lambda would filter out, or the reverse.
+   */
+  filters?: readonly string[];
   /** Records per delivery; default 10. */
   batchSize?: number;
   /** Deliveries of a failed record after the first; default 2. */
@@ -74,6 +78,7 @@ export interface FakeDynamoStream {
 /** Starts the proxy in front of the dynalite at `dynamoUrl`. */
 export async function startDynamoStream(dynamoUrl: string, options: DynamoStreamOptions = {}): Promise<FakeDynamoStream> {
   const target = new URL(dynamoUrl);
+  const passes = options.filters ? streamFilter(options.filters) : () => true;
   const batchSize = options.batchSize ?? 10;
   const maxRetries = options.maxRetries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? 20;
@@ -145,10 +150,8 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
     const item = input.Item;
     // The outbox puts only new items (attribute_not_exists): a 200 for such a put is an INSERT.
     if (!input.ConditionExpression?.includes('attribute_not_exists')) return;
-    if (options.keyPrefix && !item.PK?.S?.startsWith(options.keyPrefix)) return;
-    sequence += 1;
     const record: StreamRecord = {
-      eventID: `ev-${sequence}`,
+      eventID: `ev-${sequence + 1}`,
       eventName: 'INSERT',
       eventSource: 'aws:dynamodb',
       eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/foxops/stream/2026-01-01T00:00:00.000',
@@ -156,12 +159,14 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
       dynamodb: {
         Keys: { PK: item.PK!, SK: item.SK! },
         NewImage: item,
-        SequenceNumber: String(sequence),
+        SequenceNumber: String(sequence + 1),
         SizeBytes: body.length,
         StreamViewType: 'NEW_IMAGE',
         ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
       },
     };
+    if (!passes(record)) return;
+    sequence += 1;
     records.push(record);
     queue.push({ record, tries: 0 });
     setImmediate(pump);
@@ -198,4 +203,46 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
     },
     close: () => server.close(),
   };
+}
+
+/**
+ * The event source mapping's filter: true for a record that one of `patterns` matches. Throws for a pattern that
+ * uses more of Lambda's event filtering than exact values and `prefix`.
+ */
+export function streamFilter(patterns: readonly string[]): (record: StreamRecord) => boolean {
+  const parsed = patterns.map(readFilterPattern);
+  return (record) => parsed.some((pattern) => matchesPattern(pattern, record));
+}
+
+/** Parses a filter pattern and refuses what {@link matchesPattern} does not understand. */
+function readFilterPattern(json: string): unknown {
+  const pattern = JSON.parse(json) as unknown;
+  const check = (node: unknown, where: string): void => {
+    if (Array.isArray(node)) {
+      for (const value of node) {
+        if (
+          value !== null &&
+          typeof value === 'object' &&
+          (Object.keys(value).join() !== 'prefix' || typeof (value as { prefix: unknown }).prefix !== 'string')
+        ) {
+          throw new Error(`filter pattern ${json}: ${where} uses ${JSON.stringify(value)}; the fake understands exact values and {"prefix": "…"} only`);
+        }
+      }
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) check(child, where ? `${where}.${key}` : key);
+    } else throw new Error(`filter pattern ${json}: ${where} must be a list of values or an object`);
+  };
+  check(pattern, '');
+  return pattern;
+}
+
+/** Lambda's event filtering over one record: every key of the pattern matches; a list matches one of its values. */
+function matchesPattern(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return pattern.some((p) =>
+      p !== null && typeof p === 'object' ? typeof value === 'string' && value.startsWith((p as { prefix: string }).prefix) : p === value,
+    );
+  }
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(pattern as Record<string, unknown>).every(([key, child]) => matchesPattern(child, (value as Record<string, unknown>)[key]));
 }
