@@ -195,22 +195,15 @@ export function createHandler(env: Env = process.env, options: HandlerOptions = 
       return runStreamBatch(ctx, event as StreamEvent);
     }
     if (isJobEvent(event)) {
-      // A job handed over directly (an operator's `aws lambda invoke`, tests): queued under its key like any
-      // other, then run at once; the stream's own delivery of it then finds it done.
-      const [ctx, { runQueuedJob }, { jobKey }, { readJob }] = await Promise.all([
-        context(),
-        import('../jobs/run.js'),
-        import('../jobs/keys.js'),
-        import('../jobs/parse.js'),
-      ]);
+      // A job handed over directly (an operator's `aws lambda invoke`, tests): queued under its key leased to this
+      // invocation and run at once; the stream's delivery of its item leaves it to this runner (queueAndRun).
+      const [ctx, { queueAndRun }, { readJob }] = await Promise.all([context(), import('../jobs/run.js'), import('../jobs/parse.js')]);
       const read = readJob(event.foxopsJob);
       if ('problem' in read) {
         logger.warn('job.unreadable', { via: 'invoke', problem: read.problem });
         return;
       }
-      const key = jobKey(read.job);
-      await ctx.jobs.enqueue(read.job, { key });
-      await runQueuedJob(ctx, ctx.outbox, key);
+      await queueAndRun(ctx, ctx.outbox, read.job);
       return;
     }
     if (isSchedule(event)) {
