@@ -44,12 +44,17 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: numb
 
 /**
  * Wall time of each command from spawn to exit, in ms: the median of COLD_RUNS rounds. Each round runs every
- * command once, so that drift in the machine's load touches all of them alike.
+ * command once, so that drift in the machine's load touches all of them alike, and each round starts one command
+ * later than the one before, so that no command always runs first after the machine was busy elsewhere (on this
+ * VM, the first spawn of a round was at times the slow one, page cache or CPU frequency; a fixed order put that
+ * on `/deploy help`).
  */
 async function timeNodes(commands: Record<string, { args: string[]; env: NodeJS.ProcessEnv }>): Promise<Record<string, number>> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  const entries = Object.entries(commands);
   for (let round = 0; round < COLD_RUNS + 1; round++) {
-    for (const [name, { args, env }] of Object.entries(commands)) {
+    const shift = round % entries.length;
+    for (const [name, { args, env }] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
       const start = process.hrtime.bigint();
       const run = await runNode(args, env);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
