@@ -10,6 +10,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DeployContext } from '../deploys/context.js';
 import { preparingRequestIdOf } from '../store/dynamo-store.js';
 import { storedJobOf } from '../store/job-outbox.js';
+import { jobKey } from './keys.js';
 import { readJob } from './parse.js';
 import { JobBusyError, queueAndRun, runQueuedJob } from './run.js';
 
@@ -85,15 +86,16 @@ export async function runStreamBatch(ctx: DeployContext, event: StreamEvent): Pr
  * delivery's to finish, or the sweep's once the lease ends: nothing to deliver again.
  */
 async function prepareNewRequest(ctx: DeployContext, requestId: string, record: StreamRecord | null): Promise<string | undefined> {
+  const job = { type: 'prepare', requestId } as const;
   try {
-    await queueAndRun(ctx, ctx.outbox, { type: 'prepare', requestId });
+    await queueAndRun(ctx, ctx.outbox, job);
     return undefined;
   } catch (err) {
     if (err instanceof JobBusyError) {
       ctx.logger.info('job.busy', { key: err.key, until: err.until, next: 'its runner finishes it' });
       return undefined;
     }
-    ctx.logger.warn('job.failed', { key: `prepare:${requestId}`, type: 'prepare', err, next: 'delivered again by the stream' });
+    ctx.logger.warn('job.failed', { key: jobKey(job), type: job.type, err, next: 'delivered again by the stream' });
     return record?.dynamodb?.SequenceNumber ?? '';
   }
 }

@@ -32,7 +32,7 @@ const nodeRequire = createRequire(import.meta.url);
  * Loaded chunks by name (their path under the bundle's folder: `index.cjs`, `chunks/<chunk>.cjs`), with the script
  * each was compiled as (the build saves its code). Names are built by string concatenation, never with `node:path`:
  * a cold start resolves some 300 requires, and `path.join` on each made V8 optimize Node's path normalisation in
- * the background during the cold start (about 190 more page faults and 10 ms more CPU; docs/benchmarks.md).
+ * the background during the cold start (about 250 more page faults and 10 ms more CPU; docs/benchmarks.md).
  */
 const loaded = new Map<string, { module: { exports: Exports }; script: vm.Script }>();
 /** The cache variant in use: `undefined` until the first chunk chose one, `null` when none fits. */
