@@ -6,9 +6,10 @@
  * dynamodb: { Keys, NewImage, SequenceNumber, StreamViewType } }] }`).
  *
  * Like the event source mapping in infra/foxops/template.yml it applies the mapping's filter patterns (`filters`,
- * the subset of Lambda's event filtering that foxops uses: exact values and `prefix`), sends batches to the subscriber, honours `batchItemFailures` (the partial-batch response) by
- * delivering the failed records again up to `maxRetries` times, and then parks them in `failed` (the mapping's
- * on-failure destination). Only PutItem creates records: that is how foxops writes its job outbox.
+ * the subset of Lambda's event filtering that foxops uses: exact values and `prefix`), sends batches to the
+ * subscriber, honours `batchItemFailures` (the partial-batch response) by delivering the failed records again up
+ * to `maxRetries` times, and then parks them in `failed` (the mapping's on-failure destination). Only PutItem
+ * creates records: that is how foxops writes its job outbox and new requests.
  */
 import { request as httpRequest } from 'node:http';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -148,10 +149,12 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
     if (op !== 'PutItem' || answer.status !== 200) return;
     const input = JSON.parse(body.toString('utf8')) as { Item: Item; ConditionExpression?: string };
     const item = input.Item;
-    // The outbox puts only new items (attribute_not_exists): a 200 for such a put is an INSERT.
+    // Job items and new requests are put only when new (attribute_not_exists): a 200 for such a put is an INSERT.
     if (!input.ConditionExpression?.includes('attribute_not_exists')) return;
+    // Like the stream, every change gets a sequence number; the mapping's filter only decides what is delivered.
+    sequence += 1;
     const record: StreamRecord = {
-      eventID: `ev-${sequence + 1}`,
+      eventID: `ev-${sequence}`,
       eventName: 'INSERT',
       eventSource: 'aws:dynamodb',
       eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/foxops/stream/2026-01-01T00:00:00.000',
@@ -159,14 +162,13 @@ export async function startDynamoStream(dynamoUrl: string, options: DynamoStream
       dynamodb: {
         Keys: { PK: item.PK!, SK: item.SK! },
         NewImage: item,
-        SequenceNumber: String(sequence + 1),
+        SequenceNumber: String(sequence),
         SizeBytes: body.length,
         StreamViewType: 'NEW_IMAGE',
         ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
       },
     };
     if (!passes(record)) return;
-    sequence += 1;
     records.push(record);
     queue.push({ record, tries: 0 });
     setImmediate(pump);
