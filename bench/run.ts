@@ -21,6 +21,7 @@ import { measureWarm } from './warm.js';
 import { measureRollback, rollbackRows } from './rollback.js';
 import { alarmStormRows, measureAlarmStorm } from './alarm-storm.js';
 import { measureWebhooks } from './webhooks.js';
+import { buildFloors } from './floors/build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist/lambda');
@@ -164,6 +165,14 @@ async function main() {
   };
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_ID', 'SLACK_BOT_USER_ID', 'GITHUB_TOKEN']) delete lambdaEnv[name];
   const run = (args: string[], e = env) => ({ args, env: e });
+  // The floors: what Bolt, and Bolt with the AWS SDK's two calls, cost alone (no foxops code), loaded the same way.
+  // Each first answers once with FOXOPS_FLOOR_TRAIN=1, which writes its code cache, as the build's training run does.
+  const floorEntries = await buildFloors(path.join(root, 'dist/bench-floors'));
+  const floor = { help: pathToFileURL(floorEntries.help).href, prod: pathToFileURL(floorEntries.prod).href };
+  for (const which of ['help', 'prod'] as const) {
+    const trained = await runNode([child, floor[which], which], { ...env, FOXOPS_FLOOR_TRAIN: '1' });
+    if (trained.status !== 0) throw new Error(`the ${which} floor's training run failed: ${trained.stderr}`);
+  }
   const cold = (await timeNodes({
     bare: run(['-e', '0']),
     help: run([child, bundle, 'help']),
@@ -174,7 +183,12 @@ async function main() {
     lambdaProd: run([...lf, child, bundle, 'prod'], lambdaEnv),
     lambdaPlainHelp: run([...lf, child, plain, 'help'], lambdaEnv),
     lambdaPlainProd: run([...lf, child, plain, 'prod'], lambdaEnv),
-  })) as Record<'bare' | 'help' | 'prod' | 'plainHelp' | 'plainProd' | 'lambdaHelp' | 'lambdaProd' | 'lambdaPlainHelp' | 'lambdaPlainProd', number>;
+    floorHelp: run([child, floor.help, 'help']),
+    floorProd: run([child, floor.prod, 'prod']),
+  })) as Record<
+    'bare' | 'help' | 'prod' | 'plainHelp' | 'plainProd' | 'lambdaHelp' | 'lambdaProd' | 'lambdaPlainHelp' | 'lambdaPlainProd' | 'floorHelp' | 'floorProd',
+    number
+  >;
   const { bare, help, prod, plainHelp, plainProd } = cold;
   const loads = {
     help: await loadedBytes([child, bundle, 'help'], env),
@@ -211,6 +225,16 @@ async function main() {
     ['`node -e 0` (baseline)', `${bare.toFixed(0)} ms`, '1.00x'],
     ['cold start, first `/deploy help`', `${help.toFixed(0)} ms`, `${ratio(help, bare)} (target ≤ 1.8x); ${cacheNote(cacheUsed.help)}`],
     ['cold start, first `/deploy prod`', `${prod.toFixed(0)} ms`, `${ratio(prod, bare)} (target ≤ 2.5x); ${cacheNote(cacheUsed.prod)}`],
+    [
+      'floor: Bolt alone, first `/deploy help` (no foxops code)',
+      `${cold.floorHelp.toFixed(0)} ms`,
+      `${ratio(cold.floorHelp, bare)}; foxops adds ${(help - cold.floorHelp).toFixed(0)} ms`,
+    ],
+    [
+      "floor: Bolt and the ack's two DynamoDB calls through the AWS SDK, first `/deploy prod` (no foxops code)",
+      `${cold.floorProd.toFixed(0)} ms`,
+      `${ratio(cold.floorProd, bare)}; foxops adds ${(prod - cold.floorProd).toFixed(0)} ms`,
+    ],
     ['plain bundle, first `/deploy help`', `${plainHelp.toFixed(0)} ms`, ratio(plainHelp, bare)],
     ['plain bundle, first `/deploy prod`', `${plainProd.toFixed(0)} ms`, ratio(plainProd, bare)],
     [

@@ -18,6 +18,21 @@ const UNUSED_ON_LAMBDA = ['@slack/socket-mode', '@slack/oauth', 'express', 'raw-
 const UNUSED_BOLT_RECEIVERS = /[\\/]@slack[\\/]bolt[\\/]dist[\\/]receivers$/;
 const UNUSED_BOLT_RECEIVER_FILES = /^\.\/(receivers\/)?(HTTPReceiver|SocketModeReceiver|ExpressReceiver)$/;
 
+/**
+ * The esbuild plugin that replaces what Lambda never runs (the receivers and OAuth above) with a stub. Also used by
+ * the benchmark's floors (bench/floors/), so that they carry exactly the Bolt that the bundle carries.
+ */
+export const leaveOutUnusedReceivers = {
+  name: 'leave-out-unused-receivers',
+  setup(b) {
+    const filter = new RegExp(`^(${UNUSED_ON_LAMBDA.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(/.*)?$`);
+    b.onResolve({ filter }, () => ({ path: stub }));
+    b.onResolve({ filter: UNUSED_BOLT_RECEIVER_FILES }, (args) =>
+      UNUSED_BOLT_RECEIVERS.test(args.resolveDir) || UNUSED_BOLT_RECEIVERS.test(path.join(args.resolveDir, 'receivers')) ? { path: stub } : undefined,
+    );
+  },
+};
+
 /** How each chunk is wrapped: the parameters are what src/lambda/entry-loader.ts passes; ES modules were strict. */
 const CHUNK_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {"use strict";', '})'];
 
@@ -74,18 +89,7 @@ export async function buildLambda({ metafile = false, outdir = DEFAULT_OUTDIR, c
     sourcemap: 'inline',
     legalComments: 'none',
     metafile,
-    plugins: [
-      {
-        name: 'leave-out-unused-receivers',
-        setup(b) {
-          const filter = new RegExp(`^(${UNUSED_ON_LAMBDA.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(/.*)?$`);
-          b.onResolve({ filter }, () => ({ path: stub }));
-          b.onResolve({ filter: UNUSED_BOLT_RECEIVER_FILES }, (args) =>
-            UNUSED_BOLT_RECEIVERS.test(args.resolveDir) || UNUSED_BOLT_RECEIVERS.test(path.join(args.resolveDir, 'receivers')) ? { path: stub } : undefined,
-          );
-        },
-      },
-    ],
+    plugins: [leaveOutUnusedReceivers],
   });
   // 2. Each chunk as a CommonJS module (imports become require, dynamic imports a require in a promise) wrapped in the
   //    function the entry's loader compiles with V8's code cache: the file is the script, so the loader neither copies
