@@ -484,8 +484,8 @@ export function parseCatalog(raw: unknown, source: string): { catalog: Catalog }
           where: `${source}: ${path}`,
           problem: unknownKeys.length ? `unknown key(s) ${unknownKeys.map((k) => `\`${k}\``).join(', ')}` : issue.message,
           fix: unknownKeys.length
-            ? 'remove or rename them; see the configuration reference in README.md'
-            : fixFor(path, 'see the configuration reference in README.md'),
+            ? 'remove or rename them; see the configuration reference in docs/configuration.md'
+            : fixFor(path, 'see the configuration reference in docs/configuration.md'),
         };
       }),
     };

@@ -11,7 +11,7 @@ import { prepareRequest } from '../deploys/prepare.js';
 import type { Job, JobOutbox } from '../domain/ports.js';
 import { jobKey } from './keys.js';
 
-/** How long a delivery holds a job: longer than the function's timeout (30 s), so only a dead runner loses it. */
+/** How long a delivery holds a job: longer than the function's timeout (30 s by default, at most 59 s in infra/foxops/template.yml), so only a dead runner loses it. */
 export const JOB_LEASE_MS = 60_000;
 
 /** Runs `job` against `ctx`. */
