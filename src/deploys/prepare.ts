@@ -133,11 +133,18 @@ export async function prepareRequest(ctx: DeployContext, requestId: string): Pro
   await postCard(ctx, request);
 }
 
-/** Posts the card of a pinned request, keeps its ts, and dispatches at once where no approval is needed. */
+/**
+ * Posts the card of a pinned request, keeps its ts, and dispatches at once where no approval is needed. A break-glass
+ * request is announced in the environment's `audit_channel` now that it is prepared and what it ships is known (its
+ * notice's job key makes a resumed job's second announcement a no-op).
+ */
 async function postCard(ctx: DeployContext, request: DeployRequest): Promise<void> {
   const ts = await ctx.cards.post(request);
   await mutateRequest(ctx.requests, request.id, (r) => (r.cardTs ? { skip: undefined } : { write: { ...r, cardTs: ts }, result: undefined }), {
     current: request,
   });
+  const auditChannel = request.breakGlass ? environmentNamed(ctx.catalog, request.environment).auditChannel : undefined;
+  if (auditChannel)
+    await ctx.jobs.enqueue({ type: 'channel_notice', channel: auditChannel, notice: { kind: 'break_glass', requestId: request.id, stage: 'requested' } });
   if (request.status === 'approved') await dispatchRequest(ctx, request.id);
 }

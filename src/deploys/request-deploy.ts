@@ -172,20 +172,19 @@ async function lockedLocks(ctx: DeployContext, environment: string, service: str
   return (await ctx.environments.anyLockAgainst(environment, service, requester, now)) ? ctx.environments.locks(environment) : [];
 }
 
-/** A break-glass request is audited as such and announced in the environment's `audit_channel`, if it has one. */
-async function breakGlassRequested(ctx: DeployContext, request: DeployRequest, env: EnvironmentDefinition): Promise<void> {
-  await Promise.all([
-    auditRequest(ctx, request, {
-      at: request.createdAt,
-      actor: request.requester,
-      action: 'break_glass',
-      outcome: 'ok',
-      detail: request.breakGlass?.reason,
-    }),
-    env.auditChannel
-      ? ctx.jobs.enqueue({ type: 'channel_notice', channel: env.auditChannel, notice: { kind: 'break_glass', requestId: request.id, stage: 'requested' } })
-      : undefined,
-  ]);
+/**
+ * A break-glass request is audited as such when it is asked. It is announced in the environment's `audit_channel`
+ * once prepared, with what ships (`readyForApproval` in src/deploys/prepare-end.ts): one that its prepare job refuses
+ * is never announced.
+ */
+async function breakGlassRequested(ctx: DeployContext, request: DeployRequest): Promise<void> {
+  await auditRequest(ctx, request, {
+    at: request.createdAt,
+    actor: request.requester,
+    action: 'break_glass',
+    outcome: 'ok',
+    detail: request.breakGlass?.reason,
+  });
 }
 
 /** What sets one kind of request apart in the shared ack path. */
@@ -264,7 +263,7 @@ async function accept(
       now,
     }),
     ...shape.extra?.(env, service),
-    ...(ask.breakGlass ? { breakGlass: { reason: ask.breakGlass } } : {}),
+    ...(ask.breakGlass ? { breakGlass: { reason: ask.breakGlass, ...(freeze ? { duringFreeze: true as const } : {}) } } : {}),
   };
   const created = await ctx.requests.create(request);
   const stored = created ? request : ((await ctx.requests.get(id)) ?? request);
@@ -274,7 +273,7 @@ async function accept(
   const queuePrepare = stored.status === 'preparing' && !(created && ctx.jobs.deliversNewRequests);
   await Promise.all([
     queuePrepare ? ctx.jobs.enqueue({ type: 'prepare', requestId: id }) : undefined,
-    created && request.breakGlass ? breakGlassRequested(ctx, request, env) : undefined,
+    created && request.breakGlass ? breakGlassRequested(ctx, request) : undefined,
   ]);
   if (created)
     ctx.logger.info('deploy.requested', {

@@ -45,10 +45,10 @@ async function freezesOf(env: EnvironmentDefinition, now: Date): Promise<Omit<En
   return { ...(freeze ? { freeze } : {}), ...(next ? { nextFreeze: next } : {}) };
 }
 
-/** Reads the locks and freezes of every environment once, side by side: they are the same for every service. */
-async function readHolds(ctx: DeployContext, now: Date): Promise<Map<string, EnvironmentHolds>> {
+/** Reads the locks and freezes of `environments` once, side by side: they are the same for every service. */
+async function readHolds(ctx: DeployContext, environments: EnvironmentDefinition[], now: Date): Promise<Map<string, EnvironmentHolds>> {
   const holds = await Promise.all(
-    ctx.catalog.environments.map(async (e) => {
+    environments.map(async (e) => {
       const [locks, freezes] = await Promise.all([ctx.environments.locks(e.name), freezesOf(e, now)]);
       return [e.name, { locks, ...freezes }] as const;
     }),
@@ -56,16 +56,23 @@ async function readHolds(ctx: DeployContext, now: Date): Promise<Map<string, Env
   return new Map(holds);
 }
 
-/** Reads the status of `service`, or of every service. */
-export async function readStatus(ctx: DeployContext, service?: string): Promise<ServiceStatus[]> {
-  const services = ctx.catalog.services.filter((s) => !service || s.name === service);
+/** What `/deploy status [env] [service]` asks for: one service, one environment, or both; absent means all. */
+export interface StatusFilter {
+  service?: string;
+  environment?: string;
+}
+
+/** Reads the status of the services and environments that `filter` names (every one it leaves out). */
+export async function readStatus(ctx: DeployContext, filter: StatusFilter = {}): Promise<ServiceStatus[]> {
+  const services = ctx.catalog.services.filter((s) => !filter.service || s.name === filter.service);
+  const environments = ctx.catalog.environments.filter((e) => !filter.environment || e.name === filter.environment);
   const now = ctx.now();
-  const [active, holds] = await Promise.all([ctx.requests.listActive(200), readHolds(ctx, now)]);
+  const [active, holds] = await Promise.all([ctx.requests.listActive(200), readHolds(ctx, environments, now)]);
   return Promise.all(
     services.map(async (s) => ({
       service: s.name,
       environments: await Promise.all(
-        ctx.catalog.environments.map(async (e) => {
+        environments.map(async (e) => {
           const mine = active.filter((r) => r.service === s.name && r.environment === e.name);
           const held = holds.get(e.name);
           return {

@@ -233,8 +233,11 @@ export interface DeployRequest {
   preflight?: PreflightCheck[];
   /** The run that used this request's approval, as GitHub asked foxops (src/domain/enforcement.ts): "enforced by GitHub". */
   enforcedRun?: EnforcedRun;
-  /** `--break-glass`: an emergency change during a freeze, approved by two of `break_glass_approvers`. */
-  breakGlass?: { reason: string };
+  /**
+   * `--break-glass`: an emergency change, approved by two of `break_glass_approvers`: during a freeze
+   * (`duringFreeze`: a freeze was in force when it was asked), or past pre-flight checks that failed.
+   */
+  breakGlass?: { reason: string; duringFreeze?: true };
   /** Who pressed Cancel on the running deploy, and when (set once, conditionally; the run news then ends it `cancelled`). */
   cancelRequestedBy?: string;
   cancelRequestedAt?: string;

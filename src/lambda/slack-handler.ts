@@ -7,7 +7,7 @@ import type { FoxopsConfig } from '../config/load.js';
 import type { DeployContext } from '../deploys/context.js';
 import type { Logger } from '../log.js';
 import { boltLogger, buildApp } from '../slack/app.js';
-import { refuseUnreadable } from '../slack/guard.js';
+import { refuseBeforeReceiver } from '../slack/guard.js';
 import type { HttpEvent, HttpResult } from '../http.js';
 
 /** A Function URL handler for `/slack/events`. */
@@ -25,10 +25,11 @@ export async function createSlackHandler(config: FoxopsConfig, logger: Logger, c
   const handle = (await receiver.start()) as unknown as SlackHandler;
   return async (event, lambdaContext) => {
     // The receiver parses the body before it checks the signature, and throws when it cannot: such a body is
-    // refused here instead, 401 unless signed (exactly as the receiver refuses any unsigned request), else 400.
+    // refused here instead, 401 unless signed (exactly as the receiver refuses any unsigned request), else 400. So is
+    // a timestamp more than 5 minutes ahead, which the receiver lets through.
     const { body = '', headers = {} } = event as Partial<HttpEvent>;
     const header = (name: string) => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
-    const refused = refuseUnreadable(body, header, signingSecret, logger);
+    const refused = refuseBeforeReceiver(body, header, signingSecret, logger);
     return refused ? { ...refused, body: '' } : handle(event, lambdaContext);
   };
 }

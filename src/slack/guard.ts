@@ -51,19 +51,32 @@ export function guardReceiver(inner: Receiver, logger: Logger): Receiver {
 }
 
 /**
- * Refuses a body that the receivers cannot take at all (see {@link unreadableBody}): 401 when it is not signed with
- * `signingSecret` (as the receivers refuse any unsigned request), else 400, with one log line either way. Undefined
- * when the receiver can take the body; it then checks the signature itself.
+ * How far ahead of this clock a request's timestamp may be, in seconds: Slack's replay window is 5 minutes either way,
+ * and Bolt's receivers check only the past, so a request signed for later would pass them.
  */
-export function refuseUnreadable(
+const FUTURE_WINDOW_S = 5 * 60;
+
+/**
+ * What a request gets before the receiver sees it, if anything: 401 when its timestamp is more than 5 minutes ahead
+ * of `nowMs` (a request signed for a later replay); for a body that the receivers cannot take at all (see
+ * {@link unreadableBody}), 401 when it is not signed with `signingSecret` (as the receivers refuse any unsigned
+ * request), else 400. One log line for each refusal. Undefined when the receiver can take the request; it then
+ * checks the signature and the timestamp's past side itself.
+ */
+export function refuseBeforeReceiver(
   body: string,
   header: (name: string) => string | undefined,
   signingSecret: string,
   logger: Logger,
+  nowMs: number = Date.now(),
 ): { statusCode: 400 | 401 } | undefined {
+  const ts = Number(header('x-slack-request-timestamp'));
+  if (ts > nowMs / 1000 + FUTURE_WINDOW_S) {
+    logger.warn('slack.bad_signature', { ts, problem: 'the request timestamp is more than 5 minutes ahead of this clock' });
+    return { statusCode: 401 };
+  }
   const problem = unreadableBody(body, header('content-type'));
   if (problem === undefined) return undefined;
-  const ts = Number(header('x-slack-request-timestamp'));
   if (!isValidSlackRequest({ signingSecret, body, headers: { 'x-slack-signature': header('x-slack-signature') ?? '', 'x-slack-request-timestamp': ts } })) {
     logger.warn('slack.bad_signature', { ts });
     return { statusCode: 401 };
@@ -76,7 +89,7 @@ export function refuseUnreadable(
  * Guards Bolt's HTTPReceiver (the local runtime) against bodies it cannot take: it reads `body.ssl_check` of whatever
  * it parsed, so a signed `null` throws inside its request handler, leaves the request unanswered and rejects a
  * promise nobody handles. Requests to `endpoint` are buffered (as Bolt itself would), refused by
- * {@link refuseUnreadable} when unreadable, and handed on otherwise; other routes pass untouched.
+ * {@link refuseBeforeReceiver} when unreadable or dated ahead, and handed on otherwise; other routes pass untouched.
  */
 export function guardHttpReceiver(receiver: HTTPReceiver, signingSecret: string, logger: Logger, endpoint = '/slack/events'): HTTPReceiver {
   const listener = receiver.requestListener;
@@ -89,7 +102,7 @@ export function guardHttpReceiver(receiver: HTTPReceiver, signingSecret: string,
           const value = buffered.headers[name];
           return Array.isArray(value) ? value.join(',') : value;
         };
-        const refused = refuseUnreadable(buffered.rawBody.toString('utf8'), header, signingSecret, logger);
+        const refused = refuseBeforeReceiver(buffered.rawBody.toString('utf8'), header, signingSecret, logger);
         if (refused) return answer(res, refused.statusCode);
         try {
           listener(buffered, res);

@@ -245,7 +245,7 @@ describe('freeze and break-glass', () => {
     expect((await h.store.requests.get(id))!).toMatchObject({
       status: 'awaiting_approval',
       requiredApprovals: 2,
-      breakGlass: { reason: 'checkout down, hotfix INC-7' },
+      breakGlass: { reason: 'checkout down, hotfix INC-7', duringFreeze: true },
     });
     expect(await card(id)).toContain('BREAK-GLASS');
     expect(posts('C0AUDIT').some((p) => p.includes('BREAK-GLASS'))).toBe(true);
@@ -269,5 +269,17 @@ describe('freeze and break-glass', () => {
     expect(breakGlass[1]!.detail).toContain('U0CAROL');
     expect(breakGlass[1]!.detail).toContain('U0ALICE');
     expect(posts('C0AUDIT').filter((p) => p.includes('BREAK-GLASS'))).toHaveLength(2);
+  });
+
+  it('announces a break-glass only once prepared: a promotion its gates refuse is never posted in the audit channel', async () => {
+    // Act: nothing has succeeded in staging, so the promotion's gates refuse it in the prepare job
+    const result = await h.command('promote staging to production --break-glass "hotfix INC-8"', { user: 'U0DAVE' });
+    await h.idle();
+
+    // Assess: refused privately, audited as asked, and no BREAK-GLASS notice pending in the audit channel
+    const id = deployIdFrom(result);
+    expect((await h.store.requests.get(id))!.status).toBe('prepare_failed');
+    expect((await h.store.audit.list(id)).map((e) => e.action)).toContain('break_glass');
+    expect(posts('C0AUDIT').filter((p) => p.includes('BREAK-GLASS'))).toEqual([]);
   });
 });

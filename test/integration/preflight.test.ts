@@ -190,6 +190,10 @@ describe('break-glass', () => {
     expect(request.preflight?.find((c) => c.check === 'provenance')).toMatchObject({ verdict: 'fail' });
     const text = await card(request.id);
     expect(text).toContain('*Pre-flight* (✗ overridden by break-glass, audited)');
+    // No freeze is in force: the card does not claim one
+    expect(request.breakGlass).toEqual({ reason: 'outage' });
+    expect(text).toContain('Break-glass past the pre-flight checks, no freeze in force');
+    expect(text).not.toContain('during a freeze');
     const trail = await h.store.audit.list(request.id);
     expect(trail).toContainEqual(expect.objectContaining({ action: 'preflight_override', actor: 'U0DAVE', detail: expect.stringContaining('not_reachable') }));
   });

@@ -72,6 +72,18 @@ describe('after deploys through GitHub', () => {
     expect(text).not.toContain(failed.request.id);
   });
 
+  test('`/deploy status staging` shows only staging (an environment alias too)', async () => {
+    // Act
+    const named = blocksText({ blocks: answer(await h.command('status staging')).blocks });
+    const aliased = blocksText({ blocks: answer(await h.command('status prod')).blocks });
+
+    // Assess
+    expect(named).toContain('*staging*: nothing deployed through foxops yet');
+    expect(named).not.toContain('*production*');
+    expect(aliased).toContain('*production*');
+    expect(aliased).not.toContain('*staging*');
+  });
+
   test('`/deploy history production` lists the last deploys with outcome, duration and people, newest first', async () => {
     // Act
     const result = answer(await h.command('history production'));

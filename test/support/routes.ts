@@ -9,18 +9,20 @@ import { githubSignature, type Harness, SIGNING_SECRET, slackSignature, WEBHOOK_
 import type { LogLine } from './logs.js';
 
 /** How a request is (not) signed. Everything but `signed` must be refused with 401 and change nothing. */
-export type SlackAuth = 'signed' | 'unsigned' | 'other-secret' | 'stale' | 'other-body' | 'malformed-signature';
-export const FORGED: SlackAuth[] = ['unsigned', 'other-secret', 'stale', 'other-body', 'malformed-signature'];
+export type SlackAuth = 'signed' | 'unsigned' | 'other-secret' | 'stale' | 'future' | 'other-body' | 'malformed-signature';
+export const FORGED: SlackAuth[] = ['unsigned', 'other-secret', 'stale', 'future', 'other-body', 'malformed-signature'];
 
 /** A Function URL event for `POST /slack/events` with `body`, signed as `auth` says. */
 export function slackEvent(body: string, contentType: string, auth: SlackAuth): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  const ts = auth === 'stale' ? now - 6 * 60 : now;
+  // Stale and future: signed correctly, 6 minutes from the clock either way (Slack's window is 5).
+  const ts = auth === 'stale' ? now - 6 * 60 : auth === 'future' ? now + 6 * 60 : now;
   const signature = {
     signed: slackSignature(SIGNING_SECRET, ts, body),
     unsigned: undefined,
     'other-secret': slackSignature('not-the-signing-secret', ts, body),
     stale: slackSignature(SIGNING_SECRET, ts, body),
+    future: slackSignature(SIGNING_SECRET, ts, body),
     'other-body': slackSignature(SIGNING_SECRET, ts, `${body} `),
     'malformed-signature': `v0=${'z'.repeat(64)}`,
   }[auth];

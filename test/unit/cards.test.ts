@@ -107,7 +107,7 @@ describe('SlackCardPublisher.tell', () => {
       ...productionRequest({ now: NOW }),
       status: 'awaiting_approval',
       sha: '3f786850e387550fdab836ed7e6dc881de23001b',
-      breakGlass: { reason: 'checkout is down' },
+      breakGlass: { reason: 'checkout is down', duringFreeze: true },
     };
     const asked: string[] = [];
     const requests = { get: async (id: string) => (asked.push(id), stored) } as unknown as RequestRepository;

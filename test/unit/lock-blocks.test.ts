@@ -156,7 +156,7 @@ describe('channelNoticeMessage: break-glass', () => {
     ...productionRequest({ now: NOW }),
     status: 'awaiting_approval',
     sha: SHA,
-    breakGlass: { reason: 'checkout is down <!here>' },
+    breakGlass: { reason: 'checkout is down <!here>', duringFreeze: true },
     ...overrides,
   });
 
@@ -182,6 +182,37 @@ describe('channelNoticeMessage: break-glass', () => {
 
     // Assess
     expect(message.text).toContain('asks to deploy `main` of *foxy-backend* to *production*');
+  });
+
+  it('names the source of a promotion whose SHA is not pinned yet, never its ref', () => {
+    // Act
+    const message = channelNoticeMessage(
+      { kind: 'break_glass', requestId: 'd-0123456789', stage: 'requested' },
+      breakGlass({ kind: 'promote', status: 'preparing', sha: undefined, promotion: { from: 'staging' } }),
+    );
+
+    // Assess
+    expect(message.text).toContain('asks to promote what last succeeded in *staging* of *foxy-backend* to *production*');
+    expect(message.text).not.toContain('`main`');
+  });
+
+  it('says when no freeze was in force: the break-glass is for the pre-flight checks', () => {
+    // Act
+    const asked = channelNoticeMessage(
+      { kind: 'break_glass', requestId: 'd-0123456789', stage: 'requested' },
+      breakGlass({ breakGlass: { reason: 'hotfix' } }),
+    );
+    const approved = channelNoticeMessage(
+      { kind: 'break_glass', requestId: 'd-0123456789', stage: 'approved' },
+      breakGlass({ status: 'approved', breakGlass: { reason: 'hotfix' } }),
+    );
+
+    // Assess
+    expect(asked.text).toBe(
+      ':rotating_light: *BREAK-GLASS*: <@U0CAROL> asks to deploy `3f78685` of *foxy-backend* to *production* past the pre-flight checks (no freeze in force): hotfix',
+    );
+    expect(approved.text).toContain('goes ahead: hotfix');
+    expect(approved.text).not.toContain('freeze');
   });
 
   it('announces the approval with both approvers', () => {

@@ -121,7 +121,7 @@ describe('deployCard: queued behind', () => {
 });
 
 describe('deployCard: break-glass', () => {
-  const breakGlass = { reason: 'checkout is down <!here>' };
+  const breakGlass = { reason: 'checkout is down <!here>', duringFreeze: true as const };
 
   it('marks the card as break-glass at the top, with its reason and the approvals it needs', () => {
     // Act
@@ -155,6 +155,18 @@ describe('deployCard: break-glass', () => {
     // Assess
     expect(words).toContain(':rotating_light: *Break-glass during a freeze*: checkout is down &lt;!here&gt;');
     expect(words).not.toContain('Needs 2 approvals');
+  });
+
+  it('says "past the pre-flight checks" rather than "during a freeze" when no freeze was in force', () => {
+    // Act
+    const card = deployCard(request('awaiting_approval', { approvals: [], breakGlass: { reason: 'hotfix from a branch' } }));
+
+    // Assess
+    const words = blocksText(card);
+    expect(words).toContain(':rotating_light: *Break-glass past the pre-flight checks, no freeze in force*: hotfix from a branch');
+    expect(words).not.toContain('during a freeze');
+    const approve = card.blocks.flatMap((b) => (b.type === 'actions' ? (b.elements as unknown as Array<{ confirm?: { text: { text: string } } }>) : []))[0]!;
+    expect(approve.confirm!.text.text).toContain('You approve a *break-glass* deploy, past its pre-flight checks, of *foxy-backend*');
   });
 
   it('has no mark on an ordinary deploy', () => {

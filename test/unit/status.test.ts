@@ -61,6 +61,31 @@ describe('readStatus: locks', () => {
   });
 });
 
+describe('readStatus: what it is asked for', () => {
+  it('reads only the environment named (`/deploy status production`), for every service', async () => {
+    // Prepare
+    const { ctx } = memoryContext({ now: () => TUESDAY });
+
+    // Act
+    const status = await readStatus(ctx, { environment: 'production' });
+
+    // Assess
+    expect(status.map((s) => s.service)).toEqual(TEST_CATALOG.services.map((s) => s.name));
+    expect(status.flatMap((s) => s.environments.map((e) => e.environment))).toEqual(TEST_CATALOG.services.map(() => 'production'));
+  });
+
+  it('reads one service in one environment when both are named', async () => {
+    // Prepare
+    const { ctx } = memoryContext({ now: () => TUESDAY });
+
+    // Act
+    const status = await readStatus(ctx, { service: 'foxy-backend', environment: 'staging' });
+
+    // Assess
+    expect(status.map((s) => [s.service, s.environments.map((e) => e.environment)])).toEqual([['foxy-backend', ['staging']]]);
+  });
+});
+
 describe('readStatus: freezes', () => {
   it('gives the next freeze while none is in force', async () => {
     // Prepare

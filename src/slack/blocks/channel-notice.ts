@@ -39,14 +39,24 @@ function lockReleased(lock: Lock, by: string): SlackMessage {
 
 const BREAK_GLASS_VERB: Record<DeployRequest['kind'], string> = { deploy: 'deploy', promote: 'promote', rollback: 'roll back to' };
 
-/** `` `3f78685` of *foxy-backend* to *production* ``, or the ref while the SHA is still being resolved. */
+/**
+ * `` `3f78685` of *foxy-backend* to *production* ``, or before the SHA is pinned the ref (a promotion: what last
+ * succeeded in its source).
+ */
 function whatShips(r: DeployRequest): string {
-  const what = r.sha ? `\`${shortSha(r.sha)}\`` : `\`${escapeText(r.ref)}\``;
+  const what = r.sha
+    ? `\`${shortSha(r.sha)}\``
+    : r.kind === 'promote' && r.promotion
+      ? `what last succeeded in *${escapeText(r.promotion.from)}*`
+      : `\`${escapeText(r.ref)}\``;
   return `${what} of *${escapeText(r.service)}* ${r.kind === 'rollback' ? 'in' : 'to'} *${escapeText(r.environment)}*`;
 }
 
 /** Where the card is: its channel and the deploy id (a link to the message would need the workspace's domain). */
 const whereCard = (r: DeployRequest) => `The card is in ${channelLink(r.channel)}, deploy \`${r.id}\`.`;
+
+/** Why a break-glass was needed: a freeze in force when it was asked, or else pre-flight checks it may override. */
+const breakGlassWhen = (r: DeployRequest) => (r.breakGlass?.duringFreeze ? 'during a freeze' : 'past the pre-flight checks (no freeze in force)');
 
 function breakGlass(stage: 'requested' | 'approved', requestId: string, r: DeployRequest | undefined): SlackMessage {
   if (!r) {
@@ -57,10 +67,10 @@ function breakGlass(stage: 'requested' | 'approved', requestId: string, r: Deplo
   const reason = escapeText(r.breakGlass?.reason ?? 'no reason given');
   if (stage === 'approved') {
     const by = mentions(r.approvals.map((a) => a.userId));
-    const line = `:rotating_light: *BREAK-GLASS* approved by ${by || 'nobody yet'}: ${mention(r.requester)}'s ${BREAK_GLASS_VERB[r.kind]} ${whatShips(r)} goes ahead during the freeze: ${reason}`;
+    const line = `:rotating_light: *BREAK-GLASS* approved by ${by || 'nobody yet'}: ${mention(r.requester)}'s ${BREAK_GLASS_VERB[r.kind]} ${whatShips(r)} goes ahead${r.breakGlass?.duringFreeze ? ' during the freeze' : ''}: ${reason}`;
     return { text: line.slice(0, MAX_TEXT), blocks: [section(line), context(`${whereCard(r)} It ships next; its card follows the run.`)] };
   }
-  const line = `:rotating_light: *BREAK-GLASS*: ${mention(r.requester)} asks to ${BREAK_GLASS_VERB[r.kind]} ${whatShips(r)} during a freeze: ${reason}`;
+  const line = `:rotating_light: *BREAK-GLASS*: ${mention(r.requester)} asks to ${BREAK_GLASS_VERB[r.kind]} ${whatShips(r)} ${breakGlassWhen(r)}: ${reason}`;
   const next = `${whereCard(r)} It needs ${r.requiredApprovals} approvals from the break-glass approvers, never the requester's own.`;
   return { text: line.slice(0, MAX_TEXT), blocks: [section(line), context(next)] };
 }

@@ -344,7 +344,7 @@ export function deployCard(r: DeployRequest): SlackMessage {
               type: 'mrkdwn',
               text: rollback
                 ? approveRollbackText(r)
-                : `You approve ${r.breakGlass ? 'a *break-glass* deploy, during a freeze, of' : 'deploying'} *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
+                : `You approve ${r.breakGlass ? `a *break-glass* deploy, ${r.breakGlass.duringFreeze ? 'during a freeze' : 'past its pre-flight checks'}, of` : 'deploying'} *${r.service}* \`${shortSha(r.sha)}\` to *${r.environment}*. ` +
                   `That exact commit ships, even if \`${escapeText(clip(r.ref, 80))}\` moves.`,
             },
             confirm: { type: 'plain_text', text: 'Approve' },
@@ -432,7 +432,8 @@ function cancelText(r: DeployRequest): string | undefined {
 
 /** The break-glass mark: its reason, and (while it waits for them) the approvals it needs and from whom. */
 function breakGlassText(r: DeployRequest): string {
-  const reason = `:rotating_light: *Break-glass during a freeze*: ${escapeText(r.breakGlass?.reason ?? '')}`;
+  const when = r.breakGlass?.duringFreeze ? 'during a freeze' : 'past the pre-flight checks, no freeze in force';
+  const reason = `:rotating_light: *Break-glass ${when}*: ${escapeText(r.breakGlass?.reason ?? '')}`;
   if (r.status !== 'preparing' && r.status !== 'awaiting_approval') return reason;
   return `${reason}\nNeeds ${r.requiredApprovals} approvals from the break-glass approvers of *${r.environment}*, not the usual approvers.`;
 }

@@ -33,8 +33,8 @@ export function helpText(catalog: Catalog): string {
       "(default: the target's `promote_from`), once it has soaked and its alarms are quiet, with the target's approvals.",
     '`/deploy lock <env> [service] <reason> [for <duration>]`: stop others shipping there (all services when none is named); ' +
       '`/deploy unlock <env> [service]` lifts it (its owner, or an approver); `/deploy locks` lists them.',
-    '`… --break-glass "<reason>"` at the end of a deploy, rollback or promotion: ship during a freeze window, ' +
-      'with two approvals from the break-glass approvers.',
+    '`… --break-glass "<reason>"` at the end of a deploy, rollback or promotion: ship during a freeze window, or past ' +
+      'failed pre-flight checks, with two approvals from the break-glass approvers.',
     '`/deploy audit [env] [since 30d]`: the audit trail as CSV and JSON Lines, by direct message (approvers and auditors).',
     '`/deploy help`: this text.',
     `*Environments*\n${envs}`,

@@ -89,7 +89,10 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
         return ephemeral(...deliveryMessage(rows, DELIVERY_DAYS));
       }
       const [ctx, { readStatus }, { statusMessage }] = await Promise.all([deps.context(), import('../../deploys/status.js'), import('../blocks/status.js')]);
-      const status = await readStatus(ctx, parsed.service);
+      const status = await readStatus(ctx, {
+        ...(parsed.service ? { service: parsed.service } : {}),
+        ...(parsed.environment ? { environment: parsed.environment } : {}),
+      });
       return ephemeral(...statusMessage(status, ctx.now()));
     }
     case 'lock': {
