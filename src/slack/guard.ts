@@ -1,19 +1,34 @@
 /**
  * A receiver wrapper that stands between Slack's receivers and the app: every request whose signature the receiver
  * verified is checked for shape (src/slack/inbound.ts) before Bolt routes it. A malformed one is acknowledged (200)
- * with one `slack.malformed_payload` line, and anything the app still throws is logged and acknowledged, so no
- * signed request ever gets Bolt's 500. Unsigned requests never get here: the receivers refuse them first.
+ * with one `slack.malformed_payload` line; one that no listener takes is acknowledged with one
+ * `slack.unhandled_request` line (Bolt's receiver would answer 404); and anything the app still throws is logged and
+ * acknowledged, so no signed request ever gets Bolt's 500. Unsigned requests never get here: the receivers refuse
+ * them first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type App, type HTTPReceiver, HTTPModuleFunctions, isValidSlackRequest, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../log.js';
-import { MALFORMED_COMMAND_TEXT } from './blocks/input-errors.js';
+import { MALFORMED_COMMAND_TEXT, UNKNOWN_COMMAND_TEXT } from './blocks/input-errors.js';
 import { checkInbound, type InboundKind, inboundUser, unreadableBody } from './inbound.js';
 
 /** What the person who sent a malformed slash command reads; other kinds get an empty acknowledgement. */
 const ANSWERS: Partial<Record<InboundKind, unknown>> = {
   command: { response_type: 'ephemeral', text: MALFORMED_COMMAND_TEXT },
 };
+
+/** What the sender of a well-formed request that no listener took reads: a command is told what foxops answers. */
+const UNHANDLED_ANSWERS: Partial<Record<InboundKind, unknown>> = {
+  command: { response_type: 'ephemeral', text: UNKNOWN_COMMAND_TEXT },
+};
+
+/** What a request that no listener took was, for its log line: the command, or the action, view or callback id. */
+function unhandledWhat(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as { command?: unknown; callback_id?: unknown; view?: { callback_id?: unknown }; actions?: Array<{ action_id?: unknown }> };
+  const what = b.command ?? b.view?.callback_id ?? b.actions?.[0]?.action_id ?? b.callback_id;
+  return typeof what === 'string' ? what.slice(0, 100) : undefined;
+}
 
 /** Checks `event.body`, then hands it to `app`; never throws. */
 async function processChecked(app: App, logger: Logger, event: ReceiverEvent): Promise<void> {
@@ -30,6 +45,12 @@ async function processChecked(app: App, logger: Logger, event: ReceiverEvent): P
   };
   try {
     await app.processEvent({ ...event, ack });
+    if (!acked) {
+      // No listener took it (another command of this app, a view or button foxops does not know): Bolt would leave
+      // it unanswered and its receiver answer 404. Acknowledged instead, with one line saying what it was.
+      logger.warn('slack.unhandled_request', { kind: checked.kind, what: unhandledWhat(event.body), user: inboundUser(event.body) });
+      await event.ack(UNHANDLED_ANSWERS[checked.kind]);
+    }
   } catch (err) {
     // Bolt hands listener errors to app.error; this is what it throws before or around them.
     logger.error('slack.request_failed', { kind: checked.kind, user: inboundUser(event.body), err });

@@ -17,6 +17,9 @@ export const MALFORMED_COMMAND_TEXT =
   ':warning: foxops could not read this command as Slack sent it, and did nothing. ' +
   'Try again; if it keeps happening, tell the operator (log `slack.malformed_payload`).';
 
+/** A slash command of this app other than `/deploy` (an old manifest, say): what foxops does answer. */
+export const UNKNOWN_COMMAND_TEXT = ':thinking_face: foxops answers only `/deploy`: `/deploy help` lists what it can do.';
+
 /** A reject reason longer than the dialog allows. */
 export function reasonTooLongText(length: number, max: number): string {
   return `The reason is ${length} characters long; it may have at most ${max}. Shorten it and submit again.`;
