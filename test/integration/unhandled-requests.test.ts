@@ -29,9 +29,7 @@ describe('a request no listener takes', () => {
     // Assess
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ response_type: 'ephemeral', text: UNKNOWN_COMMAND_TEXT });
-    expect(h.logs.take('slack.unhandled_request')).toEqual([
-      expect.objectContaining({ level: 'warn', kind: 'command', what: '/ship', user: 'U0DAVE' }),
-    ]);
+    expect(h.logs.take('slack.unhandled_request')).toEqual([expect.objectContaining({ level: 'warn', kind: 'command', what: '/ship', user: 'U0DAVE' })]);
     expect(await h.store.requests.listActive()).toHaveLength(0);
   });
 
