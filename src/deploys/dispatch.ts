@@ -96,7 +96,15 @@ export async function resolveDispatch(ctx: DeployContext, finder: RunFinder, r: 
   return 'lost';
 }
 
-const SHA = /^[0-9a-f]{40}$/i;
+const SHA_PREFIX = /^[0-9a-f]{7,40}$/i;
+
+/**
+ * Whether the request's ref was a commit SHA, full or abbreviated (`/deploy prod a9b32fd`): it looks like one and the
+ * SHA it was pinned to starts with it. GitHub runs `workflow_dispatch` only on a branch or tag.
+ */
+export function refIsSha(request: Pick<DeployRequest, 'ref' | 'sha'>): boolean {
+  return SHA_PREFIX.test(request.ref) && request.sha !== undefined && request.sha.toLowerCase().startsWith(request.ref.toLowerCase());
+}
 
 /** The exact inputs the workflow receives (see {@link DISPATCH_INPUT_NAMES}), in that order. */
 export function dispatchInputs(request: DeployRequest): DispatchInputs {
@@ -171,7 +179,7 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   }
   const service = serviceNamed(ctx.catalog, request.service);
   // workflow_dispatch runs on a branch or tag; a SHA given as the ref runs the default branch's workflow at that SHA.
-  const ref = SHA.test(request.ref) ? service.defaultRef : request.ref;
+  const ref = refIsSha(request) ? service.defaultRef : request.ref;
   const inputs = dispatchInputs(request);
   let outcome: { runId?: number; runUrl?: string } | { failure: Failure };
   try {

@@ -267,6 +267,25 @@ describe('the card and its approvals', () => {
     expect(h.github.dispatches[0]!.inputs.sha).toBe(pinned);
   });
 
+  test.each([
+    ['an abbreviated SHA', 7],
+    ['a full SHA', 40],
+  ])('%s as the ref dispatches the default branch workflow at that SHA', async (_name, length) => {
+    // Prepare: the head of main, typed as the ref
+    const head = h.github.headOf(REPO, 'main');
+    const id = await requestProd(`prod ${head.slice(0, length)}`);
+
+    // Act
+    await h.click('deploy_approve', id, { user: 'U0ALICE' });
+    await h.click('deploy_approve', id, { user: 'U0BOB' });
+    await h.idle();
+
+    // Assess: GitHub runs workflow_dispatch on a branch or tag, never on a SHA
+    expect(h.github.dispatches).toHaveLength(1);
+    expect(h.github.dispatches[0]).toMatchObject({ ref: 'main', inputs: expect.objectContaining({ sha: head }) });
+    expect((await h.store.requests.get(id))!.status).toBe('dispatched');
+  });
+
   test('an expired request takes no approval and its card shows Expired', async () => {
     const id = await requestProd();
     h.clock.now = new Date(h.clock.now.getTime() + 31 * 60_000);
