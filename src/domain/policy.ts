@@ -170,7 +170,8 @@ export function canCancel(request: DeployRequest, env: EnvironmentDefinition, ac
 /** May `actor` lock `env`? Those who may request deploys there, and its approvers. */
 export function canLock(env: EnvironmentDefinition, actor: Actor): Decision {
   if (env.requesters === 'any' || membership(env.requesters, actor).member || membership(env.approvers, actor).member) return allow();
-  return refuse({ code: 'may_not_lock', environment: env.name, allowed: [...env.requesters, ...env.approvers] });
+  // Requesters often list the approvers too: each id once.
+  return refuse({ code: 'may_not_lock', environment: env.name, allowed: [...new Set([...env.requesters, ...env.approvers])] });
 }
 
 /** May `actor` lift `lock`? Its owner, and any approver of the environment (audited and announced as such). */

@@ -3,7 +3,7 @@
  */
 import { productionRequest } from '../support/requests.js';
 import type { EnvironmentDefinition } from '../../src/domain/catalog.js';
-import { type Actor, canApprove, canReject, canRequest, canRetry, groupIds } from '../../src/domain/policy.js';
+import { type Actor, canApprove, canLock, canReject, canRequest, canRetry, groupIds } from '../../src/domain/policy.js';
 import { refusalText } from '../../src/slack/blocks/refusals.js';
 import { describeStatus } from '../../src/slack/blocks/text.js';
 import type { DeployRequest, RequestStatus } from '../../src/domain/request.js';
@@ -35,6 +35,22 @@ function request(status: RequestStatus, overrides: Partial<DeployRequest> = {}):
 }
 
 const approval = (userId: string) => ({ userId, at: NOW.toISOString() });
+
+describe('canLock', () => {
+  it('names each person or group allowed once, when the requesters list the approvers too', () => {
+    // Prepare
+    const env = { ...production, requesters: ['U0DAVE', 'U0ALICE', 'S0RELEASE'] };
+
+    // Act
+    const decision = canLock(env, actor('U0ERIN'));
+
+    // Assess
+    expect(decision).toEqual({
+      allowed: false,
+      refusal: { code: 'may_not_lock', environment: 'production', allowed: ['U0DAVE', 'U0ALICE', 'S0RELEASE', 'U0BOB'] },
+    });
+  });
+});
 
 describe('canRequest', () => {
   it('allows anyone in a listed channel when requesters is `any`', () => {

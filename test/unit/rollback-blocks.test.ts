@@ -227,6 +227,25 @@ describe('the note a rollback leaves', () => {
   });
 });
 
+describe('a failed rollback in /deploy status', () => {
+  it('is marked as failed and waiting for Retry or Give up, the word "rollback" once', () => {
+    // Prepare
+    const failed = rollback('rollback_failed');
+    const services: ServiceStatus[] = [
+      { service: 'foxy-backend', environments: [{ environment: 'production', inFlight: [], waiting: [failed], locks: [] }] },
+    ];
+
+    // Act
+    const [, blocks] = statusMessage(services, NOW);
+
+    // Assess
+    const words = blocksText({ blocks });
+    expect(words).toContain(`:warning: <${url(OLD)}|\`aaaaaaa\`> (\`main\`) rollback failed: Retry or Give up on its card, requested by`);
+    expect(words).not.toContain('rollback rollback');
+    expect(words).not.toContain(':hourglass:');
+  });
+});
+
 describe('the private note when a rollback cannot be planned', () => {
   it('names the rollback and the reason', () => {
     // Prepare

@@ -14,26 +14,42 @@ export interface RejectViewMetadata {
   requestId: string;
 }
 
-/** The reject dialog for `request`. */
+/** The request's change in words: `deploy`, `roll back` or `promote` *service* `sha` (`ref`) to/in *environment*. */
+function what(request: DeployRequest): { verb: string; noun: string; object: string } {
+  const sha = `\`${shortSha(request.sha)}\` (\`${escapeText(request.ref).slice(0, 80)}\`)`;
+  if (request.kind === 'rollback') return { verb: 'roll back', noun: 'rollback', object: `*${request.service}* in *${request.environment}* to ${sha}` };
+  const object = `*${request.service}* ${sha} to *${request.environment}*`;
+  return request.kind === 'promote' ? { verb: 'promote', noun: 'promotion', object } : { verb: 'deploy', noun: 'deploy', object };
+}
+
+/**
+ * The reject dialog for `request`: Reject for an approver, Withdraw for its requester, and Give up (the card's button
+ * then) once its dispatch or its alias move failed.
+ */
 export function rejectModal(request: DeployRequest, userId: string): View {
   const withdraw = request.requester === userId;
+  const giveUp = request.status === 'dispatch_failed' || request.status === 'rollback_failed';
+  const { verb, noun, object } = what(request);
   const metadata: RejectViewMetadata = { requestId: request.id };
+  const title = giveUp ? `Give up ${noun}` : `${withdraw ? 'Withdraw' : 'Reject'} ${noun}`;
+  const question = giveUp
+    ? `Give up on the failed ${noun} of ${object}? Nothing more is tried.`
+    : withdraw
+      ? `Withdraw your request to ${verb} ${object}?`
+      : `Reject the ${noun} of ${object}?`;
   return {
     type: 'modal',
     callback_id: REJECT_VIEW.callbackId,
     private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: withdraw ? 'Withdraw deploy' : 'Reject deploy' },
-    submit: { type: 'plain_text', text: withdraw ? 'Withdraw' : 'Reject' },
+    title: { type: 'plain_text', text: title },
+    submit: { type: 'plain_text', text: giveUp ? 'Give up' : withdraw ? 'Withdraw' : 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text:
-            `${withdraw ? 'Withdraw your request to deploy' : 'Reject deploying'} *${request.service}* \`${shortSha(request.sha)}\` ` +
-            `(\`${escapeText(request.ref).slice(0, 80)}\`) to *${request.environment}*? ` +
-            'It ends the request; a new one starts with `/deploy`.',
+          text: `${question} It ends the request; a new one starts with \`/deploy\`.`,
         },
       },
       {

@@ -65,14 +65,18 @@ export function statusBlocks(services: ServiceStatus[], now: Date = new Date()):
         );
       }
       for (const r of e.waiting) {
+        // A failed dispatch or alias move waits for a decision on its card, not for time to pass.
+        const failed = r.status === 'dispatch_failed' || r.status === 'rollback_failed';
         const state =
           r.status === 'awaiting_approval'
             ? `waiting for approvals ${r.approvals.length} of ${r.requiredApprovals}`
             : r.status === 'queued_behind' && r.hold
               ? holdSummary(r.hold)
-              : describeStatus(r.status);
+              : failed
+                ? `${r.status === 'rollback_failed' ? 'failed' : 'dispatch failed'}: Retry or Give up on its card`
+                : describeStatus(r.status);
         lines.push(
-          `    :hourglass: ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, ` +
+          `    ${failed ? ':warning:' : ':hourglass:'} ${commitLink(r.shaUrl, r.sha ?? '')} (\`${escapeText(r.ref)}\`)${r.kind === 'rollback' ? ' rollback' : ''} ${state}, ` +
             `requested by <@${r.requester}>, deploy \`${r.id}\``,
         );
       }
