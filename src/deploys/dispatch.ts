@@ -103,7 +103,7 @@ const SHA_PREFIX = /^[0-9a-f]{7,40}$/i;
  * SHA it was pinned to starts with it. GitHub runs `workflow_dispatch` only on a branch or tag.
  */
 export function refIsSha(request: Pick<DeployRequest, 'ref' | 'sha'>): boolean {
-  return SHA_PREFIX.test(request.ref) && request.sha !== undefined && request.sha.toLowerCase().startsWith(request.ref.toLowerCase());
+  return SHA_PREFIX.test(request.ref) && request.sha?.toLowerCase().startsWith(request.ref.toLowerCase()) === true;
 }
 
 /** The exact inputs the workflow receives (see {@link DISPATCH_INPUT_NAMES}), in that order. */

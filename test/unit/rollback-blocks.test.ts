@@ -231,9 +231,7 @@ describe('a failed rollback in /deploy status', () => {
   it('is marked as failed and waiting for Retry or Give up, the word "rollback" once', () => {
     // Prepare
     const failed = rollback('rollback_failed');
-    const services: ServiceStatus[] = [
-      { service: 'foxy-backend', environments: [{ environment: 'production', inFlight: [], waiting: [failed], locks: [] }] },
-    ];
+    const services: ServiceStatus[] = [{ service: 'foxy-backend', environments: [{ environment: 'production', inFlight: [], waiting: [failed], locks: [] }] }];
 
     // Act
     const [, blocks] = statusMessage(services, NOW);
