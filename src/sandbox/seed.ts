@@ -214,31 +214,35 @@ export function seedAlarmStates(cloudwatch: FakeCloudWatch, alarms: SandboxAlarm
 const liveVersionOf = (environment: string): number => (environment === 'staging' ? 4 : 3);
 
 /**
- * What foxops deployed before the sandbox started, written through foxops' own ledger: each environment's current
- * deploy (the commit its `live` version was built from, a day ago, by Alice with Bob's and Carol's approval). So the
- * first card lists the commits since then, a rollback has a version to go back to, and a promotion has a staging SHA.
+ * What foxops deployed before the sandbox started, written through foxops' own ledger: each environment's last two
+ * deploys, the versions before `live` (two days ago) and `live` itself (a day ago), each the commit its version was
+ * built from, by Alice with Bob's and Carol's approval. So the first card lists the commits since then,
+ * `/deploy rollback` has a known good version to go back to, and a promotion has a staging SHA.
  */
 export async function seedHistory(ledger: DeploymentLedger, shas: string[], now = Date.now()): Promise<void> {
   for (const [i, env] of ENVIRONMENTS.entries()) {
-    const version = liveVersionOf(env.name);
-    const sha = shas[version - 1];
-    if (!sha) continue;
-    const finishedAt = new Date(now - (2 - i) * 3_600_000 - 86_400_000);
-    await ledger.record({
-      service: SERVICE,
-      environment: env.name,
-      sha,
-      shaUrl: `https://github.com/${REPO}/commit/${sha}`,
-      ref: DEFAULT_BRANCH,
-      requestId: `d-seed${env.name.slice(0, 6).padEnd(6, '0')}`,
-      kind: 'deploy',
-      requester: 'U0ALICE',
-      approvers: env.name === 'production' ? ['U0BOB', 'U0CAROL'] : [],
-      outcome: 'succeeded',
-      requestedAt: new Date(finishedAt.getTime() - 15 * 60_000).toISOString(),
-      startedAt: new Date(finishedAt.getTime() - 4 * 60_000).toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      version: String(version),
-    });
+    const live = liveVersionOf(env.name);
+    for (const [n, version] of [live - 1, live].entries()) {
+      const sha = shas[version - 1];
+      if (!sha) continue;
+      const finishedAt = new Date(now - (2 - i) * 3_600_000 - (2 - n) * 86_400_000);
+      await ledger.record({
+        service: SERVICE,
+        environment: env.name,
+        sha,
+        shaUrl: `https://github.com/${REPO}/commit/${sha}`,
+        ref: DEFAULT_BRANCH,
+        // Ten characters after `d-`, like every deploy id: `seedprodu1`, then `seedproduc` for the live one.
+        requestId: `d-seed${version === live ? env.name.slice(0, 6).padEnd(6, '0') : `${env.name.slice(0, 5).padEnd(5, '0')}1`}`,
+        kind: 'deploy',
+        requester: 'U0ALICE',
+        approvers: env.name === 'production' ? ['U0BOB', 'U0CAROL'] : [],
+        outcome: 'succeeded',
+        requestedAt: new Date(finishedAt.getTime() - 15 * 60_000).toISOString(),
+        startedAt: new Date(finishedAt.getTime() - 4 * 60_000).toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        version: String(version),
+      });
+    }
   }
 }

@@ -341,6 +341,21 @@ describe('sandbox', () => {
     const head = s.github.commits[0]!.sha;
     await until('the new card, pinned to the head', (x) => text(cardOf(x, 'C0PROD', deployId)).includes(head.slice(0, 7)));
   });
+
+  it('has a rollback to go to from the start: /deploy rollback prod plans v3 back to v2, after a Reset too', async () => {
+    await sandbox.idle();
+    await api('/api/reset', {});
+    const s = await state();
+    const rollbackId = deployIdOf(await command('U0BOB', 'C0PROD', '/deploy rollback prod'));
+    // The seeded history: v2 two days ago, then v3 (live); the rollback goes back to v2's commit.
+    const v2 = s.github.commits.at(-2)!.sha;
+    const card = await until('the rollback card', (x) => {
+      const c = cardOf(x, 'C0PROD', rollbackId);
+      return c && JSON.stringify(c.blocks).includes('deploy_approve') ? c : undefined;
+    });
+    expect(text(card)).toContain(v2.slice(0, 7));
+    expect(text(card)).toMatch(/v2/);
+  });
 });
 
 describe('sandbox with a data dir', () => {
