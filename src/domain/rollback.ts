@@ -24,8 +24,11 @@ export type NoRollback =
   | { code: 'target_unknown'; target: string }
   /** `to <x>` names what runs now. */
   | { code: 'target_is_current'; current: DeploymentRecord }
-  /** `to <x>` names a deploy that did not succeed, or has no recorded version where one is needed. */
-  | { code: 'target_unusable'; target: DeploymentRecord; why: 'not_succeeded' | 'no_version' };
+  /**
+   * `to <x>` names a deploy that did not succeed, has no recorded version where one is needed, or was taken out by a
+   * rollback (going "back" to it would ship again what a rollback removed: that is a deploy, with its own checks).
+   */
+  | { code: 'target_unusable'; target: DeploymentRecord; why: 'not_succeeded' | 'no_version' | 'taken_out' };
 
 /** The answer of {@link planRollback}. */
 export type RollbackPlanning = { plan: RollbackPlan } | { refused: NoRollback };
@@ -86,6 +89,7 @@ export function planRollback(history: readonly DeploymentRecord[], needVersion: 
     return { refused: { code: 'target_is_current', current } };
   }
   if (!isSuccess(named)) return { refused: { code: 'target_unusable', target: named, why: 'not_succeeded' } };
+  if (takenOut(sorted).has(named.requestId)) return { refused: { code: 'target_unusable', target: named, why: 'taken_out' } };
   if (needVersion && named.version === undefined) return { refused: { code: 'target_unusable', target: named, why: 'no_version' } };
   return { plan: { from: current, to: named } };
 }

@@ -175,6 +175,15 @@ describe('failureText', () => {
         'Pick a deploy that succeeded from `/deploy history production foxy-backend`.',
     ],
     [
+      'target_unusable (taken out by a rollback)',
+      {
+        code: 'target_unusable',
+        params: { service: 'foxy-backend', environment: 'production', why: 'taken_out', outcome: 'succeeded', sha: SHA, deployId: DEPLOY_ID, version: '7' },
+      },
+      `Deploy \`${DEPLOY_ID}\`, \`3f78685\` (v7), was taken out by a rollback, so it is no place to go back to. ` +
+        'To ship it again, deploy it, with the usual approvals and checks: `/deploy production foxy-backend 3f78685`.',
+    ],
+    [
       'target_unusable (no version)',
       {
         code: 'target_unusable',

@@ -99,6 +99,17 @@ describe('planRollback', () => {
     expect(planRollback(history, true, 'nope')).toEqual({ refused: { code: 'target_unknown', target: 'nope' } });
   });
 
+  it('refuses a target that a rollback took out: going "back" to it would ship it again, without a deploy\'s checks', () => {
+    // Prepare: v5 (c) was rolled back to v4 (b)
+    const back = entry(5, 'bbbbbbb', '4', { kind: 'rollback', restores: { requestId: b.requestId, finishedAt: b.finishedAt, sha: b.sha, version: '4' } });
+
+    // Act
+    const planning = planRollback([...history, back], true, 'v5');
+
+    // Assess
+    expect(planning).toEqual({ refused: { code: 'target_unusable', target: c, why: 'taken_out' } });
+  });
+
   it('refuses an environment with nothing deployed, or nothing to go back to', () => {
     expect(planRollback([], true)).toEqual({ refused: { code: 'nothing_deployed' } });
     expect(planRollback([c], true)).toEqual({ refused: { code: 'no_known_good', current: c } });

@@ -205,6 +205,11 @@ export function failureText(failure: Failure): string {
         'there is nothing to roll back to.'
       );
     case 'target_unusable':
+      if (p.why === 'taken_out')
+        return (
+          `Deploy \`${param(p, 'deployId')}\`, \`${short(param(p, 'sha'))}\`${versionOf(p)}, was taken out by a rollback, so it is no place to go back to. ` +
+          `To ship it again, deploy it, with the usual approvals and checks: \`/deploy ${param(p, 'environment')} ${param(p, 'service')} ${short(param(p, 'sha'))}\`.`
+        );
       return p.why === 'no_version'
         ? `Deploy \`${param(p, 'deployId')}\` (\`${short(param(p, 'sha'))}\`) has no recorded Lambda version, ` +
             'so the alias cannot be pointed back at it. ' +
