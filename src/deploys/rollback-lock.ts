@@ -4,7 +4,7 @@
  * owner may deploy the fix through it, and they or an approver lift it with `/deploy unlock`.
  */
 import { environmentNamed, homeChannel } from '../domain/catalog.js';
-import { newLock } from '../domain/lock.js';
+import { isLockActive, newLock } from '../domain/lock.js';
 import type { DeployRequest } from '../domain/request.js';
 import { shortSha } from '../domain/request.js';
 import { auditRequest } from './audit.js';
@@ -18,8 +18,9 @@ export function rollbackLockReason(request: DeployRequest): string {
 }
 
 /**
- * Locks the service after the successful rollback `request`, unless someone holds a lock there already (theirs
- * stays). Announced in the environment's channel and audited; repeated calls for one rollback change nothing.
+ * Locks the service after the successful rollback `request`, unless someone holds a lock there already: theirs stays
+ * as it is, the requester's own too (its reason and end are theirs to change; a second rollback does not overwrite
+ * them). Announced in the environment's channel and audited; repeated calls for one rollback change nothing.
  */
 export async function lockAfterRollback(ctx: DeployContext, request: DeployRequest): Promise<void> {
   if (request.kind !== 'rollback' || request.status !== 'succeeded') return;
@@ -32,8 +33,14 @@ export async function lockAfterRollback(ctx: DeployContext, request: DeployReque
     now,
     requestId: request.id,
   });
-  const existing = (await ctx.environments.locks(request.environment)).find((l) => l.service === request.service && l.requestId === request.id);
-  if (existing) return;
+  const locks = await ctx.environments.locks(request.environment);
+  if (locks.some((l) => l.service === request.service && l.requestId === request.id)) return;
+  // takeLock renews a lock its owner holds already: leave the requester's own lock as it is instead.
+  const own = locks.find((l) => l.service === request.service && l.owner === request.requester && isLockActive(l, now));
+  if (own) {
+    ctx.logger.info('rollback.lock_held', { requestId: request.id, holder: own.owner });
+    return;
+  }
   const taken = await ctx.environments.takeLock(lock, now);
   if (!taken.taken) {
     ctx.logger.info('rollback.lock_held', { requestId: request.id, holder: taken.holder.owner });

@@ -253,6 +253,28 @@ describe('`/deploy rollback` through deploys that GitHub ran', () => {
   });
 });
 
+describe('the lock a rollback takes', () => {
+  beforeEach(() => start());
+
+  test("leaves the requester's own lock on the service as it is: its reason and end are not overwritten", async () => {
+    // Prepare: v5, then v6; Dave locks the service for a migration, then rolls v6 back
+    await recorded('5', 'U0FRANK');
+    await recorded('6', 'U0DAVE');
+    expect(answer(await h.command('lock prod backend DB migration for 2h', { user: 'U0DAVE' })).text).toContain('DB migration');
+    const [before] = await h.store.environments.locks('production');
+    const id = await rollback('prod because 5xx spike after v6');
+
+    // Act
+    await h.click(ACTION_IDS.approve, id, { user: 'U0ALICE' });
+    await h.idle();
+
+    // Assess: rolled back, and the lock is Dave's migration lock, unchanged
+    expect((await h.store.requests.get(id))!.status).toBe('succeeded');
+    expect(await h.store.environments.locks('production')).toEqual([before]);
+    expect(before).toMatchObject({ owner: 'U0DAVE', reason: 'DB migration' });
+  });
+});
+
 describe('`/deploy rollback` by alias', () => {
   let v4: DeploymentRecord;
   let v6: DeploymentRecord;
