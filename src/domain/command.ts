@@ -86,6 +86,19 @@ export type CommandError = {
       services: KnownName[];
     }
   | {
+      /**
+       * In `status` or `promote`, a word that is none of what may come there (an environment, a service, a flag):
+       * the suggestions are the closest of all of them.
+       */
+      code: 'unknown_word';
+      form: 'status' | 'promote';
+      word: string;
+      environments: KnownName[];
+      services: KnownName[];
+      /** The flags the form takes, e.g. `--stats`. */
+      flags: string[];
+    }
+  | {
       code: 'missing_service';
       form: CommandForm;
       /** The environment resolved so far, by name. */
@@ -207,6 +220,12 @@ function distinctSuggestions(word: string, catalog: Catalog, candidates: string[
 function unknownEnvironment(catalog: Catalog, word: string): CommandError {
   const suggestions = distinctSuggestions(word, catalog, [...allEnvironmentNames(catalog), ...SUBCOMMANDS]);
   return { kind: 'error', code: 'unknown_environment', suggestions, word, environments: known(catalog.environments) };
+}
+
+/** A word in `form` that is no environment, service or flag of it: the closest of those as suggestions. */
+function unknownWord(catalog: Catalog, word: string, form: 'status' | 'promote', flags: string[] = []): CommandError {
+  const suggestions = distinctSuggestions(word, catalog, [...allEnvironmentNames(catalog), ...allServiceNames(catalog), ...flags]);
+  return { kind: 'error', code: 'unknown_word', form, suggestions, word, environments: known(catalog.environments), services: known(catalog.services), flags };
 }
 
 function unknownService(catalog: Catalog, word: string): CommandError {
@@ -394,8 +413,9 @@ function parsePromote(catalog: Catalog, words: string[]): DeployCommand | Comman
     from = findEnvironment(catalog, to.promoteFrom!)!;
   }
   const service = takeService(catalog, words, 'promote', to, () => false);
-  if (isError(service)) return service;
-  if (words.length) return unknownService(catalog, words[0]!);
+  // `promote prdo`: the word may be a misspelt environment as well as a service.
+  if (isError(service)) return service.code === 'unknown_service' ? unknownWord(catalog, service.word, 'promote') : service;
+  if (words.length) return unknownWord(catalog, words[0]!, 'promote');
   return { kind: 'promote', environment: to.name, service: service.name, from: from.name };
 }
 
@@ -409,7 +429,7 @@ function parseStatus(catalog: Catalog, words: string[]): DeployCommand | Command
   const extra = { ...(environment ? { environment } : {}), ...(stats ? { stats: true as const } : {}) };
   if (words.length === 0) return { kind: 'status', ...extra };
   const service = words.length === 1 ? findService(catalog, words[0]!) : undefined;
-  if (!service) return unknownService(catalog, words.find((w) => !findService(catalog, w)) ?? words.join(' '));
+  if (!service) return unknownWord(catalog, words.find((w) => !findService(catalog, w)) ?? words.join(' '), 'status', ['--stats']);
   return { kind: 'status', service: service.name, ...extra };
 }
 

@@ -478,8 +478,21 @@ describe('parseCommand: status', () => {
     const error = parseError('status foxy-backnd');
 
     // Assess
-    expect(error.code).toBe('unknown_service');
+    expect(error.code).toBe('unknown_word');
     expect(error.suggestions[0]).toBe('foxy-backend');
+  });
+
+  it.each([
+    ['status prdo', 'prod'],
+    ['status prod --stat', '--stats'],
+    ['promote staging to production backnd', 'backend'],
+  ])('suggests an environment or a flag too: `%s` → `%s`', (text, suggestion) => {
+    // Act
+    const error = parseError(text);
+
+    // Assess
+    expect(error.code).toBe('unknown_word');
+    expect(error.suggestions).toContain(suggestion);
   });
 
   it('refuses two services', () => {

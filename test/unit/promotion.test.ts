@@ -237,7 +237,7 @@ describe('parseCommand: /deploy promote', () => {
     ['promote staging to', { code: 'bad_promotion_route', from: 'staging' }],
     ['promote prod to production', { code: 'bad_promotion_route', from: 'production', to: 'production' }],
     ['promote stagign to production', { code: 'unknown_environment', word: 'stagign', suggestions: ['staging'] }],
-    ['promote staging to production frontend', { code: 'unknown_service', word: 'frontend' }],
+    ['promote staging to production frontend', { code: 'unknown_word', form: 'promote', word: 'frontend' }],
   ])('refuses `%s` with the data for a fix', (text, expected) => {
     expect(parseCommand(text, promoting())).toMatchObject({ kind: 'error', ...expected });
   });

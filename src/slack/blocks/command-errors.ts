@@ -62,6 +62,14 @@ export function commandErrorText(error: CommandError): string {
       );
     case 'unknown_service':
       return `I don't know the service \`${error.word}\`.${didYouMean(error.suggestions)} Services: ${listNames(error.services)}.`;
+    case 'unknown_word': {
+      const usage = error.form === 'status' ? '`/deploy status [env] [service] [--stats]`' : '`/deploy promote [service] [<from> to <to>]`';
+      const flags = error.flags.length ? `; flags: ${error.flags.map((f) => `\`${f}\``).join(', ')}` : '';
+      return (
+        `I don't know \`${error.word}\` here.${didYouMean(error.suggestions)} Usage: ${usage}. ` +
+        `Environments: ${listNames(error.environments)}; services: ${listNames(error.services)}${flags}.`
+      );
+    }
     case 'missing_service':
       return `Which service? Name one: ${serviceUsage(error.form, error.environment)}. Services: ${listNames(error.services)}.`;
     case 'too_many_words':
