@@ -18,6 +18,7 @@ import {
 } from '../domain/promotion.js';
 import type { DeployRequest, Failure } from '../domain/request.js';
 import { rollbackNoteOf } from '../domain/rollback.js';
+import { preflightSettingsOf } from '../domain/preflight-rules.js';
 import type { DeployContext } from './context.js';
 import { readyForApproval, refusePrepare } from './prepare-end.js';
 
@@ -67,6 +68,16 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
     ctx.requests.listActive(),
     lookAtAlarms(ctx, current, from),
   ]);
+  // What ships: the commits between what runs in the target and the source's SHA, read before the gates, which ask
+  // whether it moves the target forward. The card is useful without them.
+  let range: CommitRange | undefined;
+  if (deployed && source?.outcome === 'succeeded' && deployed.sha !== source.sha) {
+    try {
+      range = await (await ctx.sourceControl()).compare(current.repo, deployed.sha, source.sha, COMMIT_LIMIT);
+    } catch (err) {
+      ctx.logger.warn('promotion.compare_failed', { requestId: current.id, base: deployed.sha, head: source.sha, err });
+    }
+  }
   const gates = promotionGates({
     service: current.service,
     from,
@@ -76,6 +87,17 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
     now: ctx.now(),
     alarms,
     active: active.filter((r) => r.id !== current.id && r.service === current.service && r.environment === env.name),
+    ...(deployed && source?.outcome === 'succeeded' && deployed.sha !== source.sha
+      ? {
+          ordering: {
+            mode: preflightSettingsOf(env).ordering,
+            deployedSha: deployed.sha,
+            ...(range?.status ? { status: range.status } : {}),
+            ...(range?.aheadBy !== undefined ? { aheadBy: range.aheadBy } : {}),
+            ...(range?.behindBy !== undefined ? { behindBy: range.behindBy } : {}),
+          },
+        }
+      : {}),
   });
   const promotion = { from, ...(source?.outcome === 'succeeded' ? { source: promotionSource(source) } : {}), gates };
   if (!source || !gatesPassed(gates)) {
@@ -85,15 +107,6 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
     });
   }
 
-  // What ships: the commits between what runs in the target and the source's SHA. The card is useful without them.
-  let range: CommitRange | undefined;
-  if (deployed && deployed.sha !== source.sha) {
-    try {
-      range = await (await ctx.sourceControl()).compare(current.repo, deployed.sha, source.sha, COMMIT_LIMIT);
-    } catch (err) {
-      ctx.logger.warn('promotion.compare_failed', { requestId: current.id, base: deployed.sha, head: source.sha, err });
-    }
-  }
   const now = ctx.now();
   const note = rollbackNoteOf(deployed);
   const request = await readyForApproval(

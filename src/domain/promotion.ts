@@ -5,6 +5,7 @@
  */
 import type { EnvironmentDefinition, ServiceDefinition } from './catalog.js';
 import type { AlarmQuery, DeploymentRecord } from './ports.js';
+import type { CheckMode, CompareStatus } from './preflight-rules.js';
 import type { DeployRequest, Failure, PromotionGate, RollbackSide } from './request.js';
 import { isInFlight } from './request.js';
 
@@ -55,6 +56,11 @@ export interface GateInput {
   alarms: AlarmLook;
   /** The other requests of the service for `to` that are not final. */
   active: Array<Pick<DeployRequest, 'id' | 'status'>>;
+  /**
+   * The source's SHA against what runs in `to`, when another SHA runs there: `compare(deployed...source)` (no
+   * `status` when GitHub could not compare), and the target's `checks.ordering`.
+   */
+  ordering?: { mode: CheckMode; deployedSha: string; status?: CompareStatus; aheadBy?: number; behindBy?: number };
 }
 
 /** `names` and `prefix*` of a query, for the gate's data. */
@@ -63,8 +69,9 @@ function watched(query: AlarmQuery): string {
 }
 
 /**
- * The four gates of a promotion, in the order the card shows them: the source deploy succeeded; it soaked for
- * `promote_after`; none of the service's alarms in the source is in ALARM; nothing is being deployed to the target.
+ * The gates of a promotion, in the order the card shows them: the source deploy succeeded; it soaked for
+ * `promote_after`; none of the service's alarms in the source is in ALARM; nothing is being deployed to the target;
+ * and, when another SHA runs in the target, the source's SHA moves it forward ({@link orderingGate}).
  */
 export function promotionGates(input: GateInput): PromotionGate[] {
   const { source, from, to, service } = input;
@@ -118,7 +125,29 @@ export function promotionGates(input: GateInput): PromotionGate[] {
       ? { gate: 'target_idle', passed: false, params: { to, deployId: busy.id, status: busy.status } }
       : { gate: 'target_idle', passed: true, params: { to } },
   );
+  const ordering = orderingGate(input);
+  if (ordering) gates.push(ordering);
   return gates;
+}
+
+/**
+ * Does the promotion move the target forward? The same rule as a deploy's ordering check: a source SHA behind what
+ * runs in the target (or diverged from it) would take commits out, which is a rollback's job; it fails where the
+ * target's `checks.ordering` is `refuse` (the default where deploys need approvals), passes with `warn` set where it
+ * is `warn`. Passes, marked `unreadable`, when GitHub could not compare. None when the mode is `off` or no other SHA
+ * runs in the target.
+ */
+function orderingGate(input: GateInput): PromotionGate | undefined {
+  const o = input.ordering;
+  if (!o || o.mode === 'off' || !input.source) return undefined;
+  const params = { from: input.from, to: input.to, sha: input.source.sha, deployedSha: o.deployedSha };
+  if (!o.status) return { gate: 'moves_forward', passed: true, params: { ...params, unreadable: true } };
+  if (o.status === 'ahead' || o.status === 'identical') return { gate: 'moves_forward', passed: true, params: { ...params, aheadBy: o.aheadBy ?? 0 } };
+  return {
+    gate: 'moves_forward',
+    passed: o.mode === 'warn',
+    params: { ...params, status: o.status, behindBy: o.behindBy ?? 0, aheadBy: o.aheadBy ?? 0, ...(o.mode === 'warn' ? { warn: true } : {}) },
+  };
 }
 
 /** True when every gate passed. */

@@ -301,7 +301,7 @@ export interface RollbackDetails {
 
 /** A check a promotion must pass, as the prepare job found it: a code, whether it passed, and the data to explain it. */
 export interface PromotionGate {
-  gate: 'source_succeeded' | 'soaked' | 'no_alarm' | 'target_idle';
+  gate: 'source_succeeded' | 'soaked' | 'no_alarm' | 'target_idle' | 'moves_forward';
   passed: boolean;
   params?: Record<string, string | number | boolean>;
 }

@@ -119,6 +119,68 @@ describe('/deploy promote', () => {
     expect(dispatches[0]!.ref).toBe('main');
   });
 
+  it('is refused when production runs newer commits than staging: a promotion never steps back', async () => {
+    // Prepare: staging ran a commit; then production got a newer one (deployed straight there)
+    const source = await stagingSuccess(20 * MINUTE);
+    const [newer] = h.github.pushCommits(REPO, 'main', ['Hotfix shipped straight to production']);
+    await h.store.ledger.record({
+      service: 'foxy-backend',
+      environment: 'production',
+      sha: newer!,
+      ref: 'main',
+      requestId: deployIdFromDigest(randomBytes(16)),
+      kind: 'deploy',
+      requester: 'U0ALICE',
+      approvers: ['U0BOB'],
+      outcome: 'succeeded',
+      startedAt: new Date(h.clock.now.getTime() - 10 * MINUTE).toISOString(),
+      finishedAt: new Date(h.clock.now.getTime() - 5 * MINUTE).toISOString(),
+    });
+
+    // Act
+    const request = await ask('promote backend staging to production');
+
+    // Assess: refused on the ordering gate, with what it would take out and the way back
+    expect(request.status).toBe('prepare_failed');
+    expect(request.failure).toMatchObject({ code: 'promotion_gates', params: { failed: 'moves_forward' } });
+    expect(request.promotion?.gates?.at(-1)).toMatchObject({
+      gate: 'moves_forward',
+      passed: false,
+      params: { sha: source.sha, deployedSha: newer, status: 'behind', behindBy: 1 },
+    });
+    const [whisper] = whispersTo('U0DAVE');
+    expect(whisper).toContain(`✗ *production* runs \`${newer!.slice(0, 7)}\`, which has 1 commit(s) that \`${source.sha.slice(0, 7)}\` lacks`);
+    expect(whisper).toContain('`/deploy rollback production`');
+    expect(h.github.dispatches).toHaveLength(0);
+  });
+
+  it('passes the ordering gate when staging is ahead of production, and lists what ships', async () => {
+    // Prepare: production runs an older commit; staging runs a newer one
+    const [older] = h.github.pushCommits(REPO, 'main', ['Old change in production']);
+    await h.store.ledger.record({
+      service: 'foxy-backend',
+      environment: 'production',
+      sha: older!,
+      ref: 'main',
+      requestId: deployIdFromDigest(randomBytes(16)),
+      kind: 'deploy',
+      requester: 'U0ALICE',
+      approvers: ['U0BOB'],
+      outcome: 'succeeded',
+      startedAt: new Date(h.clock.now.getTime() - 90 * MINUTE).toISOString(),
+      finishedAt: new Date(h.clock.now.getTime() - 80 * MINUTE).toISOString(),
+    });
+    await stagingSuccess(20 * MINUTE);
+
+    // Act
+    const request = await ask('promote backend staging to production');
+
+    // Assess
+    expect(request.status).toBe('awaiting_approval');
+    expect(request.promotion?.gates?.at(-1)).toMatchObject({ gate: 'moves_forward', passed: true, params: { deployedSha: older, aheadBy: 1 } });
+    expect(await card(request.id)).toContain(`✓ Moves *production* forward`);
+  });
+
   it('is refused while an alarm of the service in staging is in ALARM, naming it on the gates', async () => {
     // Prepare
     await stagingSuccess(20 * MINUTE);

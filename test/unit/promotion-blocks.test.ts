@@ -79,6 +79,35 @@ describe('gateLine', () => {
       { gate: 'target_idle', passed: false, params: { to: 'production', deployId: 'd-0000000002', status: 'awaiting_approval' } },
       '✗ Deploy `d-0000000002` is awaiting approval in *production*: promote again once it has finished.',
     ],
+    [
+      'moves forward',
+      { gate: 'moves_forward', passed: true, params: { from: 'staging', to: 'production', sha: SHA, deployedSha: 'b'.repeat(40), aheadBy: 2 } },
+      '✓ Moves *production* forward: `3f78685` is 2 commit(s) ahead of `bbbbbbb`, which runs there.',
+    ],
+    [
+      'steps back',
+      {
+        gate: 'moves_forward',
+        passed: false,
+        params: { from: 'staging', to: 'production', sha: SHA, deployedSha: 'b'.repeat(40), status: 'behind', behindBy: 3, aheadBy: 0 },
+      },
+      '✗ *production* runs `bbbbbbb`, which has 3 commit(s) that `3f78685` lacks: promoting would take them out. ' +
+        'A step back is `/deploy rollback production`; or promote once *staging* runs what *production* runs, or newer.',
+    ],
+    [
+      'steps back, warned',
+      {
+        gate: 'moves_forward',
+        passed: true,
+        params: { from: 'staging', to: 'production', sha: SHA, deployedSha: 'b'.repeat(40), status: 'behind', behindBy: 3, aheadBy: 0, warn: true },
+      },
+      '⚠ *production* runs `bbbbbbb`, which has 3 commit(s) that `3f78685` lacks: promoting would take them out (`checks.ordering: warn` lets it through).',
+    ],
+    [
+      'not compared',
+      { gate: 'moves_forward', passed: true, params: { from: 'staging', to: 'production', sha: SHA, deployedSha: 'b'.repeat(40), unreadable: true } },
+      '✓ `3f78685` against what runs in *production* (`bbbbbbb`): GitHub could not compare them, so not checked.',
+    ],
   ])('words %s', (_what, gate, expected) => {
     expect(gateLine(gate)).toBe(expected);
   });

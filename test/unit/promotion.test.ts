@@ -68,6 +68,26 @@ describe('promotionGates', () => {
     expect(gatesPassed(gates)).toBe(true);
   });
 
+  it.each<[string, NonNullable<GateInput['ordering']>, [boolean, Record<string, unknown>] | undefined]>([
+    ['ahead: passes', { mode: 'refuse', deployedSha: 'b'.repeat(40), status: 'ahead', aheadBy: 3 }, [true, { aheadBy: 3 }]],
+    ['behind, refuse: fails', { mode: 'refuse', deployedSha: 'b'.repeat(40), status: 'behind', behindBy: 2 }, [false, { status: 'behind', behindBy: 2 }]],
+    ['diverged, refuse: fails', { mode: 'refuse', deployedSha: 'b'.repeat(40), status: 'diverged', behindBy: 1, aheadBy: 1 }, [false, { status: 'diverged' }]],
+    ['behind, warn: passes, marked', { mode: 'warn', deployedSha: 'b'.repeat(40), status: 'behind', behindBy: 2 }, [true, { warn: true, behindBy: 2 }]],
+    ['not compared: passes, marked', { mode: 'refuse', deployedSha: 'b'.repeat(40) }, [true, { unreadable: true }]],
+    ['off: no gate', { mode: 'off', deployedSha: 'b'.repeat(40), status: 'behind', behindBy: 2 }, undefined],
+  ])('decides whether the promotion moves the target forward (%s)', (_name, ordering, expected) => {
+    // Act
+    const gates = promotionGates(input({ ordering }));
+
+    // Assess
+    const gate = gates.find((g) => g.gate === 'moves_forward');
+    if (!expected) expect(gate).toBeUndefined();
+    else {
+      expect(gate).toMatchObject({ passed: expected[0], params: { to: 'production', sha: SHA, deployedSha: 'b'.repeat(40), ...expected[1] } });
+      expect(gates.at(-1)).toBe(gate);
+    }
+  });
+
   it('fails the source and soak gates when nothing succeeded in the source', () => {
     // Act
     const gates = promotionGates(input({ source: undefined }));

@@ -54,6 +54,16 @@ export function gateLine(g: PromotionGate): string {
         ? `✓ Nothing is being deployed to *${param(p, 'to')}*.`
         : `✗ Deploy \`${param(p, 'deployId')}\` is ${escapeText(describeStatus(String(p.status ?? '')))} in *${param(p, 'to')}*: ` +
             'promote again once it has finished.';
+    case 'moves_forward': {
+      const to = `*${param(p, 'to')}*`;
+      const sha = `\`${shortSha(String(p.sha ?? ''))}\``;
+      const deployed = `\`${shortSha(String(p.deployedSha ?? ''))}\``;
+      if (p.unreadable === true) return `✓ ${sha} against what runs in ${to} (${deployed}): GitHub could not compare them, so not checked.`;
+      if (p.status === undefined) return `✓ Moves ${to} forward: ${sha} is ${param(p, 'aheadBy')} commit(s) ahead of ${deployed}, which runs there.`;
+      const takes = `${to} runs ${deployed}, which has ${param(p, 'behindBy')} commit(s) that ${sha} lacks: promoting would take them out`;
+      if (p.warn === true) return `⚠ ${takes} (\`checks.ordering: warn\` lets it through).`;
+      return `✗ ${takes}. A step back is \`/deploy rollback ${param(p, 'to')}\`; or promote once ${from} runs what ${to} runs, or newer.`;
+    }
   }
 }
 
