@@ -42,11 +42,16 @@ function promotionConfig(options: { requirePromotion?: boolean } = {}): string {
 
 /** A success of the head of `main` in staging, recorded as a finished deploy through foxops leaves it, `agoMs` ago. */
 async function stagingSuccess(agoMs: number): Promise<{ sha: string; requestId: string }> {
-  const [sha] = h.github.pushCommits(REPO, 'main', ['Change tested in staging']);
+  return success('staging', 'Change tested in staging', agoMs);
+}
+
+/** A new commit on main, deployed to `environment` through foxops `agoMs` ago, as the ledger records it. */
+async function success(environment: string, message: string, agoMs: number): Promise<{ sha: string; requestId: string }> {
+  const [sha] = h.github.pushCommits(REPO, 'main', [message]);
   const requestId = deployIdFromDigest(randomBytes(16));
   await h.store.ledger.record({
     service: 'foxy-backend',
-    environment: 'staging',
+    environment,
     sha: sha!,
     shaUrl: `https://github.com/${REPO}/commit/${sha}`,
     ref: 'main',
@@ -122,20 +127,7 @@ describe('/deploy promote', () => {
   it('is refused when production runs newer commits than staging: a promotion never steps back', async () => {
     // Prepare: staging ran a commit; then production got a newer one (deployed straight there)
     const source = await stagingSuccess(20 * MINUTE);
-    const [newer] = h.github.pushCommits(REPO, 'main', ['Hotfix shipped straight to production']);
-    await h.store.ledger.record({
-      service: 'foxy-backend',
-      environment: 'production',
-      sha: newer!,
-      ref: 'main',
-      requestId: deployIdFromDigest(randomBytes(16)),
-      kind: 'deploy',
-      requester: 'U0ALICE',
-      approvers: ['U0BOB'],
-      outcome: 'succeeded',
-      startedAt: new Date(h.clock.now.getTime() - 10 * MINUTE).toISOString(),
-      finishedAt: new Date(h.clock.now.getTime() - 5 * MINUTE).toISOString(),
-    });
+    const { sha: newer } = await success('production', 'Hotfix shipped straight to production', 5 * MINUTE);
 
     // Act
     const request = await ask('promote backend staging to production');
@@ -149,27 +141,14 @@ describe('/deploy promote', () => {
       params: { sha: source.sha, deployedSha: newer, status: 'behind', behindBy: 1 },
     });
     const [whisper] = whispersTo('U0DAVE');
-    expect(whisper).toContain(`✗ *production* runs \`${newer!.slice(0, 7)}\`, which has 1 commit(s) that \`${source.sha.slice(0, 7)}\` lacks`);
+    expect(whisper).toContain(`✗ *production* runs \`${newer.slice(0, 7)}\`, which has 1 commit(s) that \`${source.sha.slice(0, 7)}\` lacks`);
     expect(whisper).toContain('`/deploy rollback production`');
     expect(h.github.dispatches).toHaveLength(0);
   });
 
   it('passes the ordering gate when staging is ahead of production, and lists what ships', async () => {
     // Prepare: production runs an older commit; staging runs a newer one
-    const [older] = h.github.pushCommits(REPO, 'main', ['Old change in production']);
-    await h.store.ledger.record({
-      service: 'foxy-backend',
-      environment: 'production',
-      sha: older!,
-      ref: 'main',
-      requestId: deployIdFromDigest(randomBytes(16)),
-      kind: 'deploy',
-      requester: 'U0ALICE',
-      approvers: ['U0BOB'],
-      outcome: 'succeeded',
-      startedAt: new Date(h.clock.now.getTime() - 90 * MINUTE).toISOString(),
-      finishedAt: new Date(h.clock.now.getTime() - 80 * MINUTE).toISOString(),
-    });
+    const { sha: older } = await success('production', 'Old change in production', 80 * MINUTE);
     await stagingSuccess(20 * MINUTE);
 
     // Act
