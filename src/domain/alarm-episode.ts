@@ -150,7 +150,10 @@ export interface AlarmEpisode {
   flapping?: Flapping;
   /** Ids (`<state>@<at>`) of the latest changes applied: a repeated delivery finds its change here and changes nothing. */
   applied: string[];
-  /** The report of the first ALARM of the episode (what runs there, the likely cause, the rollback offer): the message shows it. */
+  /**
+   * The report of the episode's first ALARM (what runs there, the likely cause, the rollback offer), or of a later one
+   * when another deploy ran by then: the message shows it.
+   */
   report?: AlarmReport;
   /** True once the hooks after the post (graph, act) ran for `report`. */
   hooked?: boolean;
@@ -292,6 +295,15 @@ export function applyAlarmChange(stored: AlarmEpisode | undefined, notice: Alarm
   if (flapping) base.flapping = flapping;
   if (late) {
     const change = { name: notice.name, state: notice.state, at: notice.at, reason, late: { state: stored.state, at: stored.stateAt } };
+    // The episode's first ALARM, delivered after the OK that ended it: the message takes its report (the deploys, the
+    // likely cause, the rollback offer) and its hooks run (graph, bake check), as if it had come in order; and the
+    // message says how long it lasted.
+    if (notice.state === 'ALARM' && input.report && base.report?.alarm.state !== 'ALARM') {
+      base.report = input.report;
+      base.hooked = false;
+      if (stored.state === 'OK' && !stored.resolved && ms(stored.stateAt) > ms(notice.at))
+        base.resolved = { at: stored.stateAt, afterMs: ms(stored.stateAt) - ms(notice.at) };
+    }
     return { kind: 'applied', episode: stored.thread ? { ...base, thread: withChange(stored.thread, change) } : base, change, opened: false };
   }
   const next: AlarmEpisode = { ...base, state: notice.state, stateAt: notice.at, reason: notice.reason };
@@ -299,8 +311,10 @@ export function applyAlarmChange(stored: AlarmEpisode | undefined, notice: Alarm
   if (notice.state === 'ALARM') {
     next.alarmSince ??= notice.at;
     delete next.resolved;
-    // The message shows the deploys as they were at the first ALARM (an episode opened by OK gets them now).
-    if (input.report && next.report?.alarm.state !== 'ALARM') {
+    // The message shows the deploys as they were at the first ALARM (an episode opened by OK gets them now), until a
+    // deploy finished since: an ALARM after it takes the new report, so that it names that deploy as the likely cause
+    // and the hooks (graph, bake check, auto-rollback) run for it.
+    if (input.report && (next.report?.alarm.state !== 'ALARM' || input.report.current?.requestId !== next.report.current?.requestId)) {
       next.report = input.report;
       next.hooked = false;
     }

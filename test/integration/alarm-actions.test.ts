@@ -273,6 +273,30 @@ describe('the bake window', () => {
     expect(await card(v6.request.id)).toContain('alarm during bake: `foxy-backend-production-errors`');
   });
 
+  test('with `auto_rollback: true`, an ALARM during bake delivered after its own OK still rolls back, and the message says resolved', async () => {
+    // Prepare
+    await start(BAKE(true));
+    const { v6, finishedAt } = await twoDeploys();
+    const alarmAtMs = finishedAt + 10 * MINUTE;
+    h.clock.now = new Date(finishedAt + 13 * MINUTE);
+    const ok = alarmAt(finishedAt + 12 * MINUTE);
+    const message = JSON.parse(ok.Records[0].Sns.Message);
+    ok.Records[0].Sns.Message = JSON.stringify({ ...message, NewStateValue: 'OK', OldStateValue: 'ALARM', NewStateReason: 'back to normal' });
+
+    // Act: the OK arrives first, then the ALARM two minutes before it
+    await h.handler(ok);
+    await h.idle();
+    await h.handler(alarmAt(alarmAtMs));
+    await h.idle();
+
+    // Assess: marked on the deploy card and rolled back, as if the two had come in order
+    expect(h.lambda.aliasVersion(TARGET_FUNCTION, 'live')).toBe('5');
+    expect(await h.store.requests.get(autoRollbackId(v6.request.id))).toMatchObject({ kind: 'rollback', status: 'succeeded' });
+    expect(await card(v6.request.id)).toContain('alarm during bake: `foxy-backend-production-errors`');
+    const shown = [...h.slack.messages.values()].find((m) => m.channel === 'C0PROD' && m.text?.includes('foxy-backend-production-errors'));
+    expect(blocksText(shown!)).toMatch(/resolved after 2m/);
+  });
+
   test('an alarm after the bake window does nothing by itself: no mark, no rollback, only the button', async () => {
     // Prepare
     await start(BAKE(true));

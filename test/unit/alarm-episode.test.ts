@@ -207,6 +207,41 @@ describe('applyAlarmChange: one episode, one message', () => {
     expect(withReports).toMatchObject({ report: { alarm: { at: at(0) } }, hooked: true });
     expect(openedByOk).toMatchObject({ report: { alarm: { at: at(4) } }, hooked: false, opening: { state: 'OK' } });
   });
+
+  test('an ALARM after a deploy that finished since the report takes the new report, and its hooks run again', () => {
+    // Prepare: ALARM with v5 running (hooked), OK, then v6 is deployed, then ALARM again within the same episode
+    const deployed = (requestId: string) => ({ requestId }) as NonNullable<AlarmReport['current']>;
+    const first = notice('ALARM', 0);
+    let e = stored(applyAlarmChange(undefined, first, input({ report: { ...report(first), current: deployed('d-v5') } })));
+    e = stored(applyAlarmChange({ ...e, hooked: true }, notice('OK', 5), input()));
+    const again = notice('ALARM', 27);
+
+    // Act
+    const sameDeploy = stored(applyAlarmChange(e, again, input({ report: { ...report(again), current: deployed('d-v5') } })));
+    const newDeploy = stored(applyAlarmChange(e, again, input({ report: { ...report(again), current: deployed('d-v6'), likelyCause: true } })));
+
+    // Assess: the same deploy keeps the first report, hooked; a new one replaces it, to be hooked
+    expect(sameDeploy).toMatchObject({ id: e.id, report: { alarm: { at: at(0) }, current: { requestId: 'd-v5' } }, hooked: true });
+    expect(newDeploy).toMatchObject({ id: e.id, report: { alarm: { at: at(27) }, current: { requestId: 'd-v6' }, likelyCause: true }, hooked: false });
+  });
+
+  test('the first ALARM delivered after the OK that ended it takes its report, hooks and "resolved after"', () => {
+    // Prepare: the OK at 10:09 arrives first and opens the episode
+    const alarm = notice('ALARM', 1);
+    const okFirst = stored(applyAlarmChange(undefined, notice('OK', 9), input()));
+
+    // Act
+    const late = applyAlarmChange(okFirst, alarm, input({ report: { ...report(alarm), likelyCause: true } }));
+
+    // Assess: still a late change in the thread, and the message now carries the ALARM's report, resolved after 8m
+    expect(late).toMatchObject({ kind: 'applied', change: { state: 'ALARM', late: { state: 'OK', at: at(9) } } });
+    expect(stored(late)).toMatchObject({
+      state: 'OK',
+      report: { alarm: { state: 'ALARM', at: at(1) }, likelyCause: true },
+      hooked: false,
+      resolved: { at: at(9), afterMs: 8 * 60_000 },
+    });
+  });
 });
 
 describe('applyAlarmChange: flapping', () => {
