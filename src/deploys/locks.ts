@@ -158,6 +158,27 @@ async function noteOnWaitingCards(ctx: DeployContext, lock: Lock, now: Lock | un
   );
 }
 
+/**
+ * Takes a lock's note off the waiting card of `request` once that lock has ended by itself (`for <duration>`): a lifted
+ * lock's notes go when it is lifted ({@link noteOnWaitingCards}), an ended one's here, from the reconciler's sweep.
+ * Returns true when the card was changed.
+ */
+export async function clearEndedLockNote(ctx: DeployContext, request: DeployRequest): Promise<boolean> {
+  if (request.status !== 'awaiting_approval' || !request.lockedBy || isLockActive(request.lockedBy, ctx.now())) return false;
+  const { written } = await mutateRequest(
+    ctx.requests,
+    request.id,
+    (cur) => {
+      if (cur.status !== 'awaiting_approval' || !cur.lockedBy || isLockActive(cur.lockedBy, ctx.now())) return { skip: undefined };
+      const { lockedBy: _ended, ...rest } = cur;
+      return { write: rest, result: undefined };
+    },
+    { current: request },
+  );
+  if (written) await scheduleCardUpdate(ctx, request.id);
+  return written;
+}
+
 /** The active locks of `environment`, or of every environment, environments in catalog order. */
 export async function listLocks(ctx: DeployContext, environment?: string): Promise<Lock[]> {
   const now = ctx.now();

@@ -29,6 +29,7 @@ import { resolveDispatch } from './dispatch.js';
 import { waitsForCi } from './ci-check.js';
 import { expireIfDue } from './expire.js';
 import { mutateRequest } from './mutate.js';
+import { clearEndedLockNote } from './locks.js';
 import { publishRunChange } from './run-progress.js';
 
 /** Limits of one pass. */
@@ -239,6 +240,8 @@ export async function reconcile(ctx: DeployContext, options: ReconcileOptions = 
   for (const request of active) {
     // Cancel was pressed a while ago and the run still goes: one force-cancel (the job's key makes it one).
     if (forceCancelDue(request, ctx.now())) await ctx.jobs.enqueue({ type: 'cancel_run', requestId: request.id, force: true });
+    // A lock that ended by itself leaves no note behind on a waiting card.
+    await clearEndedLockNote(ctx, request).catch((err) => ctx.logger.warn('reconcile.lock_note_failed', { requestId: request.id, err }));
     const work = workFor(ctx, request, ctx.now(), limits.stuckAfterMs);
     if (!work) continue;
     // Two calls at most per request: the run (or the search for it) and its jobs.

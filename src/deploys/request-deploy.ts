@@ -161,7 +161,13 @@ function environmentDecision(policy: Decision, env: EnvironmentDefinition, here:
   if (hold?.code === 'frozen') {
     return {
       allowed: false,
-      refusal: { code: 'frozen', environment: env.name, freeze: hold.freeze, breakGlassApprovers: [...(env.breakGlassApprovers ?? [])] },
+      refusal: {
+        code: 'frozen',
+        environment: env.name,
+        freeze: hold.freeze,
+        breakGlassApprovers: [...(env.breakGlassApprovers ?? [])],
+        ...(here.asker.kind === 'deploy' ? {} : { asked: here.asker.kind }),
+      },
     };
   }
   return policy;

@@ -86,6 +86,12 @@ export type CommandError = {
       services: KnownName[];
     }
   | {
+      /** `/deploy audit` with more than one environment: it takes one, or none for all of them. */
+      code: 'one_environment';
+      form: 'audit';
+      environments: string[];
+    }
+  | {
       /**
        * In `status` or `promote`, a word that is none of what may come there (an environment, a service, a flag):
        * the suggestions are the closest of all of them.
@@ -459,7 +465,32 @@ function envAndService(
   return { environment, ...(service ? { service } : {}) };
 }
 
+/** Units written out (`for 2 hours`), as the letter `parseDuration` reads. */
+const UNIT_WORDS: Record<string, string> = {
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
+};
+
 function parseLock(catalog: Catalog, words: string[]): DeployCommand | CommandError {
+  // `for 2 hours` at the end is `for 2h`.
+  const unit = UNIT_WORDS[words.at(-1)?.toLowerCase() ?? ''];
+  if (words.length >= 3 && words.at(-3)!.toLowerCase() === 'for' && /^\d+$/.test(words.at(-2)!) && unit) words.splice(-2, 2, `${words.at(-2)}${unit}`);
   // `for <duration>` at the end; `for` followed by other words is part of the reason ("locked for the migration").
   let durationMs: number | undefined;
   const last = words.at(-1);
@@ -506,7 +537,12 @@ function parseAudit(catalog: Catalog, words: string[]): DeployCommand | CommandE
       return { kind: 'error', code: 'bad_duration', suggestions: [], form: 'audit', word: periodWord, maxMs: MAX_AUDIT_MS };
     sinceMs = parsed;
   }
-  if (words.length > 1) return unknownEnvironment(catalog, words[1]!);
+  if (words.length > 1) {
+    const named = words.map((w) => findEnvironment(catalog, w));
+    if (named.every((e) => e !== undefined))
+      return { kind: 'error', code: 'one_environment', form: 'audit', suggestions: [], environments: named.map((e) => e.name) };
+    return unknownEnvironment(catalog, words[named.findIndex((e) => e === undefined)]!);
+  }
   const environment = words.length ? findEnvironment(catalog, words[0]!) : undefined;
   if (words.length && !environment) return unknownEnvironment(catalog, words[0]!);
   return { kind: 'audit', ...(environment ? { environment: environment.name } : {}), sinceMs };

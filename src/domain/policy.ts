@@ -33,7 +33,8 @@ export type Refusal =
   /** Someone else holds `lock` on the environment or the service: new requests and promotions wait for them. */
   | { code: 'locked'; lock: Lock }
   /** A freeze window is in force; `breakGlassApprovers` may approve a `--break-glass` request (none: break-glass is not set up). */
-  | { code: 'frozen'; environment: string; freeze: FreezePeriod; breakGlassApprovers: string[] }
+  /** `asked`: what was refused (a rollback or promotion breaks glass with its own command); absent: a deploy. */
+  | { code: 'frozen'; environment: string; freeze: FreezePeriod; breakGlassApprovers: string[]; asked?: 'rollback' | 'promote' }
   /** `--break-glass` in an environment without `break_glass_approvers`. */
   | { code: 'break_glass_unavailable'; environment: string }
   /** `/deploy lock` where someone else holds the lock already. */

@@ -92,6 +92,23 @@ describe('locks', () => {
     expect(trail.map((e) => e.action)).toEqual(expect.arrayContaining(['request', 'approve', 'dispatch']));
   });
 
+  it("a waiting card's lock note goes once the lock ends by itself (the reconciler's pass)", async () => {
+    // Prepare: Dave's request waits for approvals; Carol locks the service for 5 minutes
+    const id = await ask('prod');
+    await h.command('lock prod backend short window for 5m', { user: 'U0CAROL' });
+    await h.idle();
+    expect(await card(id)).toContain('is locked by <@U0CAROL>');
+
+    // Act: 10 minutes later, the scheduled reconciler pass
+    later(10 * MINUTE);
+    await h.handler({ foxops: 'reconcile' });
+    await h.idle();
+
+    // Assess
+    expect((await h.store.requests.get(id))!.lockedBy).toBeUndefined();
+    expect(await card(id)).not.toContain('is locked by');
+  });
+
   it('ends by itself: a lock for 1h refuses nothing after an hour', async () => {
     // Prepare
     await h.command('lock prod deploy window closed for 1h', { user: 'U0CAROL' });

@@ -809,6 +809,8 @@ describe('parseCommand: locks, audit and break-glass', () => {
       { kind: 'lock', environment: 'production', service: 'foxy-backend', reason: 'migrating orders', durationMs: 7_200_000 },
     ],
     ['lock backend prod locked for the migration', { kind: 'lock', environment: 'production', service: 'foxy-backend', reason: 'locked for the migration' }],
+    ['lock prod x for 2 hours', { kind: 'lock', environment: 'production', reason: 'x', durationMs: 7_200_000 }],
+    ['lock prod x for 90 Minutes', { kind: 'lock', environment: 'production', reason: 'x', durationMs: 5_400_000 }],
     ['unlock prod', { kind: 'unlock', environment: 'production' }],
     ['unlock prod web', { kind: 'unlock', environment: 'production', service: 'foxy-frontend' }],
     ['locks', { kind: 'locks' }],
@@ -844,6 +846,8 @@ describe('parseCommand: locks, audit and break-glass', () => {
     ['unlock prod nonsense', 'unknown_service'],
     ['audit prod since forever', 'bad_duration'],
     ['audit nowhere', 'unknown_environment'],
+    ['audit production staging', 'one_environment'],
+    ['audit production stagign', 'unknown_environment'],
     ['prod --break-glass', 'missing_reason'],
     ['prod --break-glass ""', 'missing_reason'],
   ])('refuses %p with %p', (text, code) => {
@@ -864,5 +868,8 @@ describe('parseCommand: locks, audit and break-glass', () => {
     expect(texts[2]).toContain('/deploy audit production since 30d');
     expect(texts[3]).toContain('--break-glass "');
     expect(texts[4]).toContain('/deploy lock <env>');
+    expect(commandErrorText(parseError('audit prod stg'))).toBe(
+      '`/deploy audit` exports one environment, or all of them when none is named: `/deploy audit production`, `/deploy audit staging`, or `/deploy audit`.',
+    );
   });
 });

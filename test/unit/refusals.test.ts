@@ -90,6 +90,13 @@ describe('refusalText', () => {
         'it needs the approval of two of <@U0ALICE>, <@U0BOB> and <!subteam^S0SRE>.',
     ],
     [
+      { code: 'frozen', environment: 'production', freeze, breakGlassApprovers: ['U0ALICE', 'U0BOB'], asked: 'rollback' },
+      `*production* is frozen: ${FREEZE_WINDOW}. ` +
+        'Roll back after it ends, or in an emergency break glass: ' +
+        '`/deploy rollback production [service] [to <version>] [because <reason>] --break-glass "<reason>"`; ' +
+        'it needs the approval of two of <@U0ALICE> and <@U0BOB>.',
+    ],
+    [
       { code: 'frozen', environment: 'production', freeze, breakGlassApprovers: [] },
       `*production* is frozen: ${FREEZE_WINDOW}. ` +
         'Deploy after it ends: break-glass is not set up for *production* (`break_glass_approvers` in foxops.yml).',

@@ -13,7 +13,8 @@ const names = (environments: readonly string[]) => environments.map((e) => `*${e
 export function auditQueuedText(environments: readonly string[], sinceMs: number, since: string, until: string): string {
   return (
     `:inbox_tray: Exporting the audit trail of ${names(environments)} for the last ${formatDuration(sinceMs)} ` +
-    `(${utc(since)} to ${utc(until)}). A CSV and a JSON Lines file come to you in a direct message from foxops.`
+    `(${utc(since)} to ${utc(until)}). A CSV and a JSON Lines file come to you in a direct message from foxops ` +
+    '(only the CSV, with its header, when the period holds nothing).'
   );
 }
 

@@ -62,6 +62,11 @@ export function commandErrorText(error: CommandError): string {
       );
     case 'unknown_service':
       return `I don't know the service \`${error.word}\`.${didYouMean(error.suggestions)} Services: ${listNames(error.services)}.`;
+    case 'one_environment':
+      return (
+        `\`/deploy audit\` exports one environment, or all of them when none is named: ` +
+        `${error.environments.map((e) => `\`/deploy audit ${e}\``).join(', ')}, or \`/deploy audit\`.`
+      );
     case 'unknown_word': {
       const usage = error.form === 'status' ? '`/deploy status [env] [service] [--stats]`' : '`/deploy promote [service] [<from> to <to>]`';
       const flags = error.flags.length ? `; flags: ${error.flags.map((f) => `\`${f}\``).join(', ')}` : '';

@@ -41,8 +41,16 @@ export function refusalText(refusal: Refusal): string {
       const freeze = `*${refusal.environment}* is frozen: ${freezeWindowText(refusal.freeze)}.`;
       if (refusal.breakGlassApprovers.length === 0)
         return `${freeze} Deploy after it ends: break-glass is not set up for *${refusal.environment}* (\`break_glass_approvers\` in foxops.yml).`;
+      // The same request again with `--break-glass`, in its own form.
+      const command =
+        refusal.asked === 'rollback'
+          ? `/deploy rollback ${refusal.environment} [service] [to <version>] [because <reason>] --break-glass "<reason>"`
+          : refusal.asked === 'promote'
+            ? `/deploy promote [service] [<from> to ${refusal.environment}] --break-glass "<reason>"`
+            : `/deploy ${refusal.environment} [service] [ref] --break-glass "<reason>"`;
+      const what = refusal.asked === 'rollback' ? 'Roll back' : refusal.asked === 'promote' ? 'Promote' : 'Deploy';
       return (
-        `${freeze} Deploy after it ends, or in an emergency break glass: \`/deploy ${refusal.environment} [service] [ref] --break-glass "<reason>"\`; ` +
+        `${freeze} ${what} after it ends, or in an emergency break glass: \`${command}\`; ` +
         `it needs the approval of two of ${mentions(refusal.breakGlassApprovers)}.`
       );
     }
