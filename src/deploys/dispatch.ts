@@ -5,7 +5,8 @@
  * a run carrying the deploy id and follows it if there is one.
  */
 import { auditRequest } from './audit.js';
-import { serviceNamed } from '../domain/catalog.js';
+import { environmentNamed, serviceNamed } from '../domain/catalog.js';
+import { preflightSettingsOf } from '../domain/preflight-rules.js';
 import { failureFrom } from '../domain/errors.js';
 import { deployable, targetOf } from '../domain/environment.js';
 import type { DISPATCH_INPUT_NAMES, DispatchInputs, RunSnapshot, SourceControl } from '../domain/ports.js';
@@ -27,6 +28,37 @@ export const DISPATCH_CLAIM_STALE_MS = 90_000;
 
 /** The GitHub calls that find an earlier dispatch's run (the reconciler counts them against its budget). */
 export type RunFinder = Pick<SourceControl, 'findRunByDeployId' | 'listRunJobs'>;
+
+/**
+ * The ordering rule again, right before sending: when another deploy shipped to the environment after this card was
+ * prepared (what runs is neither its base nor its SHA), a SHA now behind it (or diverged from it) would take commits
+ * out. Refused where the environment's `checks.ordering` is `refuse`, as at prepare time; a break-glass and rollbacks
+ * pass. GitHub not answering the compare lets it through with a warn line, as the check itself shows ⚠ then.
+ */
+async function stepBackSinceCard(ctx: DeployContext, r: DeployRequest): Promise<Failure | undefined> {
+  if (r.kind === 'rollback' || r.breakGlass || !r.sha) return undefined;
+  const mode = preflightSettingsOf(environmentNamed(ctx.catalog, r.environment)).ordering;
+  if (mode === 'off') return undefined;
+  const current = await ctx.ledger.current(r.service, r.environment);
+  if (!current || current.sha === r.sha || current.sha === r.baseSha) return undefined;
+  let status: string | undefined;
+  let behindBy = 0;
+  try {
+    const range = await (await ctx.sourceControl()).compare(r.repo, current.sha, r.sha, 1);
+    status = range.status;
+    behindBy = range.behindBy ?? 0;
+  } catch (err) {
+    ctx.logger.warn('dispatch.ordering_unreadable', { requestId: r.id, deployedSha: current.sha, sha: r.sha, err });
+    return undefined;
+  }
+  if (status !== 'behind' && status !== 'diverged') return undefined;
+  const params = { environment: r.environment, service: r.service, sha: r.sha, deployedSha: current.sha, deployId: current.requestId, behindBy };
+  if (mode === 'warn') {
+    ctx.logger.warn('dispatch.steps_back', { requestId: r.id, ...params });
+    return undefined;
+  }
+  return { code: 'step_back', params };
+}
 
 /** What {@link resolveDispatch} did. */
 export type Resolution = 'found' | 'lost' | 'skipped';
@@ -182,13 +214,19 @@ export async function dispatchRequest(ctx: DeployContext, requestId: string): Pr
   const ref = refIsSha(request) ? service.defaultRef : request.ref;
   const inputs = dispatchInputs(request);
   let outcome: { runId?: number; runUrl?: string } | { failure: Failure };
-  try {
-    const scm = await ctx.sourceControl();
-    outcome = await scm.dispatchWorkflow(request.repo, request.workflow, ref, inputs);
-  } catch (err) {
-    const failure = failureFrom(err, 'dispatch');
-    ctx.logger.error('dispatch.failed', { requestId, repo: request.repo, workflow: request.workflow, ref, err });
-    outcome = { failure };
+  const stepBack = await stepBackSinceCard(ctx, request);
+  if (stepBack) {
+    ctx.logger.info('dispatch.refused', { requestId, code: stepBack.code, params: stepBack.params });
+    outcome = { failure: stepBack };
+  } else {
+    try {
+      const scm = await ctx.sourceControl();
+      outcome = await scm.dispatchWorkflow(request.repo, request.workflow, ref, inputs);
+    } catch (err) {
+      const failure = failureFrom(err, 'dispatch');
+      ctx.logger.error('dispatch.failed', { requestId, repo: request.repo, workflow: request.workflow, ref, err });
+      outcome = { failure };
+    }
   }
   const now = ctx.now();
   if ('failure' in outcome) {

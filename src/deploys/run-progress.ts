@@ -5,7 +5,7 @@
  */
 import { findService, sameRepo } from '../domain/catalog.js';
 import type { DeploymentRecord } from '../domain/ports.js';
-import { type DeployRequest, findDeployIds, isFinal } from '../domain/request.js';
+import { type DeployRequest, findDeployIds, isFinal, RUN_STATUSES } from '../domain/request.js';
 import { aliasTargetOf, rollbackLedgerFields } from '../domain/rollback.js';
 import { failureDmWanted, noticeWanted } from '../domain/notify.js';
 import { type RunUpdate, applyRunUpdate, deployDuration, followsRun, runNotice, runOutcome } from '../domain/run-events.js';
@@ -189,6 +189,15 @@ export async function publishRunChange(ctx: DeployContext, before: DeployRequest
     milestone && failureDmWanted(milestone) ? ctx.jobs.enqueue({ type: 'failure_dm', requestId: after.id, attempt }) : undefined,
     // The run ended: the next request held behind it in the environment may go.
     outcome ? environmentFreed(ctx, after.environment, after.service, `${after.id}:${after.run?.attempt ?? 1}`) : undefined,
+    // Cancel was pressed before foxops knew the run (a server that returns no run id): ask GitHub now that it does.
+    cancelPressedBeforeRunKnown(before, after)
+      ? ctx.jobs.enqueue({ type: 'cancel_run', requestId: after.id }, { key: `cancel-run:${after.id}:run-${after.run!.id}` })
+      : undefined,
     scheduleCardUpdate(ctx, after.id),
   ]);
+}
+
+/** True when `after` is the first news that names the run of a request whose Cancel was pressed already. */
+function cancelPressedBeforeRunKnown(before: DeployRequest, after: DeployRequest): boolean {
+  return Boolean(after.cancelRequestedBy) && before.run?.id === undefined && after.run?.id !== undefined && RUN_STATUSES.includes(after.status);
 }

@@ -258,6 +258,12 @@ export function applyRunUpdate(request: DeployRequest, update: RunUpdate, now: D
   const next = moveTo(request, to, now, { ...changes, lastRunEventAt: now.toISOString() });
   if (next && next.finishedAt === undefined) delete next.finishedAt;
   if (next && next.failure === undefined) delete next.failure;
+  if (next && rerun) {
+    // A re-run starts clean: a Cancel pressed on an earlier attempt is not this attempt's (nor may it force-cancel it).
+    delete next.cancelRequestedBy;
+    delete next.cancelRequestedAt;
+    delete next.cancelForcedAt;
+  }
   return next;
 }
 

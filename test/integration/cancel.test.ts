@@ -155,3 +155,22 @@ async function restartWithLogs(): Promise<Harness> {
   next.github.pushCommits(REPO, 'main', 2);
   return next;
 }
+
+test('a Cancel pressed before foxops knew the run (no run id from the dispatch) reaches GitHub once the run is linked', async () => {
+  // Prepare: dispatched on a server that returned no run id: the request follows no run yet
+  const seeded = await seedDeploy(h, { status: 'dispatched', run: 'unlinked', requester: 'U0DAVE' });
+  expect((await stored(seeded)).run?.id).toBeUndefined();
+
+  // Act: Cancel (nothing to ask GitHub yet), then the run's first webhook links it by its run name
+  await h.click(ACTION_IDS.cancel, seeded.request.id, { user: 'U0DAVE' });
+  await h.idle();
+  const before = cancelCalls(seeded.runId!).length;
+  h.logs.take('cancel.nothing_to_cancel');
+  await h.webhook('workflow_run', workflowRunEvent('in_progress', { repo: REPO, runId: seeded.runId!, title: seeded.title }));
+  await h.idle();
+
+  // Assess: one plain cancel, as soon as the run is known (no waiting for the reconciler's force-cancel)
+  expect(before).toBe(0);
+  expect(cancelCalls(seeded.runId!).map((c) => c.path.split('/').at(-1))).toEqual(['cancel']);
+  expect(await stored(seeded)).toMatchObject({ run: { id: seeded.runId }, cancelRequestedBy: 'U0DAVE' });
+});

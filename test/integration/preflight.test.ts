@@ -121,6 +121,27 @@ describe('ordering', () => {
     expect(told).toContain('`/deploy rollback production foxy-backend`');
   });
 
+  it('checks the order again before sending: a card approved after a newer deploy shipped is refused at dispatch, nothing sent', async () => {
+    // Prepare: Dave's card pins the head of main and waits; then two newer commits ship to production
+    const request = await ask('prod backend');
+    expect(request.preflight?.find((c) => c.check === 'ordering')).toMatchObject({ verdict: 'pass' });
+    const shipped = h.github.pushCommits(REPO, 'main', ['Fix A', 'Fix B']);
+    await running(shipped[1]!);
+
+    // Act: the old card is approved
+    await h.click('deploy_approve', request.id, { user: 'U0ALICE' });
+    await h.click('deploy_approve', request.id, { user: 'U0BOB' });
+    await h.idle();
+
+    // Assess: no dispatch; the request failed with what runs now and the way out
+    expect(h.github.dispatches).toHaveLength(0);
+    const after = (await h.store.requests.get(request.id))!;
+    expect(after.status).toBe('dispatch_failed');
+    expect(after.failure).toMatchObject({ code: 'step_back', params: { deployedSha: shipped[1], behindBy: 2 } });
+    expect(await card(request.id)).toContain(`now runs \`${shipped[1]!.slice(0, 7)}\``);
+    expect(await card(request.id)).toContain('Nothing was sent to GitHub');
+  });
+
   it('refuses a diverged SHA for production', async () => {
     // release/1 (allowed by `allowed_refs`, so provenance passes) forks before the hotfix that runs in production.
     const allowed = config.replace('    time_zone: Europe/Berlin\n', '    time_zone: Europe/Berlin\n    checks:\n      allowed_refs: [release/*]\n');

@@ -258,6 +258,30 @@ describe('applyRunUpdate: re-runs', () => {
     expect(rerun.failure).toBeUndefined();
   });
 
+  it('starts a re-run clean of a Cancel pressed on the earlier attempt', () => {
+    // Prepare: Dave pressed Cancel on attempt 1 (forced later), which ended cancelled
+    const cancelled = applyRunUpdate(
+      {
+        ...dispatched({ status: 'running' }),
+        cancelRequestedBy: 'U0DAVE',
+        cancelRequestedAt: at(2).toISOString(),
+        cancelForcedAt: at(4).toISOString(),
+      },
+      update('completed', { conclusion: 'cancelled' }),
+      at(5),
+    )!;
+
+    // Act: the run is re-run in GitHub
+    const rerun = applyRunUpdate(cancelled, update('in_progress', { attempt: 2, startedAt: at(15).toISOString() }), at(15))!;
+
+    // Assess
+    expect(cancelled.cancelRequestedBy).toBe('U0DAVE');
+    expect(rerun).toMatchObject({ status: 'running', run: { attempt: 2 } });
+    expect(rerun.cancelRequestedBy).toBeUndefined();
+    expect(rerun.cancelRequestedAt).toBeUndefined();
+    expect(rerun.cancelForcedAt).toBeUndefined();
+  });
+
   it('moves a failed run to succeeded when the re-run is first seen completed, through running', () => {
     // Prepare
     const failed = applyRunUpdate(dispatched({ status: 'running' }), update('completed', { conclusion: 'failure' }), at(3))!;

@@ -131,6 +131,13 @@ export function failureText(failure: Failure): string {
       return 'The run was cancelled on GitHub: the deploy may have stopped halfway.';
 
     // What the reconciler gave up on (src/deploys/reconcile.ts).
+    case 'step_back':
+      return (
+        `*${param(p, 'environment')}* now runs \`${short(param(p, 'deployedSha'))}\` (deploy \`${param(p, 'deployId')}\`), shipped after this card ` +
+        `was prepared; \`${short(param(p, 'sha'))}\` is ${param(p, 'behindBy')} commit(s) behind it, so shipping it would take them out. ` +
+        `Nothing was sent to GitHub. Give up and ask again (\`/deploy ${param(p, 'environment')} ${param(p, 'service')}\`), ` +
+        `or go back on purpose with \`/deploy rollback ${param(p, 'environment')} ${param(p, 'service')}\`.`
+      );
     case 'dispatch_lost':
       return (
         `The dispatch did not finish, and GitHub lists no run of ${param(p, 'workflow')} carrying ${param(p, 'deployId')} in its name. ` +
