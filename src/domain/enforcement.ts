@@ -25,6 +25,11 @@ export interface RunClaims {
    * (OIDC's `job_workflow_ref`); absent where the source does not say (then the workflow is not checked).
    */
   workflowRef?: string;
+  /**
+   * The commit the run says it deploys (the workflow's `sha` input, sent by its verify job), when the source tells:
+   * a run may only use an approval to ship exactly the approved commit, whatever branch head it runs on.
+   */
+  deploysSha?: string;
 }
 
 /** The request's approval, once a run has used it: which run, how it was checked, and when. */
@@ -78,6 +83,10 @@ export function refuseRun(
   const dispatchedByFoxops = request.run?.id !== undefined && request.run.id === claims.runId;
   if (!dispatchedByFoxops && (!request.sha || claims.sha.toLowerCase() !== request.sha.toLowerCase()))
     return { code: 'wrong_sha', deployId, expected: request.sha ?? '', got: claims.sha };
+  // Any run, foxops' own too: the commit it deploys is the approved one (a hand-started run on the approved head
+  // could otherwise ship another commit through its `sha` input).
+  if (claims.deploysSha !== undefined && (!request.sha || claims.deploysSha.toLowerCase() !== request.sha.toLowerCase()))
+    return { code: 'wrong_sha', deployId, expected: request.sha ?? '', got: claims.deploysSha };
   if (claims.workflowRef !== undefined && !/^\d+$/.test(service.workflow)) {
     const expected = expectedWorkflowRef(service);
     if (claims.workflowRef.toLowerCase() !== expected.toLowerCase()) return { code: 'wrong_workflow', deployId, expected, got: claims.workflowRef };

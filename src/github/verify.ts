@@ -7,7 +7,7 @@
  *     Authorization: Bearer <OIDC token, audience foxops>
  *     Content-Type: application/json
  *
- *     {"deploy_id":"d-0123456789"}
+ *     {"deploy_id":"d-0123456789","sha":"<the full commit SHA the run deploys: its sha input>"}
  *
  * 200 `{ ok: true, deploy_id, run_id }` when the token is GitHub's and its run may use the approval of the deploy;
  * 401 `{ ok: false, code, reason }` for a missing, forged, expired or foreign token; 403 the same for a genuine run
@@ -32,18 +32,25 @@ import { sameRepo } from '../domain/catalog.js';
 /** The body is one deploy id; anything longer than this is not a request from the workflow. */
 export const MAX_VERIFY_BODY_BYTES = 4096;
 
-/** The deploy id of the body, or the 400 answer's reason. An empty id is kept: a run started by hand sends one. */
-function readDeployId(body: string): { deployId: string } | { problem: string } {
+const BODY_FORM = 'send {"deploy_id":"d-…","sha":"<the full commit SHA the run deploys>"}';
+
+/**
+ * The deploy id and the SHA the run deploys (its `sha` input, which GitHub's token does not carry: the token's `sha`
+ * is the head of the branch the run runs on) of the body, or the 400 answer's reason. An empty id is kept: a run
+ * started by hand sends one.
+ */
+function readBody(body: string): { deployId: string; sha: string } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { problem: 'the body is not JSON; send {"deploy_id":"d-…"}' };
+    return { problem: `the body is not JSON; ${BODY_FORM}` };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { problem: 'the body is not a JSON object; send {"deploy_id":"d-…"}' };
-  const deployId = (parsed as { deploy_id?: unknown }).deploy_id;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { problem: `the body is not a JSON object; ${BODY_FORM}` };
+  const { deploy_id: deployId, sha } = parsed as { deploy_id?: unknown; sha?: unknown };
   if (typeof deployId !== 'string') return { problem: 'deploy_id is missing or not a string' };
-  return { deployId: deployId.trim() };
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/i.test(sha.trim())) return { problem: `sha is missing or not a full commit SHA; ${BODY_FORM}` };
+  return { deployId: deployId.trim(), sha: sha.trim().toLowerCase() };
 }
 
 /** The refusal in words for the workflow's log; expected values of another repository are not told to it. */
@@ -90,7 +97,7 @@ export async function handleGitHubVerify(config: FoxopsConfig, context: () => Pr
     logger.warn('github.verify_refused', { code: 'no_token' });
     return json(401, { ok: false, code: 'no_token', reason: 'send the GitHub OIDC token (audience foxops) as Authorization: Bearer <token>' });
   }
-  const read = readDeployId(body);
+  const read = readBody(body);
   if ('problem' in read) {
     logger.warn('github.verify_invalid', { problem: read.problem });
     return json(400, { ok: false, code: 'bad_request', reason: read.problem });
@@ -113,7 +120,8 @@ export async function handleGitHubVerify(config: FoxopsConfig, context: () => Pr
       if (request) await auditBadToken(ctx, request, check.code);
       return json(401, { ok: false, code: check.code, reason: check.reason });
     }
-    const claims = check.claims;
+    // The commit the run will check out and deploy, as the workflow says: it must be the approved one.
+    const claims = { ...check.claims, deploysSha: read.sha };
     const ours = config.catalog.services.some((s) => sameRepo(s.repo, claims.repository));
     if (!ours && !(isDeployId(deployId) && (await ctx.requests.get(deployId)))) {
       // Any repository on GitHub can get a token for audience foxops: one of no service, naming no deploy, is noise.

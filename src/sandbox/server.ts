@@ -466,14 +466,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const manualActors = new Map<number, string>();
 
   /**
-   * The verify job's curl: the run's OIDC token (audience foxops) and its deploy id, POSTed to foxops' `/github/verify`
+   * The verify job's curl: the run's OIDC token (audience foxops), its deploy id and SHA, POSTed to foxops' `/github/verify`
    * over HTTP as the workflow does; foxops' answer is kept for the side panel.
    */
   const verifyRun = async (run: FakeRun): Promise<VerifyAnswer> => {
     const actor = manualActors.get(run.id);
     const token = await github.mintIdToken(run.id, { audience: 'foxops', ...(actor ? { actor } : {}) });
     const deployId = typeof run.inputs.deploy_id === 'string' ? run.inputs.deploy_id : '';
-    const answer = await postToFoxops('/github/verify', JSON.stringify({ deploy_id: deployId }), {
+    // The commit the run deploys: its `sha` input (a run started by hand may give any).
+    const sha = typeof run.inputs.sha === 'string' ? run.inputs.sha : run.headSha;
+    const answer = await postToFoxops('/github/verify', JSON.stringify({ deploy_id: deployId, sha }), {
       'content-type': 'application/json',
       'user-agent': 'curl/8.5.0',
       authorization: `Bearer ${token}`,

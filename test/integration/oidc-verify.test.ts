@@ -69,8 +69,16 @@ async function tokenFor(
     .sign((o.key ?? issuerKeys).privateKey);
 }
 
-/** `POST /github/verify` through the Function URL event shape. */
+/**
+ * `POST /github/verify` through the Function URL event shape. A body naming a deploy id and no `sha` gets the one the
+ * example workflow sends for it (its `sha` input: the request's pinned SHA), so that each test writes only what it is about.
+ */
 async function verify(token: string | undefined, body: unknown, raw?: string): Promise<HttpResult> {
+  if (typeof body === 'object' && body !== null && 'deploy_id' in body && !('sha' in body)) {
+    const id = (body as { deploy_id: unknown }).deploy_id;
+    const request = typeof id === 'string' && /^d-[0-9a-z]{10}$/.test(id) ? await h.store.requests.get(id) : undefined;
+    body = { ...body, sha: request?.sha ?? 'a'.repeat(40) };
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
   const event = {
     rawPath: '/github/verify',
@@ -214,6 +222,38 @@ describe('a genuine run that may not use the approval gets 403, an audit entry a
     expect((await stored(seeded)).enforcedRun).toBeUndefined();
     expect((await auditOf(seeded)).map(([outcome, detail]) => [outcome, JSON.parse(detail).code])).toEqual([['refused', 'wrong_sha']]);
     expect(noticesIn('C0PROD')).toEqual([expect.stringContaining('it ships another commit than the one approved in deploy')]);
+  });
+
+  test('wrong_sha: a run started by hand on the approved head, whose sha input names another commit, may not use the approval', async () => {
+    // Prepare: approved; the approved SHA is the head of main, so a hand-started run on main carries it in its token.
+    const seeded = await seedDeploy(h, { status: 'approved' });
+    const older = 'e'.repeat(40);
+
+    // Act: its verify job sends the commit it would deploy
+    const result = await verify(await tokenFor(claimsOf(seeded, { run_id: '7003' })), { deploy_id: seeded.request.id, sha: older });
+    await h.idle();
+
+    // Assess: refused on the SHA it deploys; the approval is not spent on it
+    expect(result.statusCode).toBe(403);
+    expect(answer(result)).toMatchObject({
+      ok: false,
+      code: 'wrong_sha',
+      reason: `deploy ${seeded.request.id} was approved for ${seeded.request.sha}, not ${older}`,
+    });
+    expect((await stored(seeded)).enforcedRun).toBeUndefined();
+  });
+
+  test('a body without the sha the run deploys is answered 400, saying what to send', async () => {
+    // Prepare
+    const seeded = await seedDeploy(h);
+
+    // Act
+    const result = await verify(await tokenFor(claimsOf(seeded)), undefined, JSON.stringify({ deploy_id: seeded.request.id }));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(answer(result)).toMatchObject({ ok: false, code: 'bad_request', reason: expect.stringContaining('"sha":"<the full commit SHA the run deploys>"') });
+    expect((await stored(seeded)).enforcedRun).toBeUndefined();
   });
 
   test.each([
@@ -387,7 +427,7 @@ test('the local server routes POST /github/verify to the same check', async () =
 
     // Act
     const token = await tokenFor(claimsOf(seeded), { issuedAt: new Date() });
-    const accepted = await post(token, JSON.stringify({ deploy_id: seeded.request.id }));
+    const accepted = await post(token, JSON.stringify({ deploy_id: seeded.request.id, sha: seeded.request.sha }));
     const huge = await post(token, JSON.stringify({ deploy_id: 'd'.repeat(100_000) }));
     await server.idle();
 

@@ -264,7 +264,7 @@ describe('foxops says yes before any AWS credential (POST /github/verify)', () =
     for (const [name, job] of withIdToken) if (name !== 'verify') expect([job.needs].flat()).toContain('verify');
   });
 
-  it('asks GitHub for a token with audience foxops and sends it with the deploy id, inputs through env', () => {
+  it('asks GitHub for a token with audience foxops and sends it with the deploy id and the SHA it deploys, inputs through env', () => {
     // Prepare
     const step = stepRunning('verify', /github\/verify/)!;
 
@@ -272,7 +272,7 @@ describe('foxops says yes before any AWS credential (POST /github/verify)', () =
     const script = step.run ?? '';
 
     // Assess
-    expect(step.env).toEqual({ FOXOPS_URL: '${{ vars.FOXOPS_URL }}', DEPLOY_ID: '${{ inputs.deploy_id }}' });
+    expect(step.env).toEqual({ FOXOPS_URL: '${{ vars.FOXOPS_URL }}', DEPLOY_ID: '${{ inputs.deploy_id }}', SHA: '${{ inputs.sha }}' });
     expect(script).toContain('"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=foxops"');
     expect(script).toContain('Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN');
     expect(script).toMatch(/-X POST "\$\{FOXOPS_URL%\/\}\/github\/verify"/);
@@ -305,6 +305,7 @@ describe('foxops says yes before any AWS credential (POST /github/verify)', () =
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
       FOXOPS_URL: 'https://abc123.lambda-url.eu-west-1.on.aws/',
       DEPLOY_ID: 'd-7k2m9x4p1q',
+      SHA: '3f786850e387550fdab836ed7e6dc881de23001b',
     });
 
     // Assess
@@ -313,7 +314,7 @@ describe('foxops says yes before any AWS credential (POST /github/verify)', () =
     expect(tokenCall).toContain('https://pipelines.example/idtoken?api-version=2.0&audience=foxops');
     expect(verifyCall).toContain('-X POST https://abc123.lambda-url.eu-west-1.on.aws/github/verify');
     expect(verifyCall).toContain('Authorization: Bearer the.oidc.token');
-    expect(verifyCall).toContain('{"deploy_id":"d-7k2m9x4p1q"}');
+    expect(verifyCall).toContain('{"deploy_id":"d-7k2m9x4p1q","sha":"3f786850e387550fdab836ed7e6dc881de23001b"}');
     expect(result.stdout).toContain('::add-mask::the.oidc.token');
   });
 
