@@ -63,3 +63,25 @@ test('the bus policy exists only with AlarmSourceAccounts, and admits them for a
     Condition: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } },
   });
 });
+
+test("the alarm topic admits this account's alarms always, and the other accounts named besides", () => {
+  // Act
+  const statement = resource('AlarmTopicPolicy').Properties.PolicyDocument.Statement[0];
+
+  // Assess: with AlarmSourceAccounts, this account joined to them (the parameter lists only the other accounts)
+  expect(statement.Condition.StringEquals['aws:SourceAccount']).toEqual({
+    'Fn::If': [
+      'HasAlarmSourceAccounts',
+      { 'Fn::Split': [',', { 'Fn::Join': [',', [{ Ref: 'AWS::AccountId' }, { 'Fn::Join': [',', { Ref: 'AlarmSourceAccounts' }] }]] }] },
+      [{ Ref: 'AWS::AccountId' }],
+    ],
+  });
+});
+
+test('the table is kept on any delete or replacement, but not when the stack’s own creation fails (a redeploy would hit its name)', () => {
+  // Act
+  const table = template.Resources.Table as { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+  // Assess
+  expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['RetainExceptOnCreate', 'Retain']);
+});
