@@ -19,6 +19,9 @@ export const changeSetNameOf = (requestId: string) => `foxops-rollback-${request
 /** CloudFormation's reasons for a change set that would change nothing. */
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 
+/** The largest template CloudFormation takes in a request (`TemplateBody`); larger ones must come from S3. */
+export const TEMPLATE_BODY_LIMIT = 51_200;
+
 /** Refuses the stack rollback being planned: see {@link refusePrepare}. */
 const refuse = (ctx: DeployContext, current: DeployRequest, failure: Failure) =>
   refusePrepare(ctx, current, failure, { event: 'stack_rollback.refused', action: 'plan' });
@@ -61,6 +64,11 @@ export async function planStackRollback(ctx: DeployContext, current: DeployReque
   const backup = await (await ctx.stackBackups()).get(backupOf);
   if (!backup || backup.stackName !== target.stackName)
     return refuse(ctx, current, { code: 'no_stack_backup', params: { ...stackParams, deployId: backupOf } });
+
+  // A template larger than a request takes cannot be restored through one: say so before anyone approves.
+  const bytes = Buffer.byteLength(backup.templateBody, 'utf8');
+  if (bytes > TEMPLATE_BODY_LIMIT)
+    return refuse(ctx, current, { code: 'stack_template_too_large', params: { ...stackParams, deployId: backupOf, bytes, limit: TEMPLATE_BODY_LIMIT } });
 
   // What runs stays what runs: a stack rollback changes the stack, not the code. The card names that SHA.
   const sha = history.find((e) => e.outcome === 'succeeded')?.sha ?? (await ctx.requests.get(backupOf))?.sha;

@@ -259,6 +259,25 @@ describe('/deploy rollback prod --stack', () => {
     expect(await card(id)).toContain(`\`${STACK}\` is UPDATE_COMPLETE with the template and parameters of stack backup \`${deployId}\``);
   });
 
+  test('a backup whose template is larger than a CloudFormation request takes is refused before any change set, saying why', async () => {
+    // Prepare: the stack's template grew past 51,200 bytes before the deploy, so its backup holds that one
+    const big = `${TEMPLATE}# ${'x'.repeat(52_000)}\n`;
+    h.cloudformation.addStack({ StackName: STACK, StackStatus: 'UPDATE_COMPLETE', TemplateBody: big, Parameters: { MemorySize: '512' } });
+    const deployId = await deployed();
+
+    // Act
+    const id = deployIdFrom(await h.command(`rollback prod --stack to ${deployId}`));
+    await h.idle();
+
+    // Assess
+    expect(await h.store.requests.get(id)).toMatchObject({
+      status: 'prepare_failed',
+      failure: { code: 'stack_template_too_large', params: { deployId, limit: 51_200 } },
+    });
+    expect(h.slack.ephemerals.map((e) => e.text).join()).toContain('CloudFormation takes at most 51200 in a request');
+    expect(h.cloudformation.actions()).not.toContain('CreateChangeSet');
+  });
+
   test('a change set without changes is refused with its reason', async () => {
     // Prepare: the stack is what the backup holds
     h.cloudformation.addStack({ StackName: STACK, StackStatus: 'UPDATE_COMPLETE', TemplateBody: TEMPLATE, Parameters: { MemorySize: '512' } });

@@ -131,6 +131,12 @@ export function failureText(failure: Failure): string {
       return 'The run was cancelled on GitHub: the deploy may have stopped halfway.';
 
     // What the reconciler gave up on (src/deploys/reconcile.ts).
+    case 'stack_template_too_large':
+      return (
+        `The backup of \`${param(p, 'stack')}\` taken before deploy \`${param(p, 'deployId')}\` has a template of ${param(p, 'bytes')} bytes; ` +
+        `CloudFormation takes at most ${param(p, 'limit')} in a request, so foxops cannot restore it. ` +
+        'Restore it by hand from a template in S3 (the backup is kept), or roll back the code with `/deploy rollback` without `--stack`.'
+      );
     case 'step_back':
       return (
         `*${param(p, 'environment')}* now runs \`${short(param(p, 'deployedSha'))}\` (deploy \`${param(p, 'deployId')}\`), shipped after this card ` +
