@@ -94,6 +94,12 @@ async function decideWithin(ctx: DeployContext, github: ProtectionRules, job: Pr
   }
 }
 
+/** The one full commit SHA a run's name carries, if exactly one. */
+function shaInName(title: string | undefined): string | undefined {
+  const found = (title ?? '').match(/\b[0-9a-f]{40}\b/gi) ?? [];
+  return found.length === 1 ? found[0]!.toLowerCase() : undefined;
+}
+
 /** The run's claims from GitHub's own record of it, checked against the approval of the deploy its name carries. */
 async function decide(ctx: DeployContext, job: ProtectionRuleJob, run: WaitingRun): Promise<ProtectionVerdict> {
   const claims: RunClaims = {
@@ -104,6 +110,9 @@ async function decide(ctx: DeployContext, job: ProtectionRuleJob, run: WaitingRu
     runAttempt: run.attempt,
     // No workflowRef: `head_branch` names a branch or a tag without saying which, and foxops dispatches the request's
     // own ref, so `…@refs/heads/<head_branch>` would be wrong for tags and refuse every branch deploy but the default.
+    // The commit it deploys: the run's name carries its `sha` input (`run-name: "Deploy <env> <sha> [<deploy id>]"`),
+    // which GitHub's record of the run does not otherwise show; a name without a full SHA cannot be checked this way.
+    ...(shaInName(run.title) ? { deploysSha: shaInName(run.title) } : {}),
   };
   // A run name carries one deploy id; the first is taken, as the run-progress matcher does.
   const deployId = findDeployIds(run.title)[0];

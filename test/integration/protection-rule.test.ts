@@ -122,6 +122,21 @@ test('a run at another commit than approved is rejected', async () => {
   expect(answer.body.comment).toContain(`was approved for commit \`${seeded.request.sha!.slice(0, 12)}\`; this run is at \`${other!.slice(0, 12)}\``);
 });
 
+test('a run started by hand on the approved head, whose name says it deploys another commit, is rejected', async () => {
+  // Prepare: the same head as approved (so its head SHA matches), but its sha input (in its run name) is older
+  const seeded = await seedDeploy(h);
+  const older = 'e'.repeat(40);
+  const runId = otherRun(seeded, { title: `Deploy production ${older} [${seeded.request.id}]` });
+
+  // Act
+  const answer = await ask(runId);
+
+  // Assess
+  expect(answer.body.state).toBe('rejected');
+  expect(answer.body.comment).toContain(`this run is at \`${older.slice(0, 12)}\``);
+  expect((await h.store.requests.get(seeded.request.id))!.enforcedRun).toBeUndefined();
+});
+
 test('the approved run waiting on another environment is rejected', async () => {
   // Prepare
   const seeded = await seedDeploy(h);
