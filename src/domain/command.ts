@@ -541,7 +541,7 @@ function parseAudit(catalog: Catalog, words: string[]): DeployCommand | CommandE
     const named = words.map((w) => findEnvironment(catalog, w));
     if (named.every((e) => e !== undefined))
       return { kind: 'error', code: 'one_environment', form: 'audit', suggestions: [], environments: named.map((e) => e.name) };
-    return unknownEnvironment(catalog, words[named.findIndex((e) => e === undefined)]!);
+    return unknownEnvironment(catalog, words[named.indexOf(undefined)]!);
   }
   const environment = words.length ? findEnvironment(catalog, words[0]!) : undefined;
   if (words.length && !environment) return unknownEnvironment(catalog, words[0]!);

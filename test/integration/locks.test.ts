@@ -109,6 +109,15 @@ describe('locks', () => {
     expect(await card(id)).not.toContain('is locked by');
   });
 
+  it('`/deploy locks prod` speaks of production only: a lock elsewhere is not "nothing is locked"', async () => {
+    // Prepare
+    await h.command('lock stg load test for 2h', { user: 'U0CAROL', channel: 'C0STAGING' });
+
+    // Act, Assess
+    expect(answer(await h.command('locks prod', { user: 'U0DAVE' }))).toContain('Nothing is locked in production.');
+    expect(answer(await h.command('locks', { user: 'U0DAVE' }))).not.toContain('Nothing is locked');
+  });
+
   it('ends by itself: a lock for 1h refuses nothing after an hour', async () => {
     // Prepare
     await h.command('lock prod deploy window closed for 1h', { user: 'U0CAROL' });

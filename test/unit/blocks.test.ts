@@ -209,6 +209,18 @@ describe('deployCard: statuses without actions', () => {
     expect(text).toContain(expected);
   });
 
+  it.each<[string, Partial<DeployRequest>, string]>([
+    ['withdrawn by its requester', { rejectedBy: 'U0CAROL' }, 'Withdrawn by <@U0CAROL>: wrong branch'],
+    ['given up after a failed dispatch', { rejectedBy: 'U0BOB', failure: { code: 'workflow_not_found', params: {} } }, 'Given up by <@U0BOB>: wrong branch'],
+    ['rejected by an approver', { rejectedBy: 'U0BOB' }, 'Rejected by <@U0BOB>: wrong branch'],
+  ])('says who ended it and how: %s', (_what, overrides, expected) => {
+    // Act
+    const text = allText(deployCard(request('rejected', { rejectionReason: 'wrong branch', ...overrides })));
+
+    // Assess
+    expect(text).toContain(expected);
+  });
+
   it('marks a re-run attempt', () => {
     // Act
     const text = allText(deployCard(request('running', { run: { id: 42, url: 'https://github.com/r/42', attempt: 2, jobs: [] } })));

@@ -42,7 +42,7 @@ describe('deployCard: queued behind', () => {
     const card = deployCard(r);
 
     // Assess
-    expect(statusLine(card)).toBe(`:double_vertical_bar: *Queued behind* deploy \`d-aaaaaaaaaa\` (running): ships by itself when it ends. ${WAITING_SINCE}`);
+    expect(statusLine(card)).toBe(`:double_vertical_bar: *Queued behind* deploy \`d-aaaaaaaaaa\`: ships by itself when it ends. ${WAITING_SINCE}`);
     expect(card.text).toBe('Deploy foxy-backend 3f78685 to production: queued behind');
   });
 

@@ -55,7 +55,8 @@ function heldLine(r: DeployRequest): string {
   const since = ` Waiting since ${slackDate(hold.since)}.`;
   switch (hold.code) {
     case 'busy':
-      return `:double_vertical_bar: *Queued behind* deploy \`${hold.requestId}\` (${describeStatus(hold.status)}): ships by itself when it ends.${since}`;
+      // Not its status: that was a snapshot when the hold was taken, and its own card shows it live.
+      return `:double_vertical_bar: *Queued behind* deploy \`${hold.requestId}\`: ships by itself when it ends.${since}`;
     case 'locked':
       return (
         `:lock: *Held by a lock*: ${lockTarget(hold.lock)} is locked by ${lockHolder(hold.lock)}. ` +
@@ -131,8 +132,11 @@ function statusLine(r: DeployRequest): string {
       return r.failure
         ? `:grey_question: *Unknown*: ${run}${attempt}.${why} Check the workflow and the environment by hand.`
         : `:grey_question: *Unknown*: GitHub no longer knows ${run}. Check the workflow and the environment by hand.`;
-    case 'rejected':
-      return `:no_entry: Rejected by <@${r.rejectedBy}>${r.rejectionReason ? `: ${escapeText(r.rejectionReason)}` : ''}`;
+    case 'rejected': {
+      // As the dialog said it: the requester withdraws; after a failed dispatch or alias move, Give up.
+      const verb = r.failure ? 'Given up' : r.rejectedBy === r.requester ? 'Withdrawn' : 'Rejected';
+      return `:no_entry: ${verb} by <@${r.rejectedBy}>${r.rejectionReason ? `: ${escapeText(r.rejectionReason)}` : ''}`;
+    }
     case 'expired':
       return `:alarm_clock: *Expired* at ${slackDate(r.expiresAt, '{time}')} with ${approvals} approvals.`;
   }

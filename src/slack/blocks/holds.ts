@@ -7,7 +7,7 @@ import { formatDuration } from '../../domain/duration.js';
 import type { Hold } from '../../domain/environment.js';
 import type { FreezePeriod } from '../../domain/freeze.js';
 import type { Lock } from '../../domain/lock.js';
-import { describeStatus, escapeText, mention, slackDate } from './text.js';
+import { escapeText, mention, slackDate } from './text.js';
 
 /** `a`, `a and b`, `a, b and c`: people (or anything) in a sentence. */
 export function listAnd(items: readonly string[]): string {
@@ -92,7 +92,8 @@ export function freezeWindowText(freeze: FreezePeriod): string {
 export function holdSummary(hold: Hold): string {
   switch (hold.code) {
     case 'busy':
-      return `queued behind deploy \`${hold.requestId}\` (${describeStatus(hold.status)})`;
+      // Not its status: that was a snapshot when the hold was taken, and its own card shows it live.
+      return `queued behind deploy \`${hold.requestId}\``;
     case 'locked':
       return `held by the lock of ${mention(hold.lock.owner)} ${lockUntil(hold.lock)}: ${escapeText(hold.lock.reason)}`;
     case 'frozen':

@@ -116,7 +116,7 @@ async function answer(deps: SlackDeps, command: SlashCommand): Promise<Answer> {
     }
     case 'locks': {
       const [ctx, { listLocks }, { locksMessage }] = await Promise.all([deps.context(), import('../../deploys/locks.js'), import('../blocks/locks.js')]);
-      return ephemeral(...locksMessage(await listLocks(ctx, parsed.environment), ctx.now()));
+      return ephemeral(...locksMessage(await listLocks(ctx, parsed.environment), ctx.now(), parsed.environment));
     }
     case 'audit': {
       const { answerAudit } = await import('./audit.js');

@@ -30,7 +30,7 @@ export async function publishHome(deps: SlackDeps, client: WebClient, userId: st
     const [status, delivery, prefs] = await Promise.all([readStatus(ctx), readDeliveryStats(ctx), ctx.preferences.get(userId)]);
     const notifications = notificationBlocks(prefs);
     // Slack refuses a view of more than 100 blocks: the intro, the status, then the delivery numbers in what is left.
-    const statusPart = statusBlocks(status, ctx.now()).slice(0, VIEW_MAX_BLOCKS - 1 - DELIVERY_MIN_BLOCKS - notifications.length);
+    const statusPart = statusBlocks(status, ctx.now(), VIEW_MAX_BLOCKS - 1 - DELIVERY_MIN_BLOCKS - notifications.length);
     await client.views.publish({
       user_id: userId,
       view: {
