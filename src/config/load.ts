@@ -2,7 +2,7 @@
  * `loadConfig(env)`: the one place that reads the environment and the services file.
  * Secrets come from environment variables (on Lambda, filled from SSM at cold start by `loadSsmSecrets`).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../domain/catalog.js';
 import { isValidatedCatalogFile } from './validated-catalog.js';
@@ -82,18 +82,26 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
       problem: 'the services and environments file does not exist',
       fix: 'create it (copy foxops.yml from the repository) or point FOXOPS_CONFIG at it',
     });
+  } else if (statSync(catalogPath).isDirectory()) {
+    problems.push({ where: catalogPath, problem: 'is a folder, not a file', fix: 'point FOXOPS_CONFIG at the services file itself, e.g. ./foxops.yml' });
   } else {
     let raw: unknown;
     try {
       raw = await readCatalogFile(catalogPath);
     } catch (err) {
+      const message = (err as Error).message.split('\n')[0] ?? '';
       problems.push({
         where: catalogPath,
-        problem: `cannot be parsed: ${(err as Error).message.split('\n')[0]}`,
-        fix: 'fix the syntax at the line and column shown',
+        problem: `cannot be parsed: ${message}`,
+        fix: /line \d+/.test(message)
+          ? 'fix the syntax at the line and column shown'
+          : 'make it plain YAML (or JSON): no aliases that expand it, nothing but text',
       });
     }
-    if (raw !== undefined) {
+    if (raw === null) {
+      // An empty file, or one with only comments or `---`.
+      problems.push({ where: catalogPath, problem: 'is empty', fix: 'add `services:` and `environments:` (foxops.yml in the repository is a full example)' });
+    } else if (raw !== undefined) {
       if (isValidatedCatalogFile(raw)) {
         // Validated by `npm run build`: a cold start need not load the schema (see validated-catalog.ts).
         catalog = raw.catalog;
@@ -130,8 +138,20 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
   const appId = optional('GITHUB_APP_ID');
   if (token) auth = { kind: 'token', token };
   else if (appId) {
+    const installationFix = 'the number at the end of the app installation URL (github.com/settings/installations/<id>)';
     const privateKey = need('GITHUB_PRIVATE_KEY', 'paste the GitHub App private key (PEM); newlines may be written as \\n');
-    const installationId = need('GITHUB_INSTALLATION_ID', 'the number at the end of the app installation URL (github.com/settings/installations/<id>)');
+    const installationId = need('GITHUB_INSTALLATION_ID', installationFix);
+    // Checked now: a path or a URL here would only fail at the first GitHub call, in a job.
+    if (!/^\d+$/.test(appId))
+      problems.push({ where: 'env: GITHUB_APP_ID', problem: 'is not a number', fix: "the App ID on the GitHub App's settings page (General > About)" });
+    if (privateKey && !/-----BEGIN [A-Z ]*KEY-----/.test(privateKey))
+      problems.push({
+        where: 'env: GITHUB_PRIVATE_KEY',
+        problem: 'is not a PEM private key (a file path?)',
+        fix: 'paste the contents of the .pem file, from -----BEGIN RSA PRIVATE KEY----- on; newlines may be written as \\n',
+      });
+    if (installationId && !/^\d+$/.test(installationId))
+      problems.push({ where: 'env: GITHUB_INSTALLATION_ID', problem: 'is not a number (a URL?)', fix: installationFix });
     if (privateKey && installationId) auth = { kind: 'app', appId, privateKey: privateKey.replace(/\\n/g, '\n'), installationId };
   } else {
     missing.push({
@@ -147,14 +167,45 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push({ where: 'env: LOG_LEVEL', problem: `\`${logLevel}\` is not a level`, fix: 'use debug, info, warn or error' });
 
-  const issuer = (optional('GITHUB_OIDC_ISSUER') ?? GITHUB_OIDC_ISSUER).replace(/\/+$/, '');
+  // URLs of the services foxops talks to: checked now, as a wrong one would only fail (or retry) at the first call.
+  const httpUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+  const slackApiUrl = optional('SLACK_API_URL');
+  if (slackApiUrl && !(httpUrl(slackApiUrl) && slackApiUrl.endsWith('/api/')))
+    problems.push({
+      where: 'env: SLACK_API_URL',
+      problem: httpUrl(slackApiUrl) ? 'does not end in /api/' : 'is not an http(s) URL',
+      fix: "the Web API's base, including /api/: e.g. https://slack.com/api/",
+    });
+  const githubApiUrl = optional('GITHUB_API_URL');
+  if (githubApiUrl && !httpUrl(githubApiUrl))
+    problems.push({
+      where: 'env: GITHUB_API_URL',
+      problem: 'is not an http(s) URL',
+      fix: 'the REST base with its scheme, e.g. https://github.example.com/api/v3',
+    });
+  const tableName = optional('FOXOPS_TABLE');
+  if (tableName && !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    problems.push({
+      where: 'env: FOXOPS_TABLE',
+      problem: 'is not a DynamoDB table name',
+      fix: '3 to 255 letters, digits, `_`, `-` or `.`, e.g. foxops-production',
+    });
+  const issuerSet = optional('GITHUB_OIDC_ISSUER');
+  if (issuerSet && !httpUrl(issuerSet))
+    problems.push({
+      where: 'env: GITHUB_OIDC_ISSUER',
+      problem: 'is not an http(s) URL',
+      fix: 'include the scheme: https://token.actions.githubusercontent.com (GHES: https://<host>/_services/token)',
+    });
+  const issuer = (issuerSet ?? GITHUB_OIDC_ISSUER).replace(/\/+$/, '');
   // The key set sits under the issuer on github.com and GHES; a separate URL is for tests and proxies.
   const oidc: OidcSettings = {
     issuer,
     jwksUrl: optional('GITHUB_OIDC_JWKS_URL') ?? `${issuer}/.well-known/jwks`,
     audience: optional('GITHUB_OIDC_AUDIENCE') ?? 'foxops',
   };
-  if (!URL.canParse(oidc.jwksUrl) || !/^https?:$/.test(new URL(oidc.jwksUrl).protocol))
+  // A key set derived from a bad issuer is the issuer's problem, said above.
+  if (optional('GITHUB_OIDC_JWKS_URL') && !httpUrl(oidc.jwksUrl))
     problems.push({
       where: 'env: GITHUB_OIDC_JWKS_URL',
       problem: 'is not an http(s) URL',
@@ -166,9 +217,9 @@ export async function loadConfig(env: Env = process.env, options: { strict?: boo
   return {
     catalog,
     catalogPath,
-    slack: { botToken, signingSecret, appToken, botId: optional('SLACK_BOT_ID'), botUserId: optional('SLACK_BOT_USER_ID'), apiUrl: optional('SLACK_API_URL') },
-    github: { auth, apiUrl: optional('GITHUB_API_URL'), webhookSecret: optional('GITHUB_WEBHOOK_SECRET'), oidc },
-    tableName: optional('FOXOPS_TABLE') ?? 'foxops',
+    slack: { botToken, signingSecret, appToken, botId: optional('SLACK_BOT_ID'), botUserId: optional('SLACK_BOT_USER_ID'), apiUrl: slackApiUrl },
+    github: { auth, apiUrl: githubApiUrl, webhookSecret: optional('GITHUB_WEBHOOK_SECRET'), oidc },
+    tableName: tableName ?? 'foxops',
     logLevel: logLevel as FoxopsConfig['logLevel'],
     missing: options.strict ? [] : missing,
   };

@@ -26,10 +26,23 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   let server: LocalServer;
   try {
-    server = await startLocalServer({ env: process.env, dataDir, logger: createLogger((process.env.LOG_LEVEL as 'info') ?? 'info') });
+    // The level as the configuration reads it (`Warn` is `warn`); a bad one is refused by loadConfig below.
+    const level = (process.env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+    const logger = createLogger((['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info') as 'info');
+    server = await startLocalServer({ env: process.env, dataDir, logger });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
+      process.exit(1);
+    }
+    // What an operator can act on, in one line each, rather than a stack.
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'EADDRINUSE') {
+      console.error(`foxops could not start: port ${process.env.PORT ?? 3000} is in use. Stop what uses it, or pick another: PORT=3001 npm start`);
+      process.exit(1);
+    }
+    if (/Database is closed|LOCK|lock hold/i.test(String((err as Error)?.message))) {
+      console.error(`foxops could not start: its data folder ${dataDir} is in use by another foxops. Stop it, or set FOXOPS_DATA_DIR to another folder.`);
       process.exit(1);
     }
     throw err;

@@ -13,13 +13,23 @@ import { startSandbox } from './server.js';
 export async function runSandboxCli(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const started = Date.now();
   const port = Number(env.PORT ?? 3000);
+  // Said plainly here: a bad value would otherwise surface as a stack trace, or (a log level) as every command failing.
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`foxops sandbox: PORT=${env.PORT} is not a port. Use a number from 1 to 65535 (0 picks a free one): PORT=3001 npm start`);
+    process.exit(1);
+  }
+  const logLevel = (env.LOG_LEVEL ?? 'warn').trim().toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    console.error(`foxops sandbox: LOG_LEVEL=${env.LOG_LEVEL} is not a level. Use debug, info, warn or error.`);
+    process.exit(1);
+  }
   const dataDir = path.resolve(env.FOXOPS_SANDBOX_DIR ?? '.foxops-data/sandbox');
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     sandbox = await startSandbox({
       port,
       dataDir,
-      logLevel: env.LOG_LEVEL ?? 'warn',
+      logLevel,
       // A shorter simulated run (the browser tests use one); default about 20 s.
       ...(env.FOXOPS_SANDBOX_RUN_MS ? { runTotalMs: Number(env.FOXOPS_SANDBOX_RUN_MS) } : {}),
     });

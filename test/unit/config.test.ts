@@ -317,7 +317,7 @@ environments:
 
     // Assess
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.where).toBe(`${path.basename(file)}: (top level)`);
+    expect(problems[0]).toMatchObject({ where: file, problem: 'is empty' });
   });
 });
 
@@ -1436,5 +1436,62 @@ describe('parseCatalog: required_checks (the ci pre-flight check)', () => {
     // Assess
     const problem = 'problems' in result ? result.problems.find((p) => p.where.includes('required_checks')) : undefined;
     expect(problem?.fix).toContain('required_checks: [build, test]');
+  });
+});
+
+describe('loadConfig: settings checked at start, not at their first use', () => {
+  let good: string;
+  beforeAll(() => {
+    good = writeConfig(GOOD_YAML);
+  });
+  const app = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 's', GITHUB_APP_ID: '12345' };
+
+  it.each<[string, Env, string, RegExp]>([
+    ['SLACK_API_URL without /api/', { SLACK_API_URL: 'http://127.0.0.1:3912' }, 'env: SLACK_API_URL', /including \/api\//],
+    ['SLACK_API_URL that is no URL', { SLACK_API_URL: 'not a url' }, 'env: SLACK_API_URL', /https:\/\/slack\.com\/api\//],
+    ['GITHUB_API_URL without a scheme', { GITHUB_API_URL: 'github.example.com' }, 'env: GITHUB_API_URL', /with its scheme/],
+    ['GITHUB_OIDC_ISSUER without a scheme', { GITHUB_OIDC_ISSUER: 'token.actions.githubusercontent.com' }, 'env: GITHUB_OIDC_ISSUER', /include the scheme/],
+    ['a table name DynamoDB refuses', { FOXOPS_TABLE: 'my table!' }, 'env: FOXOPS_TABLE', /3 to 255 letters/],
+  ])('refuses %s, naming it and the fix', async (_what, extra, where, fix) => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: good, ...extra });
+
+    // Assess: that variable alone (a bad issuer is not blamed on the key set derived from it)
+    expect(problems.map((p) => p.where)).toEqual([where]);
+    expect(problems[0]!.fix).toMatch(fix);
+  });
+
+  it.each<[string, Env, string]>([
+    ['a private key given as a path', { GITHUB_PRIVATE_KEY: '/home/me/key.pem', GITHUB_INSTALLATION_ID: '678' }, 'env: GITHUB_PRIVATE_KEY'],
+    [
+      'an installation id given as its URL',
+      {
+        GITHUB_PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----',
+        GITHUB_INSTALLATION_ID: 'https://github.com/settings/installations/999',
+      },
+      'env: GITHUB_INSTALLATION_ID',
+    ],
+  ])('refuses %s for the GitHub App', async (_what, extra, where) => {
+    // Act
+    const problems = await problemsOf({ ...app, FOXOPS_CONFIG: good, ...extra });
+
+    // Assess
+    expect(problems.map((p) => p.where)).toEqual([where]);
+  });
+
+  it('says an empty services file is empty, and what to put in it', async () => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: writeConfig('# nothing yet\n') });
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ problem: 'is empty', fix: expect.stringContaining('`services:` and `environments:`') })]);
+  });
+
+  it('says FOXOPS_CONFIG names a folder, not a file', async () => {
+    // Act
+    const problems = await problemsOf({ ...SECRETS, FOXOPS_CONFIG: dir });
+
+    // Assess
+    expect(problems).toEqual([expect.objectContaining({ where: dir, problem: 'is a folder, not a file' })]);
   });
 });
