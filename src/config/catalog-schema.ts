@@ -309,6 +309,25 @@ function promotionChecks(
       },
     ];
   }
+  // `require_promotion` on a chain of `promote_from` that comes back to this environment: no SHA could ever be the
+  // first to ship anywhere on it.
+  if (def.require_promotion) {
+    const chain = [env];
+    let at: string | undefined = from;
+    while (at !== undefined && !chain.includes(at)) {
+      chain.push(at);
+      const next: unknown = (environments[at] as { promote_from?: unknown } | undefined)?.promote_from;
+      at = typeof next === 'string' ? next : undefined;
+    }
+    if (at === env)
+      return [
+        {
+          where: `environments.${env}.require_promotion`,
+          problem: `\`promote_from\` goes round in a circle (${[...chain, env].join(' → ')}), so with \`require_promotion: true\` nothing could ever be deployed here`,
+          fix: `break the circle: one of them promotes from none (remove its \`promote_from\`), or set \`require_promotion: false\` on environments.${env}`,
+        },
+      ];
+  }
   return [];
 }
 

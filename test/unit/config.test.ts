@@ -908,6 +908,19 @@ describe('parseCatalog: promotion settings', () => {
       { problem: 'an environment cannot promote from itself', fix: 'name another environment' },
     ],
     [
+      'require_promotion on a promote_from circle',
+      withProduction(
+        '    promote_from: staging\n    require_promotion: true',
+        '  staging:\n    channels: [C0STAGING]\n    approvals: 0\n    promote_from: production\n',
+      ),
+      'environments.production.require_promotion',
+      {
+        problem:
+          '`promote_from` goes round in a circle (production → staging → production), so with `require_promotion: true` nothing could ever be deployed here',
+        fix: 'break the circle: one of them promotes from none (remove its `promote_from`), or set `require_promotion: false` on environments.production',
+      },
+    ],
+    [
       'require_promotion without promote_from',
       withProduction('    require_promotion: true'),
       'environments.production.require_promotion',
