@@ -6,7 +6,7 @@
  */
 import { auditRequest } from './audit.js';
 import { environmentNamed, serviceNamed } from '../domain/catalog.js';
-import { preflightSettingsOf } from '../domain/preflight-rules.js';
+import { type CompareStatus, preflightSettingsOf, stepsBack } from '../domain/preflight-rules.js';
 import { failureFrom } from '../domain/errors.js';
 import { deployable, targetOf } from '../domain/environment.js';
 import type { DISPATCH_INPUT_NAMES, DispatchInputs, RunSnapshot, SourceControl } from '../domain/ports.js';
@@ -41,7 +41,7 @@ async function stepBackSinceCard(ctx: DeployContext, r: DeployRequest): Promise<
   if (mode === 'off') return undefined;
   const current = await ctx.ledger.current(r.service, r.environment);
   if (!current || current.sha === r.sha || current.sha === r.baseSha) return undefined;
-  let status: string | undefined;
+  let status: CompareStatus | undefined;
   let behindBy = 0;
   try {
     const range = await (await ctx.sourceControl()).compare(r.repo, current.sha, r.sha, 1);
@@ -51,7 +51,7 @@ async function stepBackSinceCard(ctx: DeployContext, r: DeployRequest): Promise<
     ctx.logger.warn('dispatch.ordering_unreadable', { requestId: r.id, deployedSha: current.sha, sha: r.sha, err });
     return undefined;
   }
-  if (status !== 'behind' && status !== 'diverged') return undefined;
+  if (!stepsBack(status)) return undefined;
   const params = { environment: r.environment, service: r.service, sha: r.sha, deployedSha: current.sha, deployId: current.requestId, behindBy };
   if (mode === 'warn') {
     ctx.logger.warn('dispatch.steps_back', { requestId: r.id, ...params });

@@ -71,11 +71,13 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
   // What ships: the commits between what runs in the target and the source's SHA, read before the gates, which ask
   // whether it moves the target forward. The card is useful without them.
   let range: CommitRange | undefined;
-  if (deployed && source?.outcome === 'succeeded' && deployed.sha !== source.sha) {
+  // Another SHA runs in the target than the one promoted: what ships between them, and whether it moves forward.
+  const runsOther = deployed && source?.outcome === 'succeeded' && deployed.sha !== source.sha ? deployed : undefined;
+  if (runsOther && source) {
     try {
-      range = await (await ctx.sourceControl()).compare(current.repo, deployed.sha, source.sha, COMMIT_LIMIT);
+      range = await (await ctx.sourceControl()).compare(current.repo, runsOther.sha, source.sha, COMMIT_LIMIT);
     } catch (err) {
-      ctx.logger.warn('promotion.compare_failed', { requestId: current.id, base: deployed.sha, head: source.sha, err });
+      ctx.logger.warn('promotion.compare_failed', { requestId: current.id, base: runsOther.sha, head: source.sha, err });
     }
   }
   const gates = promotionGates({
@@ -87,11 +89,11 @@ export async function planPromotionRequest(ctx: DeployContext, current: DeployRe
     now: ctx.now(),
     alarms,
     active: active.filter((r) => r.id !== current.id && r.service === current.service && r.environment === env.name),
-    ...(deployed && source?.outcome === 'succeeded' && deployed.sha !== source.sha
+    ...(runsOther
       ? {
           ordering: {
             mode: preflightSettingsOf(env).ordering,
-            deployedSha: deployed.sha,
+            deployedSha: runsOther.sha,
             ...(range?.status ? { status: range.status } : {}),
             ...(range?.aheadBy !== undefined ? { aheadBy: range.aheadBy } : {}),
             ...(range?.behindBy !== undefined ? { behindBy: range.behindBy } : {}),

@@ -180,8 +180,8 @@ async function lockedLocks(ctx: DeployContext, environment: string, service: str
 
 /**
  * A break-glass request is audited as such when it is asked. It is announced in the environment's `audit_channel`
- * once prepared, with what ships (`readyForApproval` in src/deploys/prepare-end.ts): one that its prepare job refuses
- * is never announced.
+ * once prepared, with what ships (`postCard` in src/deploys/prepare.ts): one that its prepare job refuses is never
+ * announced.
  */
 async function breakGlassRequested(ctx: DeployContext, request: DeployRequest): Promise<void> {
   await auditRequest(ctx, request, {

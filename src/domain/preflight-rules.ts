@@ -43,6 +43,15 @@ export function preflightSettingsOf(env: { approvals: number; checks?: Partial<P
 export type CompareStatus = 'ahead' | 'behind' | 'identical' | 'diverged';
 
 /**
+ * The ordering rule on its own: shipping a SHA whose compare against what runs is `status` would take commits out
+ * (`behind`, `diverged`), which is a rollback's job. Shared by the pre-flight check, the promotion gate
+ * (src/domain/promotion.ts) and the check again before dispatch (src/deploys/dispatch.ts).
+ */
+export function stepsBack(status: CompareStatus | undefined): boolean {
+  return status === 'behind' || status === 'diverged';
+}
+
+/**
  * A glob (`*` within a path segment, `**` across segments, `?` one character) as an anchored RegExp. A pattern
  * ending in `/` or naming a directory (`migrations/**`) matches everything under it.
  */
@@ -114,7 +123,7 @@ export function orderingCheck(mode: CheckMode, input: OrderingInput): PreflightC
   const deployed = input.deployedSha;
   if (!input.status) return { check: 'ordering', verdict: 'warn', code: 'unreadable', params: { deployedSha: deployed } };
   if (input.status === 'identical') return { check: 'ordering', verdict: 'pass', code: 'same', params: { deployedSha: deployed } };
-  if (input.status === 'ahead') return { check: 'ordering', verdict: 'pass', code: 'ahead', params: { deployedSha: deployed, aheadBy: input.aheadBy ?? 0 } };
+  if (!stepsBack(input.status)) return { check: 'ordering', verdict: 'pass', code: 'ahead', params: { deployedSha: deployed, aheadBy: input.aheadBy ?? 0 } };
   const authors = input.takenOutAuthors ?? [];
   return {
     check: 'ordering',

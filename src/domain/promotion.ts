@@ -5,7 +5,7 @@
  */
 import type { EnvironmentDefinition, ServiceDefinition } from './catalog.js';
 import type { AlarmQuery, DeploymentRecord } from './ports.js';
-import type { CheckMode, CompareStatus } from './preflight-rules.js';
+import { type CheckMode, type CompareStatus, stepsBack } from './preflight-rules.js';
 import type { DeployRequest, Failure, PromotionGate, RollbackSide } from './request.js';
 import { isInFlight } from './request.js';
 
@@ -142,7 +142,7 @@ function orderingGate(input: GateInput): PromotionGate | undefined {
   if (!o || o.mode === 'off' || !input.source) return undefined;
   const params = { from: input.from, to: input.to, sha: input.source.sha, deployedSha: o.deployedSha };
   if (!o.status) return { gate: 'moves_forward', passed: true, params: { ...params, unreadable: true } };
-  if (o.status === 'ahead' || o.status === 'identical') return { gate: 'moves_forward', passed: true, params: { ...params, aheadBy: o.aheadBy ?? 0 } };
+  if (!stepsBack(o.status)) return { gate: 'moves_forward', passed: true, params: { ...params, aheadBy: o.aheadBy ?? 0 } };
   return {
     gate: 'moves_forward',
     passed: o.mode === 'warn',
